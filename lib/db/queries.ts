@@ -1,0 +1,70 @@
+/**
+ * Queries on users, conversations and turns. Every function that reads or writes user data takes
+ * the user's id (from the session, never from the request) and filters by it.
+ */
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from './client';
+import { conversationTurns, conversations, users, type ConversationTurn } from './schema';
+
+export async function createAnonymousUser(db: Database) {
+  const [user] = await db.insert(users).values({ isAnonymous: true }).returning();
+  return user!;
+}
+
+export async function getUser(db: Database, userId: string) {
+  const [user] = await db.select().from(users).where(eq(users.id, userId));
+  return user;
+}
+
+export async function createConversation(db: Database, userId: string, title?: string) {
+  const [conversation] = await db.insert(conversations).values({ userId, title }).returning();
+  return conversation!;
+}
+
+export function listConversations(db: Database, userId: string) {
+  return db
+    .select()
+    .from(conversations)
+    .where(eq(conversations.userId, userId))
+    .orderBy(desc(conversations.updatedAt), desc(conversations.createdAt));
+}
+
+export async function getConversation(db: Database, userId: string, conversationId: string) {
+  const [conversation] = await db
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)));
+  return conversation;
+}
+
+/**
+ * Appends a turn to one of the user's conversations and touches the conversation. Answers
+ * undefined, writing nothing, when the conversation is not the user's.
+ */
+export async function appendTurn(
+  db: Database,
+  userId: string,
+  turn: Pick<ConversationTurn, 'conversationId' | 'role' | 'content'> & Partial<Pick<ConversationTurn, 'status'>>,
+): Promise<ConversationTurn | undefined> {
+  return db.transaction(async (tx) => {
+    const [owned] = await tx
+      .update(conversations)
+      .set({ updatedAt: sql`now()` })
+      .where(and(eq(conversations.id, turn.conversationId), eq(conversations.userId, userId)))
+      .returning({ id: conversations.id });
+    if (!owned) return undefined;
+    const [stored] = await tx
+      .insert(conversationTurns)
+      .values({ ...turn, userId })
+      .returning();
+    return stored;
+  });
+}
+
+export function listTurns(db: Database, userId: string, conversationId: string) {
+  return db
+    .select()
+    .from(conversationTurns)
+    .where(and(eq(conversationTurns.conversationId, conversationId), eq(conversationTurns.userId, userId)))
+    .orderBy(asc(conversationTurns.id));
+}

@@ -1,0 +1,202 @@
+/**
+ * The single source of truth for Engram's data model. Migrations in drizzle/ are generated from
+ * this file (`npm run db:generate`); types are inferred from it, never written twice.
+ *
+ * Every table that holds user data carries `user_id`, and every query filters by it, so a user's
+ * rows are theirs alone and the data can later be sharded by user without a rewrite.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  halfvec,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * Width of the stored embeddings. text-embedding-3-small's native size; embedders with fewer
+ * dimensions are zero-padded (which leaves cosine similarity unchanged). Half precision halves
+ * the bytes read per search, which is where per-user exact search spends its time.
+ */
+export const EMBEDDING_DIMENSIONS = 1536;
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Null for anonymous visitors; stored lower-cased and trimmed. */
+    email: text('email'),
+    passwordHash: text('password_hash'),
+    isAnonymous: boolean('is_anonymous').notNull().default(true),
+    /** "Turn memory off": no retrieval and no extraction while false; stored facts are kept. */
+    memoryEnabled: boolean('memory_enabled').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(t.email),
+    check('users_account_has_email', sql`${t.isAnonymous} OR ${t.email} IS NOT NULL`),
+  ],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title'),
+    /** Rolling summary of the turns older than the short-term window. */
+    summary: text('summary'),
+    /** Id of the newest turn folded into `summary`; turns after it are verbatim context. */
+    summarizedThroughTurnId: bigint('summarized_through_turn_id', { mode: 'number' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // The sidebar lists a user's conversations newest first.
+  (t) => [index('conversations_user_updated_idx').on(t.userId, t.updatedAt.desc())],
+);
+
+export const turnRole = pgEnum('turn_role', ['user', 'assistant']);
+export const turnStatus = pgEnum('turn_status', ['complete', 'interrupted', 'failed']);
+
+export const conversationTurns = pgTable(
+  'conversation_turns',
+  {
+    // An identity column orders turns within a conversation without clock ties.
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    role: turnRole('role').notNull(),
+    content: text('content').notNull(),
+    status: turnStatus('status').notNull().default('complete'),
+    createdAt: createdAt(),
+    /** The extraction outbox: null until this turn's facts were extracted. */
+    extractedAt: timestamp('extracted_at', { withTimezone: true }),
+    extractionAttempts: integer('extraction_attempts').notNull().default(0),
+    /** The last extraction failure, kept so a failure is visible and retried, never dropped. */
+    extractionError: text('extraction_error'),
+  },
+  (t) => [
+    index('conversation_turns_conversation_idx').on(t.conversationId, t.id),
+    index('conversation_turns_user_idx').on(t.userId),
+    // The sweep looks only at user turns whose extraction never finished.
+    index('conversation_turns_pending_extraction_idx')
+      .on(t.createdAt)
+      .where(sql`${t.extractedAt} IS NULL AND ${t.role} = 'user'`),
+  ],
+);
+
+export const factType = pgEnum('fact_type', [
+  'preference',
+  'goal',
+  'personal_context',
+  'technical_context',
+  'constraint',
+]);
+
+export const userFacts = pgTable(
+  'user_facts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    factType: factType('fact_type').notNull(),
+    factText: text('fact_text').notNull(),
+    confidence: real('confidence').notNull(),
+    sourceConversationId: uuid('source_conversation_id').references(() => conversations.id, {
+      onDelete: 'set null',
+    }),
+    sourceTurnId: bigint('source_turn_id', { mode: 'number' }).references(
+      () => conversationTurns.id,
+      { onDelete: 'set null' },
+    ),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    lastAccessed: timestamp('last_accessed', { withTimezone: true }),
+    accessCount: integer('access_count').notNull().default(0),
+    /** Set when a newer fact contradicts this one; the row stays as history. */
+    supersededAt: timestamp('superseded_at', { withTimezone: true }),
+    supersededBy: uuid('superseded_by').references((): AnyPgColumn => userFacts.id, {
+      onDelete: 'set null',
+    }),
+  },
+  (t) => [
+    check('user_facts_confidence_range', sql`${t.confidence} >= 0 AND ${t.confidence} <= 1`),
+    // Retrieval, dedup and the settings page read only a user's current facts.
+    index('user_facts_user_current_idx')
+      .on(t.userId, t.factType)
+      .where(sql`${t.supersededAt} IS NULL`),
+    index('user_facts_superseded_idx').on(t.supersededAt).where(sql`${t.supersededAt} IS NOT NULL`),
+    // Trigram search for near-duplicates and the lexical side of hybrid retrieval.
+    index('user_facts_text_trgm_idx').using('gin', t.factText.op('gin_trgm_ops')),
+  ],
+);
+
+export const factEmbeddings = pgTable(
+  'fact_embeddings',
+  {
+    factId: uuid('fact_id')
+      .notNull()
+      .references(() => userFacts.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Vectors of two models are never compared: queries filter by the current model. */
+    model: text('model').notNull(),
+    embedding: halfvec('embedding', { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.factId, t.model] }),
+    // Exact search inside one user's rows: B-tree on (user, model), then distance on a few
+    // hundred vectors. An approximate index over all users would filter after the scan and lose
+    // recall (see the architecture notes).
+    index('fact_embeddings_user_model_idx').on(t.userId, t.model),
+  ],
+);
+
+/** One row per anonymous user merged into an account; a late request from the old cookie is
+ * sent to the account instead of creating data under a dead id. */
+export const accountMerges = pgTable(
+  'account_merges',
+  {
+    // No foreign key: the anonymous user row is removed once its data has moved.
+    anonymousUserId: uuid('anonymous_user_id').primaryKey(),
+    accountUserId: uuid('account_user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    mergedAt: timestamp('merged_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Rows moved per table, e.g. {"conversations": 2, "conversation_turns": 14, ...}. */
+    rowsMoved: jsonb('rows_moved').$type<Record<string, number>>().notNull(),
+  },
+  (t) => [index('account_merges_account_idx').on(t.accountUserId)],
+);
+
+export type User = typeof users.$inferSelect;
+export type Conversation = typeof conversations.$inferSelect;
+export type ConversationTurn = typeof conversationTurns.$inferSelect;
+export type UserFact = typeof userFacts.$inferSelect;
+export type NewUserFact = typeof userFacts.$inferInsert;
+export type FactType = (typeof factType.enumValues)[number];
+export type FactEmbedding = typeof factEmbeddings.$inferSelect;
+export type AccountMerge = typeof accountMerges.$inferSelect;

@@ -1,0 +1,72 @@
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '@/lib/db/client';
+import { DatabaseSetupError } from '@/lib/db/errors';
+import { migrateDatabase } from '@/lib/db/migrate';
+import { selectRows } from '@/lib/db/rows';
+import * as schema from '@/lib/db/schema';
+import { verifyDatabase } from '@/lib/db/verify';
+import { openEmptyDatabase, testEngines } from '../engines';
+
+describe.each(testEngines)('migrations [%s]', (engine) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await openEmptyDatabase(engine);
+  });
+  afterAll(() => handle?.close());
+
+  it('refuses an unmigrated database with a message that says to migrate', async () => {
+    await expect(verifyDatabase(handle.db)).rejects.toThrow(DatabaseSetupError);
+  });
+
+  it('apply from empty: extensions, every table, the embedding column', async () => {
+    await migrateDatabase(handle);
+
+    const extensions = await selectRows<{ extname: string }>(handle.db, sql`SELECT extname FROM pg_extension`);
+    expect(extensions.map((e) => e.extname)).toEqual(expect.arrayContaining(['vector', 'pg_trgm']));
+
+    const tables = await selectRows<{ table_name: string }>(
+      handle.db,
+      sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'account_merges',
+      'conversation_turns',
+      'conversations',
+      'fact_embeddings',
+      'user_facts',
+      'users',
+    ]);
+    await expect(verifyDatabase(handle.db)).resolves.toBeUndefined();
+  });
+
+  it('applying them again changes nothing', async () => {
+    await migrateDatabase(handle);
+    const applied = await selectRows<{ n: number }>(
+      handle.db,
+      sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
+    );
+    expect(applied[0]!.n).toBe(3);
+  });
+
+  it('names the fix when the embedding column has another width', async () => {
+    await handle.db.execute(sql`ALTER TABLE fact_embeddings ALTER COLUMN embedding TYPE halfvec(768)`);
+    await expect(verifyDatabase(handle.db)).rejects.toThrow(/halfvec\(768\), but Engram writes halfvec\(1536\)/);
+  });
+});
+
+describe('a database without pgvector', () => {
+  it('fails to migrate with an error that says to install pgvector', async () => {
+    const client = await PGlite.create(); // no extensions loaded: as a server without pgvector
+    const handle: DatabaseHandle = { db: drizzle({ client, schema }), engine: 'pglite', close: () => client.close() };
+    try {
+      const failure = migrateDatabase(handle);
+      await expect(failure).rejects.toThrow(DatabaseSetupError);
+      await expect(failure).rejects.toThrow(/no pgvector extension/);
+    } finally {
+      await handle.close();
+    }
+  });
+});
