@@ -1,15 +1,30 @@
 import path from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
-export default defineConfig({
-  resolve: { alias: { '@': import.meta.dirname } },
+const root = import.meta.dirname;
+const alias = { '@': root };
+
+/** The integration suite, once per engine: PGlite always, a PostgreSQL server when one is given. */
+const integration = (engine: 'pglite' | 'postgres'): TestProjectInlineConfiguration => ({
+  resolve: { alias },
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
-    environment: 'node',
+    name: engine,
+    include: ['tests/integration/**/*.test.ts'],
+    env: { TEST_ENGINE: engine },
     // A fresh PGlite with extensions and migrations takes a few seconds on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Integration tests create their own databases; keep them off the vitest cache folder.
-    env: { DATA_DIR: path.join(import.meta.dirname, '.data', 'vitest') },
+  },
+});
+
+export default defineConfig({
+  test: {
+    env: { DATA_DIR: path.join(root, '.data', 'vitest') },
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
+    projects: [
+      { resolve: { alias }, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      integration('pglite'),
+      ...(process.env.TEST_DATABASE_URL ? [integration('postgres')] : []),
+    ],
   },
 });

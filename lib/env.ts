@@ -73,14 +73,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 /** A per-checkout secret, so `npm run dev` needs no set-up and sessions survive restarts. */
 function developmentSecret(dataDir: string): string {
   const file = path.join(dataDir, 'dev-auth-secret');
+  mkdirSync(dataDir, { recursive: true });
   try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32).toString('base64url');
-    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-    return secret;
+    // 'wx': of two processes starting at once, one writes and both read the same secret.
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
+  return readFileSync(file, 'utf8').trim();
 }
 
 let cached: Env | undefined;

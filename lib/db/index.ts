@@ -3,18 +3,23 @@
  * start; a PostgreSQL server when MIGRATE_ON_START is set (else by `npm run db:migrate`).
  */
 import path from 'node:path';
-import { env } from '../env';
+import { env, type Env } from '../env';
 import { openPglite, openPostgres, type DatabaseHandle } from './client';
 import { migrateDatabase } from './migrate';
 import { verifyDatabase } from './verify';
 
 export type { Database, DatabaseHandle, Engine } from './client';
 
-export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
+/** The engine the settings choose, opened but not migrated. */
+export function openDatabase(settings: Env = env()): Promise<DatabaseHandle> {
+  return settings.DATABASE_URL
+    ? openPostgres(settings.DATABASE_URL, settings.DATABASE_POOL_MAX)
+    : openPglite(path.join(settings.DATA_DIR, 'pglite'));
+}
+
+async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   const settings = env();
-  const handle = settings.DATABASE_URL
-    ? await openPostgres(settings.DATABASE_URL, settings.DATABASE_POOL_MAX)
-    : await openPglite(path.join(settings.DATA_DIR, 'pglite'));
+  const handle = await openDatabase(settings);
   try {
     if (handle.engine === 'pglite' || settings.MIGRATE_ON_START) await migrateDatabase(handle);
     await verifyDatabase(handle.db);

@@ -27,21 +27,6 @@ function explainMigrationError(error: unknown): Error {
   const messages = [error, (error as { cause?: unknown })?.cause]
     .map((e) => (e instanceof Error ? e.message : String(e)))
     .join(' ');
-  if (/extension "vector"|vector\.control/.test(messages)) {
-    return new DatabaseSetupError(
-      'This PostgreSQL server has no pgvector extension, which Engram needs to store embeddings. ' +
-        'Install pgvector 0.7 or newer on the server (a managed Postgres usually offers it; with ' +
-        'Docker use the pgvector/pgvector image), then run `npm run db:migrate` again.',
-      { cause: error },
-    );
-  }
-  if (/extension "pg_trgm"|pg_trgm\.control/.test(messages)) {
-    return new DatabaseSetupError(
-      'This PostgreSQL server has no pg_trgm extension (part of postgresql-contrib). Install the ' +
-        'contrib package on the server, then run `npm run db:migrate` again.',
-      { cause: error },
-    );
-  }
   if (/permission denied to create extension/.test(messages)) {
     return new DatabaseSetupError(
       'The database user may not create extensions. As a superuser run ' +
@@ -49,5 +34,20 @@ function explainMigrationError(error: unknown): Error {
       { cause: error },
     );
   }
-  return error instanceof Error ? error : new Error(String(error));
+  if (/extension "vector" is not available|vector\.control/.test(messages)) {
+    return new DatabaseSetupError(
+      'This PostgreSQL server has no pgvector extension, which Engram needs to store embeddings. ' +
+        'Install pgvector 0.7 or newer on the server (a managed Postgres usually offers it; with ' +
+        'Docker use the pgvector/pgvector image), then run `npm run db:migrate` again.',
+      { cause: error },
+    );
+  }
+  if (/extension "pg_trgm" is not available|pg_trgm\.control/.test(messages)) {
+    return new DatabaseSetupError(
+      'This PostgreSQL server has no pg_trgm extension (part of postgresql-contrib). Install the ' +
+        'contrib package on the server, then run `npm run db:migrate` again.',
+      { cause: error },
+    );
+  }
+  return new DatabaseSetupError(`Applying the migrations failed: ${messages.trim()}`, { cause: error });
 }

@@ -1,6 +1,7 @@
 /**
- * The engines every integration suite runs on: in-memory PGlite always, and a PostgreSQL server
- * when TEST_DATABASE_URL is set. Each suite gets a database of its own, migrated from empty.
+ * The engine an integration suite runs on: vitest runs the suite once per engine (see
+ * vitest.config.ts), in-memory PGlite always and a PostgreSQL server when TEST_DATABASE_URL is
+ * set. Each suite gets a database of its own, migrated from empty.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -9,7 +10,8 @@ import { openPglite, openPostgres, type Database, type DatabaseHandle, type Engi
 import { migrateDatabase } from '@/lib/db/migrate';
 
 const serverUrl = process.env.TEST_DATABASE_URL;
-export const testEngines: Engine[] = serverUrl ? ['pglite', 'postgres'] : ['pglite'];
+export const testEngine: Engine = process.env.TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
+if (testEngine === 'postgres' && !serverUrl) throw new Error('TEST_ENGINE=postgres needs TEST_DATABASE_URL');
 
 async function withAdminClient<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -45,14 +47,14 @@ export async function openTestDatabase(engine: Engine): Promise<DatabaseHandle> 
 }
 
 /**
- * Runs the same suite once per engine, with a migrated database shared by the suite's tests
- * (tests isolate themselves by creating their own users).
+ * A suite with a migrated database of its own, shared by its tests (tests isolate themselves by
+ * creating their own users).
  */
-export function describeOnEngines(title: string, suite: (db: () => Database, engine: Engine) => void) {
-  describe.each(testEngines)(`${title} [%s]`, (engine) => {
+export function describeOnEngine(title: string, suite: (db: () => Database, engine: Engine) => void) {
+  describe(title, () => {
     let handle: DatabaseHandle | undefined;
     beforeAll(async () => {
-      handle = await openTestDatabase(engine);
+      handle = await openTestDatabase(testEngine);
     });
     afterAll(async () => {
       await handle?.close();
@@ -60,6 +62,6 @@ export function describeOnEngines(title: string, suite: (db: () => Database, eng
     suite(() => {
       if (!handle) throw new Error('database not open');
       return handle.db;
-    }, engine);
+    }, testEngine);
   });
 }

@@ -8,9 +8,9 @@ import {
   listTurns,
 } from '@/lib/db/queries';
 import type { Conversation } from '@/lib/db/schema';
-import { describeOnEngines } from '../engines';
+import { describeOnEngine } from '../engines';
 
-describeOnEngines("one user's rows are never another's", (db) => {
+describeOnEngine("one user's rows are never another's", (db) => {
   let alice: string;
   let bob: string;
   let alicesChat: Conversation;

@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { EMBEDDING_DIMENSIONS, factEmbeddings, userFacts } from '@/lib/db/schema';
 import { selectRows } from '@/lib/db/rows';
-import { describeOnEngines } from '../engines';
+import { describeOnEngine } from '../engines';
 
 /** A unit vector pointing mostly along `axis`, a little along `axis + 1`. */
 function vectorNear(axis: number, lean = 0): number[] {
@@ -13,7 +13,7 @@ function vectorNear(axis: number, lean = 0): number[] {
   return v;
 }
 
-describeOnEngines('pgvector and pg_trgm', (db) => {
+describeOnEngine('pgvector and pg_trgm', (db) => {
   let userId: string;
   let otherUserId: string;
 

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidSettingError, parseEnv } from '@/lib/env';
+
+const secret = 'x'.repeat(32);
+
+function problemsOf(source: Record<string, string>) {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof InvalidSettingError) return error.problems.map((p) => p.variable);
+    throw error;
+  }
+  throw new Error('expected the settings to be refused');
+}
+
+describe('settings', () => {
+  it('defaults to the embedded database with no settings at all', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+    const settings = parseEnv({ DATA_DIR: dataDir });
+    expect(settings.DATABASE_URL).toBeUndefined();
+    expect(settings.MIGRATE_ON_START).toBe(false);
+    expect(settings.DATABASE_POOL_MAX).toBe(10);
+  });
+
+  it('generates a development secret once and keeps it', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+    const first = parseEnv({ DATA_DIR: dataDir }).AUTH_SECRET;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(parseEnv({ DATA_DIR: dataDir }).AUTH_SECRET).toBe(first);
+    expect(readFileSync(path.join(dataDir, 'dev-auth-secret'), 'utf8')).toBe(first);
+  });
+
+  it('requires AUTH_SECRET in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['AUTH_SECRET']);
+    expect(parseEnv({ NODE_ENV: 'production', AUTH_SECRET: secret }).AUTH_SECRET).toBe(secret);
+  });
+
+  it('names each bad variable and what it expects', () => {
+    expect(() => parseEnv({ DATABASE_URL: 'mysql://db/x', AUTH_SECRET: secret })).toThrow(
+      /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+    const problems = problemsOf({ AUTH_SECRET: 'short', DATABASE_POOL_MAX: 'many', MIGRATE_ON_START: 'maybe' });
+    expect(problems.sort()).toEqual(['AUTH_SECRET', 'DATABASE_POOL_MAX', 'MIGRATE_ON_START']);
+  });
+
+  it('reads booleans and numbers from their usual spellings, and blanks as unset', () => {
+    const settings = parseEnv({
+      AUTH_SECRET: secret,
+      MIGRATE_ON_START: 'yes',
+      DATABASE_POOL_MAX: '25',
+      DATABASE_URL: '  ',
+      DATA_DIR: '/tmp/engram-env-blank',
+    });
+    expect(settings).toMatchObject({ MIGRATE_ON_START: true, DATABASE_POOL_MAX: 25 });
+    expect(settings.DATABASE_URL).toBeUndefined();
+  });
+});
