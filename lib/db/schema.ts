@@ -5,7 +5,7 @@
  * Every table that holds user data carries `user_id`, and every query filters by it, so a user's
  * rows are theirs alone and the data can later be sharded by user without a rewrite.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -22,6 +22,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  customType,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
@@ -31,6 +32,8 @@ import {
  * the bytes read per search, which is where per-user exact search spends its time.
  */
 export const EMBEDDING_DIMENSIONS = 1536;
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -122,6 +125,10 @@ export const userFacts = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     factType: factType('fact_type').notNull(),
     factText: text('fact_text').notNull(),
+    /** Words of the fact for full-text ranking, kept by Postgres so queries need not parse text. */
+    factSearch: tsvector('fact_search')
+      .notNull()
+      .generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${userFacts.factText})`),
     confidence: real('confidence').notNull(),
     sourceConversationId: uuid('source_conversation_id').references(() => conversations.id, {
       onDelete: 'set null',

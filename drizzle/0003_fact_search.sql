@@ -1,0 +1,1 @@
+ALTER TABLE "user_facts" ADD COLUMN "fact_search" "tsvector" GENERATED ALWAYS AS (to_tsvector('english', "user_facts"."fact_text")) STORED NOT NULL;

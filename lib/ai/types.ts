@@ -1,0 +1,69 @@
+/**
+ * The three small interfaces every model provider implements. lib/memory and the chat route
+ * depend on these, never on a vendor SDK, so vendors (and the offline fallback) are swappable.
+ */
+import type { z } from 'zod';
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** A tool the chat model may call; `inputSchema` is a JSON Schema object. */
+export interface ChatTool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+export type ChatEvent =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; id: string; name: string; input: unknown }
+  | { type: 'done'; stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'other' };
+
+export interface ChatRequest {
+  system: string;
+  messages: ChatMessage[];
+  tools?: ChatTool[];
+  maxTokens?: number;
+  signal?: AbortSignal;
+}
+
+/** Streams one model reply: text deltas as they arrive, tool calls once complete, then done. */
+export type ChatFn = (request: ChatRequest) => AsyncIterable<ChatEvent>;
+
+export interface ExtractRequest<T> {
+  /** Names the structured output (the forced tool's name). */
+  name: string;
+  description: string;
+  system: string;
+  prompt: string;
+  schema: z.ZodType<T>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Structured output: the model's answer parsed and validated against `schema`. Throws
+ * ExtractionError when the answer is still invalid after the provider's repair and one retry.
+ */
+export type ExtractFn = <T>(request: ExtractRequest<T>) => Promise<T>;
+
+export interface Embedder {
+  /** Stored beside every vector: vectors of two models are never compared. */
+  model: string;
+  /** Width of the vectors `embed` returns (at most the stored width; shorter ones are padded). */
+  dimensions: number;
+  /** One vector per text, in order; batched by the caller. */
+  embed(texts: string[], signal?: AbortSignal): Promise<number[][]>;
+}
+
+export class ExtractionError extends Error {
+  constructor(
+    message: string,
+    readonly rawOutput?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ExtractionError';
+  }
+}

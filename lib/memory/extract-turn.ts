@@ -1,0 +1,134 @@
+/**
+ * After a turn: extract the user's durable facts from it and store them. The turn's
+ * `extracted_at` is the outbox: it is set in the same transaction as the facts, and a turn whose
+ * extraction failed (vendor down, invalid answer, process killed) keeps it null, with the error
+ * and the attempt count recorded, until the sweep extracts it.
+ */
+import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { conversationTurns, users } from '../db/schema';
+import { extractFacts } from './extract-facts';
+import { retrieveFacts } from './retrieve';
+import type { MemoryServices } from './services';
+import { writeFacts, type FactOutcome } from './write-facts';
+
+export type ExtractTurnResult =
+  | { status: 'extracted'; outcomes: FactOutcome[] }
+  | { status: 'skipped'; reason: 'not_found' | 'already_extracted' | 'memory_off' }
+  | { status: 'failed'; error: string };
+
+/** Known facts shown to the extractor, so it can see what a new fact updates. */
+const RELATED_FACTS = 10;
+const RELATED_MIN_SIMILARITY = 0.3;
+
+export async function extractTurn(
+  services: MemoryServices,
+  userId: string,
+  turnId: number,
+  /** The user message's embedding, when the chat turn already computed it. */
+  messageVector?: number[],
+): Promise<ExtractTurnResult> {
+  const { db, embedder, extract, settings } = services;
+  // Count the attempt first, so a process killed mid-extraction still counts it.
+  const [turn] = await db
+    .update(conversationTurns)
+    .set({ extractionAttempts: sql`${conversationTurns.extractionAttempts} + 1` })
+    .where(
+      and(
+        eq(conversationTurns.id, turnId),
+        eq(conversationTurns.userId, userId),
+        eq(conversationTurns.role, 'user'),
+        isNull(conversationTurns.extractedAt),
+      ),
+    )
+    .returning();
+  if (!turn) return { status: 'skipped', reason: 'not_found' };
+
+  const [user] = await db.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, userId));
+  if (!user?.memoryEnabled) {
+    // What is said while memory is off is never learned, not even later.
+    await writeFacts(db, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write);
+    return { status: 'skipped', reason: 'memory_off' };
+  }
+
+  try {
+    const [reply] = await db
+      .select({ content: conversationTurns.content })
+      .from(conversationTurns)
+      .where(
+        and(
+          eq(conversationTurns.conversationId, turn.conversationId),
+          eq(conversationTurns.userId, userId),
+          eq(conversationTurns.role, 'assistant'),
+          gt(conversationTurns.id, turn.id),
+        ),
+      )
+      .orderBy(asc(conversationTurns.id))
+      .limit(1);
+    const vector = messageVector ?? (await embedder.embed([turn.content]))[0]!;
+    const knownFacts = await retrieveFacts(
+      db,
+      { userId, model: embedder.model, vector, text: turn.content },
+      { ...settings.retrieve, k: RELATED_FACTS, minSimilarity: RELATED_MIN_SIMILARITY },
+    );
+    const candidates = await extractFacts(extract, {
+      userMessage: turn.content,
+      assistantReply: reply?.content,
+      knownFacts,
+    });
+    const outcomes = await writeFacts(
+      db,
+      embedder,
+      { userId, sourceConversationId: turn.conversationId, sourceTurnId: turn.id, candidates },
+      settings.write,
+    );
+    return { status: 'extracted', outcomes };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`[memory] extraction of turn ${turnId} failed (attempt ${turn.extractionAttempts}): ${message}`);
+    await db
+      .update(conversationTurns)
+      .set({ extractionError: message.slice(0, 2000) })
+      .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId)));
+    return { status: 'failed', error: message };
+  }
+}
+
+export interface SweepOptions {
+  /** Turns younger than this are left to the after-response step still running for them. */
+  minAgeSeconds: number;
+  limit: number;
+}
+
+export interface SweepSummary {
+  attempted: number;
+  extracted: number;
+  failed: number;
+}
+
+/** Extracts the turns whose extraction never finished, oldest first, up to `limit`. */
+export async function sweepPendingExtractions(
+  services: MemoryServices,
+  { minAgeSeconds, limit }: SweepOptions,
+): Promise<SweepSummary> {
+  const pending = await services.db
+    .select({ id: conversationTurns.id, userId: conversationTurns.userId })
+    .from(conversationTurns)
+    .where(
+      and(
+        isNull(conversationTurns.extractedAt),
+        eq(conversationTurns.role, 'user'),
+        lt(conversationTurns.createdAt, sql`now() - make_interval(secs => ${minAgeSeconds})`),
+        lt(conversationTurns.extractionAttempts, services.settings.maxExtractionAttempts),
+      ),
+    )
+    .orderBy(asc(conversationTurns.createdAt))
+    .limit(limit);
+
+  const summary: SweepSummary = { attempted: pending.length, extracted: 0, failed: 0 };
+  for (const turn of pending) {
+    const result = await extractTurn(services, turn.userId, turn.id);
+    if (result.status === 'failed') summary.failed += 1;
+    else summary.extracted += 1;
+  }
+  return summary;
+}

@@ -1,0 +1,61 @@
+/**
+ * Before the model answers: everything the chat model needs for one turn, read with as few round
+ * trips as the turn allows. The message is embedded while the conversation's short-term memory
+ * loads; then the relevant facts are retrieved and the system prompt is built.
+ */
+import { eq } from 'drizzle-orm';
+import { users } from '../db/schema';
+import type { ChatMessage } from '../ai/types';
+import { buildMemoryBlock } from './memory-block';
+import { retrieveFacts, type RetrievedFact } from './retrieve';
+import type { MemoryServices } from './services';
+import { loadShortTermContext } from './short-term';
+import { buildSystemPrompt } from './system-prompt';
+
+export interface PreparedTurn {
+  system: string;
+  /** The conversation so far, ending with the user's new message. */
+  messages: ChatMessage[];
+  /** The facts that made it into the system prompt (shown to the user as "memories used"). */
+  usedFacts: RetrievedFact[];
+  /** The message's embedding, reused by extraction after the response. */
+  messageVector: number[] | null;
+  memoryEnabled: boolean;
+}
+
+export interface PrepareTurnInput {
+  userId: string;
+  conversationId: string;
+  /** The user's message, already stored as the conversation's newest turn. */
+  message: string;
+  /** A temporary chat neither reads nor writes memory. */
+  useMemory?: boolean;
+}
+
+export async function prepareTurn(services: MemoryServices, input: PrepareTurnInput): Promise<PreparedTurn> {
+  const { db, embedder, settings } = services;
+  const [user] = await db.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, input.userId));
+  const memoryEnabled = (user?.memoryEnabled ?? false) && input.useMemory !== false;
+
+  const [vectors, shortTerm] = await Promise.all([
+    memoryEnabled ? embedder.embed([input.message]) : Promise.resolve(null),
+    loadShortTermContext(db, input.userId, input.conversationId),
+  ]);
+  const messageVector = vectors?.[0] ?? null;
+  const retrieved = messageVector
+    ? await retrieveFacts(
+        db,
+        { userId: input.userId, model: embedder.model, vector: messageVector, text: input.message },
+        settings.retrieve,
+      )
+    : [];
+  const block = buildMemoryBlock(retrieved, settings.memoryTokenBudget);
+
+  return {
+    system: buildSystemPrompt({ memoryBlock: block.text, conversationSummary: shortTerm.summary }),
+    messages: shortTerm.messages,
+    usedFacts: block.included,
+    messageVector,
+    memoryEnabled,
+  };
+}

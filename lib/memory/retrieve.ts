@@ -1,0 +1,117 @@
+/**
+ * The retriever: a user's current facts most relevant to a message. Exact nearest-neighbour
+ * search inside the user's own rows (a user's memory is small), optionally fused with full-text
+ * ranking by reciprocal rank fusion, so names, places and rare words are found even when the
+ * embedding misses them.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { selectRows } from '../db/rows';
+import { userFacts, type FactType } from '../db/schema';
+import { toStoredVector } from './stored-vector';
+
+export type Ranking = 'vector' | 'hybrid';
+
+export interface RetrieveOptions {
+  k: number;
+  /** Vector matches below this cosine similarity are left out (lexical matches are not). */
+  minSimilarity: number;
+  ranking: Ranking;
+}
+
+export const defaultRetrieveOptions: RetrieveOptions = { k: 8, minSimilarity: 0.65, ranking: 'hybrid' };
+
+export interface RetrieveQuery {
+  userId: string;
+  /** Embedding model of `vector`; only facts embedded by the same model are compared. */
+  model: string;
+  vector: number[];
+  /** The message itself, for the lexical side of hybrid ranking. */
+  text: string;
+}
+
+export interface RetrievedFact {
+  id: string;
+  factType: FactType;
+  factText: string;
+  confidence: number;
+  createdAt: Date;
+  sourceConversationId: string | null;
+  /** Cosine similarity to the message; null when only the lexical side found the fact. */
+  similarity: number | null;
+  score: number;
+}
+
+/** Candidates taken from each ranking before fusion. */
+const POOL = 50;
+/** The usual constant of reciprocal rank fusion (Cormack et al. 2009). */
+const RRF_K = 60;
+
+export async function retrieveFacts(
+  db: Database,
+  query: RetrieveQuery,
+  options: RetrieveOptions = defaultRetrieveOptions,
+): Promise<RetrievedFact[]> {
+  const vector = JSON.stringify(toStoredVector(query.vector, query.model));
+  const hybrid = options.ranking === 'hybrid';
+  // The lexical side ORs the message's words: a question shares only some words with the fact.
+  const lexical = hybrid
+    ? sql`SELECT f.id, row_number() OVER (ORDER BY ts_rank_cd(f.fact_search, q.query) DESC, f.id) AS rank
+          FROM user_facts f,
+               (SELECT replace(plainto_tsquery('english', ${query.text})::text, '&', '|')::tsquery AS query) q
+          WHERE f.user_id = ${query.userId} AND f.superseded_at IS NULL AND f.fact_search @@ q.query
+          ORDER BY rank LIMIT ${POOL}`
+    : sql`SELECT NULL::uuid AS id, NULL::bigint AS rank WHERE false`;
+
+  const rows = await selectRows<{
+    id: string;
+    fact_type: FactType;
+    fact_text: string;
+    confidence: number;
+    created_at: string | Date;
+    source_conversation_id: string | null;
+    similarity: number | null;
+    score: number;
+  }>(
+    db,
+    sql`WITH vec AS (
+          SELECT e.fact_id AS id, 1 - (e.embedding <=> ${vector}::halfvec) AS similarity,
+                 row_number() OVER (ORDER BY e.embedding <=> ${vector}::halfvec, e.fact_id) AS rank
+          FROM fact_embeddings e
+          JOIN user_facts f ON f.id = e.fact_id AND f.superseded_at IS NULL
+          WHERE e.user_id = ${query.userId} AND e.model = ${query.model}
+          ORDER BY rank LIMIT ${POOL}
+        ),
+        lex AS (${lexical}),
+        fused AS (
+          SELECT COALESCE(vec.id, lex.id) AS id, vec.similarity,
+                 COALESCE(1.0 / (${RRF_K} + vec.rank), 0) + COALESCE(1.0 / (${RRF_K} + lex.rank), 0) AS score
+          FROM vec FULL JOIN lex ON lex.id = vec.id
+          WHERE vec.similarity >= ${options.minSimilarity} OR lex.id IS NOT NULL
+        )
+        SELECT f.id, f.fact_type, f.fact_text, f.confidence, f.created_at, f.source_conversation_id,
+               fused.similarity::float8 AS similarity, fused.score::float8 AS score
+        FROM fused JOIN user_facts f ON f.id = fused.id AND f.user_id = ${query.userId}
+        ORDER BY fused.score DESC, f.id
+        LIMIT ${options.k}`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    factType: r.fact_type,
+    factText: r.fact_text,
+    confidence: r.confidence,
+    createdAt: new Date(r.created_at),
+    sourceConversationId: r.source_conversation_id,
+    similarity: r.similarity === null ? null : Number(r.similarity),
+    score: Number(r.score),
+  }));
+}
+
+/** Bumps the access statistics of exactly the facts a turn used, by id, within the user's rows. */
+export async function recordFactAccess(db: Database, userId: string, factIds: string[]): Promise<void> {
+  if (!factIds.length) return;
+  await db
+    .update(userFacts)
+    .set({ lastAccessed: sql`now()`, accessCount: sql`${userFacts.accessCount} + 1` })
+    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, factIds)));
+}

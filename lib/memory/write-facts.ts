@@ -1,0 +1,171 @@
+/**
+ * The writer: after a turn, each extracted fact is checked against the user's current facts and
+ * is either dropped (low confidence), folded into a near-duplicate (which it refreshes), stored
+ * as the successor of the facts it contradicts (which stay as history), or added. New facts are
+ * stored with their embedding, in one transaction, which also marks the source turn extracted:
+ * a crash leaves either both or neither, so a retried turn never loses or doubles its facts.
+ */
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { selectRows } from '../db/rows';
+import { conversationTurns, factEmbeddings, userFacts, type FactType, type UserFact } from '../db/schema';
+import type { Embedder } from '../ai/types';
+import { toStoredVector } from './stored-vector';
+
+export interface CandidateFact {
+  factType: FactType;
+  factText: string;
+  confidence: number;
+  /** Ids of the user's facts this one updates or contradicts. */
+  supersedes: string[];
+}
+
+export interface WriteFactsOptions {
+  /** Facts below this confidence are not stored. */
+  minConfidence: number;
+  /** pg_trgm similarity above which a fact of the same type is the same fact. */
+  duplicateTrigram: number;
+  /** Embedding cosine similarity above which a fact is the same fact, whatever its type. */
+  duplicateCosine: number;
+}
+
+export const defaultWriteFactsOptions: WriteFactsOptions = {
+  minConfidence: 0.6,
+  duplicateTrigram: 0.85,
+  duplicateCosine: 0.92,
+};
+
+export type FactOutcome =
+  | { action: 'dropped'; candidate: CandidateFact; reason: 'low_confidence' }
+  | { action: 'refreshed'; candidate: CandidateFact; fact: UserFact; superseded: string[] }
+  | { action: 'added'; candidate: CandidateFact; fact: UserFact; superseded: string[] };
+
+export interface WriteFactsInput {
+  userId: string;
+  sourceConversationId?: string | null;
+  sourceTurnId?: number | null;
+  candidates: CandidateFact[];
+}
+
+export async function writeFacts(
+  db: Database,
+  embedder: Embedder,
+  input: WriteFactsInput,
+  options: WriteFactsOptions = defaultWriteFactsOptions,
+): Promise<FactOutcome[]> {
+  const kept = input.candidates.filter((c) => c.confidence >= options.minConfidence);
+  // The vendor call happens before the transaction, so no lock is held while waiting on it.
+  const vectors = kept.length ? await embedder.embed(kept.map((c) => c.factText)) : [];
+
+  const stored = await db.transaction(async (tx) => {
+    const outcomes: FactOutcome[] = [];
+    for (const [i, candidate] of kept.entries()) {
+      const vector = toStoredVector(vectors[i]!, embedder.model);
+      outcomes.push(await resolveFact(tx, embedder.model, input, candidate, vector, options));
+    }
+    if (input.sourceTurnId != null) {
+      await tx
+        .update(conversationTurns)
+        .set({ extractedAt: sql`now()`, extractionError: null })
+        .where(and(eq(conversationTurns.id, input.sourceTurnId), eq(conversationTurns.userId, input.userId)));
+    }
+    return outcomes;
+  });
+
+  const dropped: FactOutcome[] = input.candidates
+    .filter((c) => c.confidence < options.minConfidence)
+    .map((candidate) => ({ action: 'dropped', candidate, reason: 'low_confidence' }));
+  return [...stored, ...dropped];
+}
+
+/**
+ * Resolves one fact against the user's current facts, inside the caller's transaction. Facts
+ * added earlier in the same transaction count, so a batch never stores a fact twice.
+ */
+export async function resolveFact(
+  tx: Database,
+  model: string,
+  input: Omit<WriteFactsInput, 'candidates'>,
+  candidate: CandidateFact,
+  vector: number[],
+  options: WriteFactsOptions,
+): Promise<FactOutcome> {
+  const { userId } = input;
+  const duplicate = await findDuplicate(tx, model, userId, candidate, vector, options);
+  let fact: UserFact;
+  let action: 'refreshed' | 'added';
+  if (duplicate) {
+    [fact] = (await tx
+      .update(userFacts)
+      .set({
+        updatedAt: sql`now()`,
+        confidence: sql`GREATEST(${userFacts.confidence}, ${candidate.confidence})`,
+      })
+      .where(and(eq(userFacts.id, duplicate), eq(userFacts.userId, userId)))
+      .returning()) as [UserFact];
+    action = 'refreshed';
+  } else {
+    [fact] = (await tx
+      .insert(userFacts)
+      .values({
+        userId,
+        factType: candidate.factType,
+        factText: candidate.factText,
+        confidence: candidate.confidence,
+        sourceConversationId: input.sourceConversationId ?? null,
+        sourceTurnId: input.sourceTurnId ?? null,
+      })
+      .returning()) as [UserFact];
+    await tx.insert(factEmbeddings).values({ factId: fact.id, userId, model, embedding: vector });
+    action = 'added';
+  }
+
+  const superseded = await supersede(tx, userId, candidate.supersedes, fact.id);
+  return { action, candidate, fact, superseded };
+}
+
+async function findDuplicate(
+  tx: Database,
+  model: string,
+  userId: string,
+  candidate: CandidateFact,
+  vector: number[],
+  options: WriteFactsOptions,
+): Promise<string | undefined> {
+  const query = JSON.stringify(vector);
+  // A fact the candidate explicitly replaces is never its duplicate ("Lives in Berlin" is close
+  // to "Lives in Paris" in embedding space, but it is an update, not the same fact).
+  const excluded = candidate.supersedes.length
+    ? sql`AND f.id <> ALL(${sql.param(candidate.supersedes)}::uuid[])`
+    : sql``;
+  const [row] = await selectRows<{ id: string }>(
+    tx,
+    sql`SELECT f.id,
+          GREATEST(
+            CASE WHEN f.fact_type = ${candidate.factType} THEN similarity(f.fact_text, ${candidate.factText}) ELSE 0 END,
+            1 - (e.embedding <=> ${query}::halfvec)
+          ) AS score
+        FROM user_facts f
+        JOIN fact_embeddings e ON e.fact_id = f.id AND e.model = ${model}
+        WHERE f.user_id = ${userId} AND f.superseded_at IS NULL ${excluded}
+          AND (
+            (f.fact_type = ${candidate.factType} AND similarity(f.fact_text, ${candidate.factText}) > ${options.duplicateTrigram})
+            OR 1 - (e.embedding <=> ${query}::halfvec) > ${options.duplicateCosine}
+          )
+        ORDER BY score DESC
+        LIMIT 1`,
+  );
+  return row?.id;
+}
+
+/** Marks the user's current facts among `ids` as replaced by `successorId`; history is kept. */
+async function supersede(tx: Database, userId: string, ids: string[], successorId: string): Promise<string[]> {
+  const targets = ids.filter((id) => id !== successorId);
+  if (!targets.length) return [];
+  const rows = await tx
+    .update(userFacts)
+    .set({ supersededAt: sql`now()`, supersededBy: successorId, updatedAt: sql`now()` })
+    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, targets), isNull(userFacts.supersededAt)))
+    .returning({ id: userFacts.id });
+  return rows.map((r) => r.id);
+}

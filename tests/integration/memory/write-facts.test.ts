@@ -1,0 +1,157 @@
+import { and, eq } from 'drizzle-orm';
+import { beforeEach, expect, it } from 'vitest';
+import { createAnonymousUser } from '@/lib/db/queries';
+import { factEmbeddings, userFacts } from '@/lib/db/schema';
+import { defaultWriteFactsOptions, writeFacts, type CandidateFact } from '@/lib/memory/write-facts';
+import { axisVector, scriptedEmbedder } from '../../helpers/models';
+import { describeOnEngine } from '../engines';
+
+const fact = (factText: string, extra: Partial<CandidateFact> = {}): CandidateFact => ({
+  factType: 'personal_context',
+  factText,
+  confidence: 0.9,
+  supersedes: [],
+  ...extra,
+});
+
+describeOnEngine('the writer', (db) => {
+  let userId: string;
+  const embedder = scriptedEmbedder({
+    'Lives in Paris': axisVector(0),
+    'Lives in Berlin': axisVector(0, 0.6), // close to Paris (cosine 0.86), below the duplicate line
+    'Is based in Berlin': axisVector(0, 0.62), // a paraphrase of "Lives in Berlin" (cosine > 0.99)
+    'Prefers tea': axisVector(10),
+    'Likes green tea': axisVector(20),
+    'Enjoys green tea': axisVector(30), // worded alike, embedded apart: trigram must catch it
+  });
+
+  beforeEach(async () => {
+    userId = (await createAnonymousUser(db())).id;
+  });
+
+  const current = () =>
+    db()
+      .select()
+      .from(userFacts)
+      .where(eq(userFacts.userId, userId))
+      .then((rows) => rows.filter((r) => !r.supersededAt).map((r) => r.factText).sort());
+
+  it('adds a new fact with its embedding, source and confidence', async () => {
+    const [outcome] = await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Paris')] });
+    expect(outcome!.action).toBe('added');
+    const [stored] = await db().select().from(userFacts).where(eq(userFacts.userId, userId));
+    expect(stored).toMatchObject({ factText: 'Lives in Paris', confidence: 0.9, factType: 'personal_context' });
+    const embeddings = await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, stored!.id));
+    expect(embeddings).toHaveLength(1);
+    expect(embeddings[0]!.model).toBe('test-embedder');
+  });
+
+  it('drops a fact under the confidence threshold', async () => {
+    const outcomes = await writeFacts(db(), embedder, {
+      userId,
+      candidates: [fact('Prefers tea', { confidence: defaultWriteFactsOptions.minConfidence - 0.01 })],
+    });
+    expect(outcomes.map((o) => o.action)).toEqual(['dropped']);
+    expect(await current()).toEqual([]);
+  });
+
+  it('refreshes a near-duplicate found by embedding instead of storing it again', async () => {
+    await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Berlin', { confidence: 0.7 })] });
+    const [outcome] = await writeFacts(db(), embedder, { userId, candidates: [fact('Is based in Berlin')] });
+    expect(outcome!.action).toBe('refreshed');
+    expect(outcome!.action === 'refreshed' && outcome.fact.factText).toBe('Lives in Berlin');
+    expect(await current()).toEqual(['Lives in Berlin']);
+    // The higher confidence wins.
+    const [stored] = await db().select().from(userFacts).where(eq(userFacts.userId, userId));
+    expect(stored!.confidence).toBeCloseTo(0.9);
+  });
+
+  it('refreshes a near-duplicate of the same type found by trigram similarity', async () => {
+    await writeFacts(db(), embedder, { userId, candidates: [fact('Likes green tea', { factType: 'preference' })] });
+    const [outcome] = await writeFacts(db(), embedder, {
+      userId,
+      candidates: [fact('likes green tea.', { factType: 'preference' })],
+    });
+    expect(outcome!.action).toBe('refreshed');
+    expect(await current()).toEqual(['Likes green tea']);
+  });
+
+  it('does not treat a similar text of another type as the same fact', async () => {
+    await writeFacts(db(), embedder, { userId, candidates: [fact('Likes green tea', { factType: 'preference' })] });
+    const [outcome] = await writeFacts(db(), embedder, {
+      userId,
+      candidates: [fact('likes green tea.', { factType: 'constraint' })],
+    });
+    expect(outcome!.action).toBe('added');
+  });
+
+  it('stores a contradicting fact as the successor and keeps the old one as history', async () => {
+    const [paris] = await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Paris')] });
+    const parisId = paris!.action === 'added' ? paris!.fact.id : '';
+    const [berlin] = await writeFacts(db(), embedder, {
+      userId,
+      candidates: [fact('Lives in Berlin', { supersedes: [parisId] })],
+    });
+    expect(berlin!.action).toBe('added');
+    expect(berlin!.action !== 'dropped' && berlin!.superseded).toEqual([parisId]);
+
+    const [old] = await db().select().from(userFacts).where(eq(userFacts.id, parisId));
+    expect(old!.supersededAt).toBeInstanceOf(Date);
+    expect(old!.supersededBy).toBe(berlin!.action === 'added' ? berlin!.fact.id : '');
+    expect(await current()).toEqual(['Lives in Berlin']);
+    // The history keeps its embedding too, in case the user restores it.
+    expect(await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, parisId))).toHaveLength(1);
+  });
+
+  it('supersedes through an existing duplicate when the new fact is already known', async () => {
+    await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Berlin')] });
+    const [paris] = await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Paris')] });
+    const parisId = paris!.action === 'added' ? paris!.fact.id : '';
+    const [outcome] = await writeFacts(db(), embedder, {
+      userId,
+      candidates: [fact('Is based in Berlin', { supersedes: [parisId] })],
+    });
+    expect(outcome!.action).toBe('refreshed');
+    expect(await current()).toEqual(['Lives in Berlin']);
+  });
+
+  it('never supersedes another user’s fact, whatever id it is given', async () => {
+    const otherId = (await createAnonymousUser(db())).id;
+    const [theirs] = await writeFacts(db(), embedder, { userId: otherId, candidates: [fact('Lives in Paris')] });
+    const theirId = theirs!.action === 'added' ? theirs!.fact.id : '';
+    const [mine] = await writeFacts(db(), embedder, {
+      userId,
+      candidates: [fact('Lives in Berlin', { supersedes: [theirId] })],
+    });
+    expect(mine!.action !== 'dropped' && mine!.superseded).toEqual([]);
+    const [untouched] = await db().select().from(userFacts).where(eq(userFacts.id, theirId));
+    expect(untouched!.supersededAt).toBeNull();
+  });
+
+  it('does not store the same fact twice within one batch', async () => {
+    const outcomes = await writeFacts(db(), embedder, {
+      userId,
+      candidates: [fact('Lives in Berlin'), fact('Is based in Berlin'), fact('Prefers tea', { factType: 'preference' })],
+    });
+    expect(outcomes.map((o) => o.action)).toEqual(['added', 'refreshed', 'added']);
+    expect(await current()).toEqual(['Lives in Berlin', 'Prefers tea']);
+  });
+
+  it('stores nothing when embedding fails, and raises', async () => {
+    const failing = { ...embedder, embed: async () => Promise.reject(new Error('embedding service down')) };
+    await expect(writeFacts(db(), failing, { userId, candidates: [fact('Prefers tea')] })).rejects.toThrow(
+      'embedding service down',
+    );
+    expect(await current()).toEqual([]);
+  });
+
+  it('rolls back every fact of the batch when one cannot be stored', async () => {
+    const tooWide = scriptedEmbedder({ 'Prefers tea': new Array(2000).fill(0.01) });
+    await expect(
+      writeFacts(db(), tooWide, { userId, candidates: [fact('Lives in Paris'), fact('Prefers tea')] }),
+    ).rejects.toThrow(/returned 2000 dimensions/);
+    expect(
+      await db().select().from(userFacts).where(and(eq(userFacts.userId, userId))),
+    ).toEqual([]);
+  });
+});
