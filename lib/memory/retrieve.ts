@@ -37,7 +37,7 @@ export interface RetrievedFact {
   confidence: number;
   createdAt: Date;
   sourceConversationId: string | null;
-  /** Cosine similarity to the message; null when only the lexical side found the fact. */
+  /** Cosine similarity to the message; null when the fact was outside the vector candidates. */
   similarity: number | null;
   score: number;
 }
