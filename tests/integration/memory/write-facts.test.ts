@@ -58,8 +58,7 @@ describeOnEngine('the writer', (db) => {
   it('refreshes a near-duplicate found by embedding instead of storing it again', async () => {
     await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Berlin', { confidence: 0.7 })] });
     const [outcome] = await writeFacts(db(), embedder, { userId, candidates: [fact('Is based in Berlin')] });
-    expect(outcome!.action).toBe('refreshed');
-    expect(outcome!.action === 'refreshed' && outcome.fact.factText).toBe('Lives in Berlin');
+    expect(outcome).toMatchObject({ action: 'refreshed', fact: { factText: 'Lives in Berlin' } });
     expect(await current()).toEqual(['Lives in Berlin']);
     // The higher confidence wins.
     const [stored] = await db().select().from(userFacts).where(eq(userFacts.userId, userId));
