@@ -29,13 +29,90 @@ const envSchema = z.object({
 
   /** Signs session cookies. Required in production; generated into DATA_DIR in development. */
   AUTH_SECRET: z.string().min(32, 'expected at least 32 characters (openssl rand -base64 32)').optional(),
+
+  /** Who writes replies and extracts facts. auto: Anthropic with a key, else OPENAI_BASE_URL, else offline. */
+  CHAT_PROVIDER: z.enum(['auto', 'anthropic', 'openai', 'offline']).default('auto'),
+  /** Who embeds. auto: OpenAI-compatible with OPENAI_API_KEY or OPENAI_BASE_URL, else offline. */
+  EMBEDDING_PROVIDER: z.enum(['auto', 'openai', 'offline']).default('auto'),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  /** Any OpenAI-compatible server: Ollama (http://127.0.0.1:11434/v1), vLLM, LM Studio, a VPC model. */
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Defaults to claude-sonnet-4-5 on Anthropic; required for an OpenAI-compatible server. */
+  CHAT_MODEL: z.string().optional(),
+  /** The small model for facts and summaries. Defaults to claude-haiku-4-5 on Anthropic, else CHAT_MODEL. */
+  EXTRACTION_MODEL: z.string().optional(),
+  EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
+  /** Asks the embedding model for this width (text-embedding-3 models accept it); at most 1536. */
+  EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(1536).optional(),
+  MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+
+  /** Facts put in the prompt per turn. */
+  MEMORY_TOP_K: z.coerce.number().int().min(1).max(100).default(8),
+  /** Cosine similarity below which a fact is not retrieved by meaning; unset: the embedder's own default. */
+  MEMORY_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).optional(),
+  MEMORY_RANKING: z.enum(['vector', 'hybrid']).default('hybrid'),
+  /** Extracted facts below this confidence are not stored. */
+  MEMORY_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.6),
+  /** Embedding cosine above which a new fact is a duplicate; unset: the embedder's own default. */
+  MEMORY_DUPLICATE_COSINE: z.coerce.number().min(0).max(1).optional(),
+  MEMORY_TOKEN_BUDGET: z.coerce.number().int().min(50).max(20_000).default(800),
+  /** Turns of the conversation sent verbatim. */
+  MEMORY_RECENT_TURNS: z.coerce.number().int().min(1).max(100).default(6),
+  /** Unsummarized turns that trigger folding the older ones into the summary. */
+  MEMORY_SUMMARIZE_AFTER: z.coerce.number().int().min(2).max(500).default(12),
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;
-export type Env = Omit<ParsedEnv, 'AUTH_SECRET'> & { AUTH_SECRET: string };
+export type ChatProvider = 'anthropic' | 'openai' | 'offline';
+export type EmbeddingProvider = 'openai' | 'offline';
+export type Env = Omit<ParsedEnv, 'AUTH_SECRET'> & {
+  AUTH_SECRET: string;
+  /** CHAT_PROVIDER and EMBEDDING_PROVIDER with auto resolved. */
+  chatProvider: ChatProvider;
+  embeddingProvider: EmbeddingProvider;
+};
+
+type Problem = { variable: string; message: string };
+
+function resolveProviders(parsed: ParsedEnv): { chat: ChatProvider; embedding: EmbeddingProvider; problems: Problem[] } {
+  const chat =
+    parsed.CHAT_PROVIDER !== 'auto'
+      ? parsed.CHAT_PROVIDER
+      : parsed.ANTHROPIC_API_KEY
+        ? 'anthropic'
+        : parsed.OPENAI_BASE_URL
+          ? 'openai'
+          : 'offline';
+  const embedding =
+    parsed.EMBEDDING_PROVIDER !== 'auto'
+      ? parsed.EMBEDDING_PROVIDER
+      : parsed.OPENAI_API_KEY || parsed.OPENAI_BASE_URL
+        ? 'openai'
+        : 'offline';
+  const problems: Problem[] = [];
+  if (chat === 'anthropic' && !parsed.ANTHROPIC_API_KEY) {
+    problems.push({ variable: 'ANTHROPIC_API_KEY', message: 'required when CHAT_PROVIDER=anthropic' });
+  }
+  if (chat === 'openai' && !parsed.CHAT_MODEL) {
+    problems.push({
+      variable: 'CHAT_MODEL',
+      message: 'required for an OpenAI-compatible chat provider (for example gpt-4.1-mini, or llama3.1 on Ollama)',
+    });
+  }
+  if (embedding === 'openai' && !parsed.OPENAI_API_KEY && !parsed.OPENAI_BASE_URL) {
+    problems.push({ variable: 'OPENAI_API_KEY', message: 'required when EMBEDDING_PROVIDER=openai (or set OPENAI_BASE_URL)' });
+  }
+  if (parsed.MEMORY_SUMMARIZE_AFTER <= parsed.MEMORY_RECENT_TURNS) {
+    problems.push({ variable: 'MEMORY_SUMMARIZE_AFTER', message: 'must be greater than MEMORY_RECENT_TURNS' });
+  }
+  return { chat, embedding, problems };
+}
 
 export class InvalidSettingError extends Error {
-  constructor(readonly problems: { variable: string; message: string }[]) {
+  constructor(readonly problems: Problem[]) {
     super(
       'Invalid settings:\n' +
         problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n') +
@@ -61,13 +138,17 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     );
   }
   const parsed = result.data;
-  if (parsed.AUTH_SECRET) return { ...parsed, AUTH_SECRET: parsed.AUTH_SECRET };
-  if (parsed.NODE_ENV === 'production') {
-    throw new InvalidSettingError([
-      { variable: 'AUTH_SECRET', message: 'required in production (openssl rand -base64 32)' },
-    ]);
+  const { chat, embedding, problems } = resolveProviders(parsed);
+  if (!parsed.AUTH_SECRET && parsed.NODE_ENV === 'production') {
+    problems.push({ variable: 'AUTH_SECRET', message: 'required in production (openssl rand -base64 32)' });
   }
-  return { ...parsed, AUTH_SECRET: developmentSecret(parsed.DATA_DIR) };
+  if (problems.length) throw new InvalidSettingError(problems);
+  return {
+    ...parsed,
+    AUTH_SECRET: parsed.AUTH_SECRET ?? developmentSecret(parsed.DATA_DIR),
+    chatProvider: chat,
+    embeddingProvider: embedding,
+  };
 }
 
 /** A per-checkout secret, so `npm run dev` needs no set-up and sessions survive restarts. */

@@ -21,12 +21,23 @@ export type ChatEvent =
   | { type: 'tool_call'; id: string; name: string; input: unknown }
   | { type: 'done'; stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'other' };
 
+/** A remembered fact as the chat model sees it. */
+export interface MemoryNote {
+  factType: string;
+  factText: string;
+}
+
 export interface ChatRequest {
   system: string;
   messages: ChatMessage[];
   tools?: ChatTool[];
   maxTokens?: number;
   signal?: AbortSignal;
+  /**
+   * The memories already written into `system`, as data, for a provider that does not read
+   * prose (the offline reply writer shows them); models ignore it.
+   */
+  memories?: MemoryNote[];
 }
 
 /** Streams one model reply: text deltas as they arrive, tool calls once complete, then done. */
@@ -40,6 +51,11 @@ export interface ExtractRequest<T> {
   prompt: string;
   schema: z.ZodType<T>;
   signal?: AbortSignal;
+  /**
+   * The structured input `prompt` was written from, for a provider that does not read prose
+   * (the offline rule-based extractor); models ignore it.
+   */
+  data?: unknown;
 }
 
 /**

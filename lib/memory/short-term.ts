@@ -61,6 +61,14 @@ export async function loadShortTermContext(
   };
 }
 
+export const SUMMARY_TASK = 'write_summary';
+
+/** What the summary task sees, as data (see ExtractRequest.data). */
+export interface SummaryData {
+  previousSummary: string | null;
+  turns: { role: 'user' | 'assistant'; content: string }[];
+}
+
 export const summarySchema = z.object({
   summary: z.string().trim().min(1).max(4000).describe('The updated summary, at most about 200 words.'),
 });
@@ -89,11 +97,12 @@ export async function foldOldTurns(
 
   const transcript = folding.map((t) => `${t.role}: ${quoteAsData(t.content)}`).join('\n');
   const { summary } = await extract({
-    name: 'write_summary',
+    name: SUMMARY_TASK,
     description: 'Record the updated conversation summary.',
     system: SUMMARY_SYSTEM,
     prompt: `Previous summary: ${state.summary ? quoteAsData(state.summary) : '(none)'}\n\nNew turns:\n${transcript}`,
     schema: summarySchema,
+    data: { previousSummary: state.summary, turns: folding.map((t) => ({ role: t.role, content: t.content })) } satisfies SummaryData,
   });
 
   const updated = await db

@@ -1,0 +1,85 @@
+/** Claude through the Anthropic SDK: streaming chat with tool use, and extraction by a forced tool call. */
+import Anthropic from '@anthropic-ai/sdk';
+import { toolInputSchema } from './json-schema';
+import { extractValidated } from './structured-output';
+import type { ChatEvent, ChatFn, ExtractFn } from './types';
+
+export interface AnthropicOptions {
+  apiKey: string;
+  baseURL?: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export function anthropicClient(options: AnthropicOptions): Anthropic {
+  return new Anthropic({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+  });
+}
+
+const STOP_REASONS: Record<string, Extract<ChatEvent, { type: 'done' }>['stopReason']> = {
+  end_turn: 'end_turn',
+  stop_sequence: 'end_turn',
+  tool_use: 'tool_use',
+  max_tokens: 'max_tokens',
+};
+
+export function anthropicChat(client: Anthropic, model: string): ChatFn {
+  return async function* chat(request) {
+    const stream = client.messages.stream(
+      {
+        model,
+        max_tokens: request.maxTokens ?? 2048,
+        system: request.system,
+        messages: request.messages,
+        tools: request.tools?.map((t) => ({
+          name: t.name,
+          description: t.description,
+          input_schema: { type: 'object', ...t.inputSchema },
+        })),
+      },
+      { signal: request.signal },
+    );
+    for await (const event of stream) {
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
+        yield { type: 'text', text: event.delta.text };
+      }
+    }
+    // Tool calls are yielded whole, once their streamed JSON input is complete.
+    const message = await stream.finalMessage();
+    for (const block of message.content) {
+      if (block.type === 'tool_use') yield { type: 'tool_call', id: block.id, name: block.name, input: block.input };
+    }
+    yield { type: 'done', stopReason: STOP_REASONS[message.stop_reason ?? ''] ?? 'other' };
+  };
+}
+
+export function anthropicExtract(client: Anthropic, model: string): ExtractFn {
+  return (request) =>
+    extractValidated(request, async () => {
+      const message = await client.messages.create(
+        {
+          model,
+          max_tokens: 2048,
+          system: request.system,
+          messages: [{ role: 'user', content: request.prompt }],
+          tools: [
+            {
+              name: request.name,
+              description: request.description,
+              input_schema: { type: 'object', ...toolInputSchema(request.schema) },
+            },
+          ],
+          tool_choice: { type: 'tool', name: request.name },
+        },
+        { signal: request.signal },
+      );
+      const call = message.content.find((b) => b.type === 'tool_use' && b.name === request.name);
+      if (call?.type === 'tool_use') return call.input;
+      // No tool call: the JSON may still be in the text.
+      return message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    });
+}

@@ -1,0 +1,142 @@
+/**
+ * Any server that speaks OpenAI's API (OpenAI itself, Ollama, vLLM, LM Studio, a model in your
+ * own VPC): streaming chat with tool use, extraction by a forced function call, and embeddings.
+ */
+import OpenAI from 'openai';
+import { toolInputSchema } from './json-schema';
+import { extractValidated } from './structured-output';
+import type { ChatEvent, ChatFn, Embedder, ExtractFn } from './types';
+
+export interface OpenAiOptions {
+  /** Local servers usually ignore the key, but the SDK requires one. */
+  apiKey?: string;
+  baseURL?: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export function openAiClient(options: OpenAiOptions): OpenAI {
+  return new OpenAI({
+    apiKey: options.apiKey ?? 'not-needed',
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+  });
+}
+
+const STOP_REASONS: Record<string, Extract<ChatEvent, { type: 'done' }>['stopReason']> = {
+  stop: 'end_turn',
+  tool_calls: 'tool_use',
+  function_call: 'tool_use',
+  length: 'max_tokens',
+};
+
+/** A tool call's arguments; a model that wrote invalid JSON gets its raw text back to see. */
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text || '{}');
+  } catch {
+    return text;
+  }
+}
+
+export function openAiChat(client: OpenAI, model: string): ChatFn {
+  return async function* chat(request) {
+    const stream = await client.chat.completions.create(
+      {
+        model,
+        stream: true,
+        max_tokens: request.maxTokens ?? 2048,
+        messages: [{ role: 'system', content: request.system }, ...request.messages],
+        tools: request.tools?.map((t) => ({
+          type: 'function' as const,
+          function: { name: t.name, description: t.description, parameters: t.inputSchema },
+        })),
+      },
+      { signal: request.signal },
+    );
+    // Tool calls arrive in pieces keyed by index; they are yielded whole at the end.
+    const calls = new Map<number, { id: string; name: string; args: string }>();
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      if (!choice) continue;
+      if (choice.delta.content) yield { type: 'text', text: choice.delta.content };
+      for (const part of choice.delta.tool_calls ?? []) {
+        const call = calls.get(part.index) ?? { id: '', name: '', args: '' };
+        call.id = part.id ?? call.id;
+        call.name = part.function?.name ?? call.name;
+        call.args += part.function?.arguments ?? '';
+        calls.set(part.index, call);
+      }
+      finish = choice.finish_reason ?? finish;
+    }
+    for (const call of calls.values()) {
+      yield { type: 'tool_call', id: call.id, name: call.name, input: parseArguments(call.args) };
+    }
+    yield { type: 'done', stopReason: STOP_REASONS[finish ?? ''] ?? 'other' };
+  };
+}
+
+export function openAiExtract(client: OpenAI, model: string): ExtractFn {
+  return (request) =>
+    extractValidated(request, async () => {
+      const completion = await client.chat.completions.create(
+        {
+          model,
+          max_tokens: 2048,
+          messages: [
+            { role: 'system', content: request.system },
+            { role: 'user', content: request.prompt },
+          ],
+          tools: [
+            {
+              type: 'function',
+              function: {
+                name: request.name,
+                description: request.description,
+                parameters: toolInputSchema(request.schema),
+              },
+            },
+          ],
+          tool_choice: { type: 'function', function: { name: request.name } },
+        },
+        { signal: request.signal },
+      );
+      const message = completion.choices[0]?.message;
+      const call = message?.tool_calls?.find((c) => c.type === 'function' && c.function.name === request.name);
+      // Servers without tool support answer in text; the JSON may still be in it.
+      if (call?.type === 'function') return parseArguments(call.function.arguments);
+      return message?.content ?? '';
+    });
+}
+
+/** Inputs per embeddings request; OpenAI accepts up to 2048. */
+const EMBED_BATCH = 256;
+
+export function openAiEmbedder(
+  client: OpenAI,
+  options: { model: string; dimensions: number; requestDimensions: boolean },
+): Embedder {
+  return {
+    model: options.requestDimensions ? `${options.model}@${options.dimensions}` : options.model,
+    dimensions: options.dimensions,
+    async embed(texts, signal) {
+      const vectors: number[][] = [];
+      for (let at = 0; at < texts.length; at += EMBED_BATCH) {
+        const response = await client.embeddings.create(
+          {
+            model: options.model,
+            input: texts.slice(at, at + EMBED_BATCH),
+            // Only models that support shortening accept the parameter (text-embedding-3-*).
+            ...(options.requestDimensions ? { dimensions: options.dimensions } : {}),
+          },
+          { signal },
+        );
+        const ordered = [...response.data].sort((a, b) => a.index - b.index);
+        vectors.push(...ordered.map((d) => d.embedding));
+      }
+      return vectors;
+    },
+  };
+}
