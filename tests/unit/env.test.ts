@@ -57,4 +57,27 @@ describe('settings', () => {
     expect(settings).toMatchObject({ MIGRATE_ON_START: true, DATABASE_POOL_MAX: 25 });
     expect(settings.DATABASE_URL).toBeUndefined();
   });
+
+  it('chooses the model providers from the keys that are set', () => {
+    const base = { AUTH_SECRET: secret };
+    expect(parseEnv(base)).toMatchObject({ chatProvider: 'offline', embeddingProvider: 'offline' });
+    expect(parseEnv({ ...base, ANTHROPIC_API_KEY: 'sk-ant', OPENAI_API_KEY: 'sk' })).toMatchObject({
+      chatProvider: 'anthropic',
+      embeddingProvider: 'openai',
+    });
+    expect(
+      parseEnv({ ...base, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', CHAT_MODEL: 'llama3.1' }),
+    ).toMatchObject({ chatProvider: 'openai', embeddingProvider: 'openai' });
+    expect(parseEnv({ ...base, ANTHROPIC_API_KEY: 'sk-ant', CHAT_PROVIDER: 'offline' }).chatProvider).toBe('offline');
+  });
+
+  it('names the variable a chosen provider is missing', () => {
+    expect(problemsOf({ AUTH_SECRET: secret, CHAT_PROVIDER: 'anthropic' })).toEqual(['ANTHROPIC_API_KEY']);
+    expect(problemsOf({ AUTH_SECRET: secret, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' })).toEqual(['CHAT_MODEL']);
+    expect(problemsOf({ AUTH_SECRET: secret, EMBEDDING_PROVIDER: 'openai' })).toEqual(['OPENAI_API_KEY']);
+    expect(problemsOf({ AUTH_SECRET: secret, EMBEDDING_DIMENSIONS: '3072' })).toEqual(['EMBEDDING_DIMENSIONS']);
+    expect(problemsOf({ AUTH_SECRET: secret, MEMORY_RECENT_TURNS: '10', MEMORY_SUMMARIZE_AFTER: '8' })).toEqual([
+      'MEMORY_SUMMARIZE_AFTER',
+    ]);
+  });
 });
