@@ -49,6 +49,11 @@ const envSchema = z.object({
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
 
+  /** Longest message a user may send, in characters; longer ones are refused before sending. */
+  CHAT_MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(8000),
+  /** Tokens a reply may take. */
+  CHAT_MAX_REPLY_TOKENS: z.coerce.number().int().min(64).max(64_000).default(2048),
+
   /** Facts put in the prompt per turn. */
   MEMORY_TOP_K: z.coerce.number().int().min(1).max(100).default(8),
   /** Cosine similarity below which a fact is not retrieved by meaning; unset: the embedder's own default. */

@@ -1,6 +1,7 @@
 /** Claude through the Anthropic SDK: streaming chat with tool use, and extraction by a forced tool call. */
 import Anthropic from '@anthropic-ai/sdk';
 import { toolInputSchema } from './json-schema';
+import { alternatingTurns } from './messages';
 import { extractValidated } from './structured-output';
 import type { ChatEvent, ChatFn, ExtractFn } from './types';
 
@@ -34,7 +35,7 @@ export function anthropicChat(client: Anthropic, model: string): ChatFn {
         model,
         max_tokens: request.maxTokens ?? 2048,
         system: request.system,
-        messages: request.messages,
+        messages: alternatingTurns(request.messages),
         tools: request.tools?.map((t) => ({
           name: t.name,
           description: t.description,

@@ -97,6 +97,8 @@ export const conversationTurns = pgTable(
     extractionAttempts: integer('extraction_attempts').notNull().default(0),
     /** The last extraction failure, kept so a failure is visible and retried, never dropped. */
     extractionError: text('extraction_error'),
+    /** An answer's memories: the facts its system prompt carried, so the user can see why it knew. */
+    memoryFactIds: uuid('memory_fact_ids').array(),
   },
   (t) => [
     index('conversation_turns_conversation_idx').on(t.conversationId, t.id),

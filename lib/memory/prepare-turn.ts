@@ -32,13 +32,19 @@ export interface PrepareTurnInput {
   useMemory?: boolean;
 }
 
+/** An embedding outage costs this turn its long-term memories, not its answer. */
+function embeddingFailed(error: unknown): null {
+  console.error(`[memory] embedding the message failed; answering without long-term memory: ${String(error)}`);
+  return null;
+}
+
 export async function prepareTurn(services: MemoryServices, input: PrepareTurnInput): Promise<PreparedTurn> {
   const { db, embedder, settings } = services;
   const [user] = await db.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, input.userId));
   const memoryEnabled = (user?.memoryEnabled ?? false) && input.useMemory !== false;
 
   const [vectors, shortTerm] = await Promise.all([
-    memoryEnabled ? embedder.embed([input.message]) : Promise.resolve(null),
+    memoryEnabled ? embedder.embed([input.message]).catch(embeddingFailed) : Promise.resolve(null),
     loadShortTermContext(db, input.userId, input.conversationId),
   ]);
   const messageVector = vectors?.[0] ?? null;
