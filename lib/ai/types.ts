@@ -69,6 +69,11 @@ export interface Embedder {
   model: string;
   /** Width of the vectors `embed` returns (at most the stored width; shorter ones are padded). */
   dimensions: number;
+  /**
+   * Where this embedder's cosines fall, when they differ from a sentence-embedding model's (a
+   * lexical embedder scores related texts far lower); unset: the memory engine's defaults.
+   */
+  calibration?: { minSimilarity: number; duplicateCosine: number };
   /** One vector per text, in order; batched by the caller. */
   embed(texts: string[], signal?: AbortSignal): Promise<number[][]>;
 }

@@ -44,7 +44,7 @@ export async function getConversation(db: Database, userId: string, conversation
 export async function appendTurn(
   db: Database,
   userId: string,
-  turn: Pick<ConversationTurn, 'conversationId' | 'role' | 'content'> & Partial<Pick<ConversationTurn, 'status'>>,
+  turn: Pick<ConversationTurn, 'conversationId' | 'role' | 'content'> & Partial<Pick<ConversationTurn, 'status' | 'memoryFactIds'>>,
 ): Promise<ConversationTurn | undefined> {
   return db.transaction(async (tx) => {
     const [owned] = await tx

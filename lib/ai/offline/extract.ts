@@ -20,11 +20,21 @@ const summaryTaskData = z.object({
   turns: z.array(z.object({ role: z.string(), content: z.string() })),
 });
 
+const titleTaskData = z.object({ userMessage: z.string() });
+
+/** The first words of the first message, as people title their own notes. */
+function titleFromMessage(message: string): string {
+  const words = message.replace(/\s+/g, ' ').trim().split(' ');
+  const title = words.slice(0, 6).join(' ').replace(/[.,;:!?]+$/, '');
+  return (words.length > 6 ? `${title}…` : title).slice(0, 80) || 'New chat';
+}
+
 const TASKS: Record<string, (data: unknown) => unknown> = {
   record_facts: (data) => {
     const { userMessage, knownFacts } = factTaskData.parse(data);
     return { facts: extractFactsByRules(userMessage, knownFacts) };
   },
+  write_title: (data) => ({ title: titleFromMessage(titleTaskData.parse(data).userMessage) }),
   write_summary: (data) => {
     const { previousSummary, turns } = summaryTaskData.parse(data);
     return { summary: summarizeByExcerpts(previousSummary, turns) };

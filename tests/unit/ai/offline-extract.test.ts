@@ -4,6 +4,7 @@ import { offlineExtract } from '@/lib/ai/offline/extract';
 import { ExtractionError } from '@/lib/ai/types';
 import { extractFacts } from '@/lib/memory/extract-facts';
 import { summarySchema } from '@/lib/memory/short-term';
+import { writeTitle } from '@/lib/chat/title';
 
 const texts = (message: string) => extractFactsByRules(message, []).map((f) => `${f.fact_type}: ${f.fact_text}`);
 
@@ -73,5 +74,14 @@ describe('offline extract function', () => {
     const base = { description: '', system: '', prompt: '', schema: summarySchema };
     await expect(offlineExtract({ ...base, name: 'translate' })).rejects.toBeInstanceOf(ExtractionError);
     await expect(offlineExtract({ ...base, name: 'write_summary', data: { nope: 1 } })).rejects.toThrow();
+  });
+});
+
+describe('offline titles', () => {
+  it('titles a conversation with the first words of its first message', async () => {
+    expect(await writeTitle(offlineExtract, 'I live in Paris and I love cycling along the Seine.', 'reply')).toBe(
+      'I live in Paris and I…',
+    );
+    expect(await writeTitle(offlineExtract, 'Hello there!', 'reply')).toBe('Hello there');
   });
 });

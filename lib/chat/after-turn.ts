@@ -1,0 +1,38 @@
+/**
+ * The work that follows an answer, run after the response so it never delays the first token:
+ * extract the turn's facts, fold old turns into the summary, title a new conversation. Each step
+ * is independent; a failure is logged and, for extraction, left to the sweep (the turn stays
+ * marked as not extracted).
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import { conversations } from '../db/schema';
+import { extractTurn } from '../memory/extract-turn';
+import { foldOldTurns } from '../memory/short-term';
+import type { MemoryServices } from '../memory/services';
+import { writeTitle } from './title';
+import type { StartedTurn } from './turn';
+
+export async function afterTurn(services: MemoryServices, turn: StartedTurn, reply: string): Promise<void> {
+  const { db, extract, settings } = services;
+  const { userId, conversation } = turn;
+  const steps: Promise<unknown>[] = [
+    foldOldTurns(db, extract, userId, conversation.id, settings.shortTerm),
+  ];
+  if (!turn.temporary) {
+    steps.push(extractTurn(services, userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined));
+  }
+  if (!conversation.title && reply) {
+    steps.push(
+      writeTitle(extract, turn.userTurn.content, reply).then((title) =>
+        db
+          .update(conversations)
+          .set({ title })
+          .where(and(eq(conversations.id, conversation.id), eq(conversations.userId, userId), isNull(conversations.title))),
+      ),
+    );
+  }
+  const results = await Promise.allSettled(steps);
+  for (const result of results) {
+    if (result.status === 'rejected') console.error('[chat] after-turn step failed:', result.reason);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * What the chat route streams to the browser: one JSON event per line (NDJSON). Shared by the
+ * route and the client, so both sides agree on the shape; nothing here touches the server.
+ */
+
+export interface UsedMemory {
+  id: string;
+  factType: string;
+  factText: string;
+}
+
+export type TurnEvent =
+  | { type: 'start'; conversationId: string; userTurnId: number; memories: UsedMemory[]; offline: boolean }
+  | { type: 'text'; text: string }
+  | { type: 'done'; assistantTurnId: number; status: 'complete' | 'interrupted' }
+  | { type: 'error'; message: string; assistantTurnId: number | null };
+
+export function encodeEvent(event: TurnEvent): string {
+  return `${JSON.stringify(event)}\n`;
+}
+
+/** Reads a streamed response body back into events, as lines complete. */
+export async function* decodeEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<TurnEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += decoder.decode(value, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line) yield JSON.parse(line) as TurnEvent;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The app's composition root: the database, the model providers and the memory settings, built
+ * once per process from the settings and handed to lib/memory and lib/chat as arguments.
+ */
+import type { Embedder } from './ai/types';
+import { createProviders } from './ai/providers';
+import type { ChatDeps } from './chat/turn';
+import { getDatabase } from './db';
+import { env, type Env } from './env';
+import type { MemoryServices } from './memory/services';
+import { defaultMemorySettings, type MemorySettings } from './memory/settings';
+
+export function memorySettingsFrom(settings: Env, embedder: Embedder): MemorySettings {
+  const calibration = embedder.calibration;
+  return {
+    ...defaultMemorySettings,
+    retrieve: {
+      k: settings.MEMORY_TOP_K,
+      minSimilarity: settings.MEMORY_MIN_SIMILARITY ?? calibration?.minSimilarity ?? defaultMemorySettings.retrieve.minSimilarity,
+      ranking: settings.MEMORY_RANKING,
+    },
+    write: {
+      ...defaultMemorySettings.write,
+      minConfidence: settings.MEMORY_MIN_CONFIDENCE,
+      duplicateCosine:
+        settings.MEMORY_DUPLICATE_COSINE ?? calibration?.duplicateCosine ?? defaultMemorySettings.write.duplicateCosine,
+    },
+    shortTerm: { recentTurns: settings.MEMORY_RECENT_TURNS, summarizeAfter: settings.MEMORY_SUMMARIZE_AFTER },
+    memoryTokenBudget: settings.MEMORY_TOKEN_BUDGET,
+  };
+}
+
+export interface AppServices {
+  memory: MemoryServices;
+  chat: ChatDeps;
+}
+
+async function build(): Promise<AppServices> {
+  const settings = env();
+  const { db } = await getDatabase();
+  const providers = createProviders(settings);
+  const memory: MemoryServices = {
+    db,
+    extract: providers.extract,
+    embedder: providers.embedder,
+    settings: memorySettingsFrom(settings, providers.embedder),
+  };
+  return {
+    memory,
+    chat: { services: memory, chat: providers.chat, offline: providers.offline, maxReplyTokens: settings.CHAT_MAX_REPLY_TOKENS },
+  };
+}
+
+const cache = globalThis as typeof globalThis & { engramServices?: Promise<AppServices> };
+
+/** The services of this process (kept across hot reloads in development). */
+export function getServices(): Promise<AppServices> {
+  cache.engramServices ??= build();
+  return cache.engramServices;
+}

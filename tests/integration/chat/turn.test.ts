@@ -1,0 +1,165 @@
+/**
+ * A chat turn end to end below the HTTP layer, on both engines: the message is stored first,
+ * memory is read before the answer and written after it, and the answer is stored however the
+ * stream ends. Offline providers, and Anthropic's SDK against the fake vendor server.
+ */
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { anthropicChat, anthropicClient, anthropicExtract } from '@/lib/ai/anthropic';
+import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
+import { offlineExtract } from '@/lib/ai/offline/extract';
+import { offlineChat } from '@/lib/ai/offline/reply-writer';
+import type { ChatFn, ExtractFn } from '@/lib/ai/types';
+import { afterTurn } from '@/lib/chat/after-turn';
+import type { TurnEvent } from '@/lib/chat/events';
+import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
+import { createAnonymousUser, getConversation } from '@/lib/db/queries';
+import { conversationTurns, userFacts } from '@/lib/db/schema';
+import { defaultMemorySettings } from '@/lib/memory/settings';
+import { startFakeVendorServer, systemPromptOf, type FakeVendorServer } from '@/tests/fakes/vendor-server';
+import { describeOnEngine } from '../engines';
+
+let fake: FakeVendorServer;
+beforeAll(async () => {
+  fake = await startFakeVendorServer();
+});
+afterAll(() => fake.close());
+
+describeOnEngine('a chat turn', (db) => {
+  let userId: string;
+  const deps = (chat: ChatFn = offlineChat, extract: ExtractFn = offlineExtract, offline = true): ChatDeps => ({
+    services: {
+      db: db(),
+      extract,
+      embedder: hashedEmbedder,
+      settings: { ...defaultMemorySettings, retrieve: { ...defaultMemorySettings.retrieve, minSimilarity: 0.25 } },
+    },
+    chat,
+    offline,
+    maxReplyTokens: 512,
+  });
+
+  /** Sends one message and reads the whole stream, then runs the after-response work. */
+  async function send(d: ChatDeps, message: string, conversationId?: string, signal = new AbortController().signal) {
+    const started = await startTurn(d, userId, { message, conversationId });
+    if (!started.ok) throw new Error(started.error);
+    const events: TurnEvent[] = [];
+    let reply = '';
+    for await (const event of streamReply(d, started.turn, signal)) {
+      events.push(event);
+      if (event.type === 'text') reply += event.text;
+    }
+    await afterTurn(d.services, started.turn, reply);
+    return { events, reply, conversationId: started.turn.conversation.id, userTurnId: started.turn.userTurn.id };
+  }
+
+  const turnsOf = (conversationId: string) =>
+    db()
+      .select()
+      .from(conversationTurns)
+      .where(and(eq(conversationTurns.conversationId, conversationId), eq(conversationTurns.userId, userId)))
+      .orderBy(conversationTurns.id);
+
+  beforeEach(async () => {
+    userId = (await createAnonymousUser(db())).id;
+    fake.reset();
+  });
+
+  it('offline: learns a fact in one chat and uses it in a new one', async () => {
+    const first = await send(deps(), "Hi! I'm allergic to peanuts.");
+    expect(first.events[0]).toMatchObject({ type: 'start', memories: [], offline: true });
+    expect(first.events.at(-1)).toMatchObject({ type: 'done', status: 'complete' });
+    const facts = await db().select().from(userFacts).where(eq(userFacts.userId, userId));
+    expect(facts).toMatchObject([{ factText: 'Is allergic to peanuts', sourceTurnId: first.userTurnId }]);
+    expect((await getConversation(db(), userId, first.conversationId))!.title).toBe("Hi! I'm allergic to peanuts");
+
+    const second = await send(deps(), 'Can you suggest a snack without peanuts?');
+    expect(second.conversationId).not.toBe(first.conversationId);
+    expect(second.events[0]).toMatchObject({ type: 'start', memories: [{ factText: 'Is allergic to peanuts' }] });
+    expect(second.reply).toContain('- Is allergic to peanuts');
+    const [, answer] = await turnsOf(second.conversationId);
+    expect(answer).toMatchObject({ role: 'assistant', status: 'complete', memoryFactIds: [facts[0]!.id] });
+  });
+
+  it('Anthropic: the system prompt carries the fact; the scripted extraction is stored', async () => {
+    const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
+    const vendor = deps(anthropicChat(client, 'claude-test'), anthropicExtract(client, 'claude-test-small'), false);
+    fake.script(
+      { match: { forcedTool: 'none' }, text: 'Nice to meet you!' },
+      {
+        match: { forcedTool: 'record_facts' },
+        toolCalls: [{ name: 'record_facts', input: { facts: [{ fact_type: 'preference', fact_text: 'Prefers answers in French', confidence: 0.95, supersedes: [] }] } }],
+      },
+      { match: { forcedTool: 'write_title' }, toolCalls: [{ name: 'write_title', input: { title: 'Language preference' } }] },
+    );
+    const first = await send(vendor, 'Please always answer in French, I prefer it.');
+    expect(first.reply).toBe('Nice to meet you!');
+    expect((await getConversation(db(), userId, first.conversationId))!.title).toBe('Language preference');
+
+    fake.reset();
+    await send(vendor, 'What language should you answer in?');
+    const chatRequest = fake.requests.find((r) => r.api === 'anthropic' && r.stream)!;
+    expect(systemPromptOf(chatRequest.body)).toContain('"Prefers answers in French"');
+  });
+
+  it('stores the message before the vendor fails, and the failed answer; a retry replaces it', async () => {
+    const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
+    const vendor = deps(anthropicChat(client, 'claude-test'), anthropicExtract(client, 'claude-test-small'), false);
+    fake.script({ match: { forcedTool: 'none' }, status: 529, errorMessage: 'Overloaded' });
+    const failed = await send(vendor, 'Tell me a joke');
+    expect(failed.events.at(-1)).toMatchObject({ type: 'error', message: 'The model provider is overloaded. Try again in a moment.' });
+    expect((await turnsOf(failed.conversationId)).map((t) => [t.role, t.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'failed'],
+    ]);
+
+    fake.script({ match: { forcedTool: 'none' }, text: 'Why did the chicken cross the road?' });
+    const started = await startTurn(vendor, userId, { conversationId: failed.conversationId, retry: true });
+    if (!started.ok) throw new Error(started.error);
+    const retried: TurnEvent[] = [];
+    for await (const event of streamReply(vendor, started.turn, new AbortController().signal)) retried.push(event);
+    expect(retried.at(-1)).toMatchObject({ type: 'done', status: 'complete' });
+    expect((await turnsOf(failed.conversationId)).map((t) => [t.role, t.status, t.content])).toEqual([
+      ['user', 'complete', 'Tell me a joke'],
+      ['assistant', 'complete', 'Why did the chicken cross the road?'],
+    ]);
+    expect(await startTurn(vendor, userId, { conversationId: failed.conversationId, retry: true })).toEqual({
+      ok: false,
+      error: 'nothing_to_retry',
+    });
+  });
+
+  it('keeps what was generated when the reader goes away mid-stream, as interrupted', async () => {
+    const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
+    const vendor = deps(anthropicChat(client, 'claude-test'), offlineExtract, false);
+    fake.script({ match: { forcedTool: 'none' }, text: 'one two three four five six', chunkDelayMs: 40 });
+    const controller = new AbortController();
+    const started = await startTurn(vendor, userId, { message: 'Count to six' });
+    if (!started.ok) throw new Error(started.error);
+    const events: TurnEvent[] = [];
+    for await (const event of streamReply(vendor, started.turn, controller.signal)) {
+      events.push(event);
+      if (event.type === 'text' && event.text.includes('two')) controller.abort();
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'interrupted' });
+    const [, answer] = await turnsOf(started.turn.conversation.id);
+    expect(answer).toMatchObject({ role: 'assistant', status: 'interrupted' });
+    expect(answer!.content.startsWith('one two')).toBe(true);
+    expect(answer!.content).not.toContain('six');
+  });
+
+  it("refuses another user's conversation and stores nothing in it", async () => {
+    const mine = await send(deps(), 'I live in Oslo');
+    const stranger = (await createAnonymousUser(db())).id;
+    const d = deps();
+    expect(await startTurn(d, stranger, { conversationId: mine.conversationId, message: 'hello' })).toEqual({
+      ok: false,
+      error: 'not_found',
+    });
+    expect(await startTurn(d, stranger, { conversationId: mine.conversationId, retry: true })).toEqual({
+      ok: false,
+      error: 'not_found',
+    });
+    expect(await turnsOf(mine.conversationId)).toHaveLength(2);
+  });
+});
