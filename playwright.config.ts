@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 
-const port = Number(process.env.E2E_PORT ?? 3100);
-const baseURL = `http://localhost:${port}`;
+// Two app servers on fresh embedded databases: one whose vendor SDKs talk to the fake vendor
+// server, one with no keys at all (the offline providers).
+const vendorPort = 3100;
+const fakeVendorPort = 3101;
+const offlinePort = 3102;
+const FAKE_VENDOR_URL = `http://127.0.0.1:${fakeVendorPort}`;
 
 // Browsers cannot be downloaded on every machine: use the system Chromium where there is one,
 // Playwright's own elsewhere.
@@ -21,7 +25,6 @@ export default defineConfig({
     : [['list'], ['html', { open: 'never' }]],
   timeout: 30_000,
   use: {
-    baseURL,
     trace: 'retain-on-failure',
     launchOptions: systemChromium
       ? {
@@ -39,14 +42,38 @@ export default defineConfig({
         }
       : undefined,
   },
-  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
-  webServer: {
-    // Against the production build (`npm run test:e2e` builds first), on a fresh embedded database.
-    command: `node scripts/e2e-server.mjs ${port}`,
-    url: baseURL,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  projects: [
+    {
+      name: 'vendor',
+      testIgnore: /offline\.spec\.ts/,
+      use: { ...devices['Desktop Chrome'], baseURL: `http://localhost:${vendorPort}` },
+    },
+    {
+      name: 'offline',
+      testMatch: /offline\.spec\.ts/,
+      use: { ...devices['Desktop Chrome'], baseURL: `http://localhost:${offlinePort}` },
+    },
+  ],
+  // Against the production build (`npm run test:e2e` builds first).
+  webServer: [
+    {
+      command: `npx tsx tests/fakes/serve.ts --port ${fakeVendorPort}`,
+      url: `${FAKE_VENDOR_URL}/_fake/requests`,
+      reuseExistingServer: false,
+    },
+    ...(
+      [
+        [vendorPort, 'vendor'],
+        [offlinePort, 'offline'],
+      ] as const
+    ).map(([port, mode]) => ({
+      command: `node scripts/e2e-server.mjs ${port} ${mode}`,
+      url: `http://localhost:${port}`,
+      env: { FAKE_VENDOR_URL },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'pipe' as const,
+      stderr: 'pipe' as const,
+    })),
+  ],
 });

@@ -229,7 +229,13 @@ function toolSchema(api: VendorApi, body: Record<string, unknown>, name: string)
 
 /** The smallest value a JSON schema accepts: what a model answers when it found nothing. */
 export function minimalValue(schema: unknown): unknown {
-  const s = (schema ?? {}) as { type?: string; properties?: Record<string, unknown>; required?: string[]; enum?: unknown[] };
+  const s = (schema ?? {}) as {
+    type?: string;
+    properties?: Record<string, unknown>;
+    required?: string[];
+    enum?: unknown[];
+    minLength?: number;
+  };
   if (s.enum?.length) return s.enum[0];
   switch (s.type) {
     case 'object':
@@ -237,7 +243,7 @@ export function minimalValue(schema: unknown): unknown {
     case 'array':
       return [];
     case 'string':
-      return '';
+      return 'x'.repeat(s.minLength ?? 0);
     case 'number':
     case 'integer':
       return 0;

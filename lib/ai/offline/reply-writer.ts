@@ -14,7 +14,7 @@ export function offlineReply(memories: MemoryNote[]): string {
   return (
     "I'm running offline: no language model is configured, so I can't write a real answer.\n\n" +
     `${remembered}\n\n` +
-    'To get real answers, set ANTHROPIC_API_KEY, or point OPENAI_BASE_URL at a model server such as Ollama (see the README).'
+    'To get real answers, set `ANTHROPIC_API_KEY`, or point `OPENAI_BASE_URL` at a model server such as Ollama (see the README).'
   );
 }
 

@@ -1,0 +1,183 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ensureGuestSession } from '@/app/(chat)/actions';
+import { decodeEvents, type TurnEvent, type UsedMemory } from '@/lib/chat/events';
+import { Composer } from './composer';
+import { Message, type ChatTurnView } from './message';
+
+interface ChatProps {
+  conversationId: string | null;
+  initialTurns: ChatTurnView[];
+  maxChars: number;
+  hasSession: boolean;
+}
+
+type RequestBody = { conversationId?: string; message: string } | { conversationId: string; retry: true };
+
+const MEMORY_POLL_MS = 700;
+const MEMORY_POLL_TRIES = 20;
+
+let keys = 0;
+const newKey = () => `local-${++keys}`;
+
+export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSession }: ChatProps) {
+  const router = useRouter();
+  const [turns, setTurns] = useState(initialTurns);
+  const [input, setInput] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [streaming, setStreaming] = useState(false);
+  const conversationId = useRef(initialId);
+  const session = useRef(hasSession);
+  const abort = useRef<AbortController | null>(null);
+  const bottom = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    // Braces matter: newer browsers return a promise from scrollIntoView, which is no clean-up.
+    void bottom.current?.scrollIntoView({ block: 'end' });
+  }, [turns]);
+
+  const update = (key: string, change: (turn: ChatTurnView) => Partial<ChatTurnView>) =>
+    setTurns((all) => all.map((t) => (t.key === key ? { ...t, ...change(t) } : t)));
+
+  const pollMemory = useCallback(
+    async (userTurnId: number, answerKey: string) => {
+      for (let i = 0; i < MEMORY_POLL_TRIES; i++) {
+        await new Promise((resolve) => setTimeout(resolve, MEMORY_POLL_MS));
+        const response = await fetch(`/api/chat/turns/${userTurnId}/memory`, { cache: 'no-store' });
+        if (!response.ok) return;
+        const status = (await response.json()) as { state: string; learned: UsedMemory[] };
+        if (status.state === 'pending') continue;
+        if (status.learned.length) update(answerKey, () => ({ learned: status.learned }));
+        break;
+      }
+      // The title is written beside the facts: show it in the sidebar.
+      router.refresh();
+    },
+    [router],
+  );
+
+  async function stream(body: RequestBody, answerKey: string, onRefused: () => void) {
+    const controller = new AbortController();
+    abort.current = controller;
+    setStreaming(true);
+    let userTurnId: number | null = null;
+    try {
+      const response = await fetch('/api/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      if (!response.ok || !response.body) {
+        const { error: message } = (await response.json().catch(() => ({}))) as { error?: string };
+        if (response.status === 400) {
+          onRefused();
+          setError(message ?? 'The message was refused.');
+        } else update(answerKey, () => ({ status: 'failed', error: message ?? `The server answered ${response.status}.` }));
+        return;
+      }
+      for await (const event of decodeEvents(response.body)) {
+        userTurnId = apply(event, answerKey) ?? userTurnId;
+      }
+      if (userTurnId !== null) void pollMemory(userTurnId, answerKey);
+    } catch (caught) {
+      if (controller.signal.aborted) update(answerKey, () => ({ status: 'interrupted' }));
+      else update(answerKey, () => ({ status: 'failed', error: `The connection failed: ${String(caught)}` }));
+    } finally {
+      abort.current = null;
+      setStreaming(false);
+    }
+  }
+
+  /** Applies one streamed event to the answer; returns the user turn's id when it learns it. */
+  function apply(event: TurnEvent, answerKey: string): number | null {
+    switch (event.type) {
+      case 'start':
+        if (conversationId.current !== event.conversationId) {
+          conversationId.current = event.conversationId;
+          // The URL follows the new conversation without remounting the page mid-stream.
+          window.history.replaceState(null, '', `/chat/${event.conversationId}`);
+        }
+        update(answerKey, () => ({ memories: event.memories }));
+        return event.userTurnId;
+      case 'text':
+        update(answerKey, (t) => ({ content: t.content + event.text }));
+        return null;
+      case 'done':
+        update(answerKey, () => ({ status: event.status }));
+        return null;
+      case 'error':
+        update(answerKey, () => ({ status: 'failed', error: event.message }));
+        return null;
+    }
+  }
+
+  async function send() {
+    const message = input.trim();
+    if (!message) return;
+    if (message.length > maxChars) {
+      setError(`Your message is ${message.length.toLocaleString('en')} characters long; the limit is ${maxChars.toLocaleString('en')}.`);
+      return;
+    }
+    setError(null);
+    if (!session.current) {
+      await ensureGuestSession();
+      session.current = true;
+    }
+    const question: ChatTurnView = { key: newKey(), role: 'user', content: message, status: 'complete', memories: [], learned: [] };
+    const answer: ChatTurnView = { key: newKey(), role: 'assistant', content: '', status: 'streaming', memories: [], learned: [] };
+    setTurns((all) => [...all, question, answer]);
+    setInput('');
+    await stream({ conversationId: conversationId.current ?? undefined, message }, answer.key, () => {
+      // Refused before it was stored: give the text back.
+      setTurns((all) => all.filter((t) => t.key !== question.key && t.key !== answer.key));
+      setInput(message);
+    });
+  }
+
+  async function retry(failedKey: string) {
+    if (!conversationId.current) return;
+    const answer: ChatTurnView = { key: newKey(), role: 'assistant', content: '', status: 'streaming', memories: [], learned: [] };
+    setTurns((all) => [...all.filter((t) => t.key !== failedKey), answer]);
+    await stream({ conversationId: conversationId.current, retry: true }, answer.key, () => undefined);
+  }
+
+  const last = turns.at(-1);
+  return (
+    <div className="flex min-h-0 flex-1 flex-col">
+      <div className="flex-1 overflow-y-auto px-4" data-testid="conversation">
+        <div className="mx-auto flex max-w-3xl flex-col gap-5 py-6">
+          {turns.length === 0 && (
+            <p className="py-16 text-center text-neutral-500" data-testid="empty-chat">
+              Ask anything. Engram remembers what matters about you across conversations.
+            </p>
+          )}
+          {turns.map((turn) => (
+            <Message
+              key={turn.key}
+              turn={turn}
+              onRetry={turn === last && turn.status === 'failed' && !streaming ? () => void retry(turn.key) : undefined}
+            />
+          ))}
+          <div ref={bottom} />
+        </div>
+      </div>
+      <div className="mx-auto w-full max-w-3xl px-4 pb-4">
+        <Composer
+          value={input}
+          onChange={(value) => {
+            setInput(value);
+            if (error) setError(null);
+          }}
+          onSend={() => void send()}
+          onStop={() => abort.current?.abort()}
+          streaming={streaming}
+          maxChars={maxChars}
+          error={error}
+        />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+import Link from 'next/link';
+import type { UsedMemory } from '@/lib/chat/events';
+import { Markdown } from '../markdown';
+
+export interface ChatTurnView {
+  key: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: 'streaming' | 'complete' | 'interrupted' | 'failed';
+  memories: UsedMemory[];
+  learned: UsedMemory[];
+  error?: string;
+}
+
+export function Message({ turn, onRetry }: { turn: ChatTurnView; onRetry?: () => void }) {
+  if (turn.role === 'user') {
+    return (
+      <div data-testid="message-user" className="ml-auto max-w-[85%] rounded-2xl bg-neutral-100 px-4 py-2 whitespace-pre-wrap dark:bg-neutral-800">
+        {turn.content}
+      </div>
+    );
+  }
+  return (
+    <div data-testid="message-assistant" data-status={turn.status} className="max-w-full space-y-2">
+      {turn.content ? <Markdown source={turn.content} /> : turn.status === 'streaming' ? <ThinkingDots /> : null}
+      {turn.status === 'interrupted' && <p className="text-sm text-neutral-500">Stopped.</p>}
+      {turn.status === 'failed' && (
+        <div className="flex flex-wrap items-center gap-3 text-sm">
+          <p role="alert" data-testid="turn-error" className="text-red-700 dark:text-red-400">
+            {turn.error ?? 'The answer failed.'}
+          </p>
+          {onRetry && (
+            <button
+              type="button"
+              data-testid="retry-button"
+              onClick={onRetry}
+              className="rounded-md border border-neutral-300 px-2 py-1 hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
+            >
+              Retry
+            </button>
+          )}
+        </div>
+      )}
+      <div className="flex flex-wrap gap-3 text-xs text-neutral-500">
+        {turn.memories.length > 0 && (
+          <details data-testid="memories-used">
+            <summary className="cursor-pointer">
+              Used {turn.memories.length} {turn.memories.length === 1 ? 'memory' : 'memories'}
+            </summary>
+            <ul className="mt-1 list-disc pl-5">
+              {turn.memories.map((m) => (
+                <li key={m.id}>{m.factText}</li>
+              ))}
+            </ul>
+          </details>
+        )}
+        {turn.learned.length > 0 && (
+          <Link
+            href="/settings/memory"
+            data-testid="memory-updated"
+            title={turn.learned.map((m) => m.factText).join('\n')}
+            className="underline underline-offset-2"
+          >
+            Memory updated
+          </Link>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function ThinkingDots() {
+  return (
+    <span aria-label="Writing" className="inline-flex gap-1">
+      {[0, 1, 2].map((i) => (
+        <span key={i} className="size-1.5 animate-pulse rounded-full bg-neutral-400" style={{ animationDelay: `${i * 150}ms` }} />
+      ))}
+    </span>
+  );
+}

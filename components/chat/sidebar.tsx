@@ -1,0 +1,77 @@
+import Link from 'next/link';
+import type { Engine } from '@/lib/db';
+import type { Conversation, User } from '@/lib/db/schema';
+
+const engineNames: Record<Engine, string> = {
+  pglite: 'the embedded database (PGlite)',
+  postgres: 'PostgreSQL',
+};
+
+interface SidebarProps {
+  user: User | undefined;
+  conversations: Pick<Conversation, 'id' | 'title'>[];
+  engine: Engine;
+}
+
+/** Conversations, newest first, and who you are; a drop-down menu on a phone. */
+export function Sidebar(props: SidebarProps) {
+  return (
+    <>
+      <details className="border-b border-neutral-200 md:hidden dark:border-neutral-800">
+        <summary className="cursor-pointer px-4 py-3 font-semibold">Engram · chats</summary>
+        <SidebarBody {...props} />
+      </details>
+      <aside className="hidden w-72 shrink-0 flex-col border-r border-neutral-200 bg-neutral-50 md:flex dark:border-neutral-800 dark:bg-neutral-900">
+        <p className="px-4 pt-4 text-lg font-semibold tracking-tight">Engram</p>
+        <SidebarBody {...props} />
+      </aside>
+    </>
+  );
+}
+
+function SidebarBody({ user, conversations, engine }: SidebarProps) {
+  return (
+    <nav aria-label="Conversations" className="flex min-h-0 flex-1 flex-col gap-2 p-3">
+      <Link
+        href="/"
+        data-testid="new-chat"
+        className="rounded-lg border border-neutral-300 px-3 py-2 text-sm font-medium hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
+      >
+        + New chat
+      </Link>
+      <ul className="min-h-0 flex-1 space-y-0.5 overflow-y-auto" data-testid="conversation-list">
+        {conversations.map((c) => (
+          <li key={c.id}>
+            <Link
+              href={`/chat/${c.id}`}
+              data-testid="conversation-link"
+              className="block truncate rounded-md px-3 py-1.5 text-sm hover:bg-neutral-200 dark:hover:bg-neutral-800"
+            >
+              {c.title ?? 'New chat'}
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <div className="border-t border-neutral-200 pt-2 text-xs text-neutral-500 dark:border-neutral-800">
+        {user ? (
+          <div data-testid="current-user">
+            <p>
+              {user.isAnonymous ? 'Chatting as a guest' : `Signed in as ${user.email}`} · memory {user.memoryEnabled ? 'on' : 'off'}
+            </p>
+            <p className="truncate" title={user.id}>
+              User <span data-testid="user-id" className="font-mono">{user.id}</span>
+            </p>
+            <Link href="/settings/memory" className="underline underline-offset-2">
+              What I remember about you
+            </Link>
+          </div>
+        ) : (
+          <p>Say something to start. No account needed.</p>
+        )}
+        <p>
+          Stored in <span data-testid="engine">{engineNames[engine]}</span>
+        </p>
+      </div>
+    </nav>
+  );
+}

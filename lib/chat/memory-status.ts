@@ -1,0 +1,24 @@
+/** Whether a user turn's facts were extracted yet, and which facts it taught Engram. */
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { conversationTurns, userFacts } from '../db/schema';
+import type { UsedMemory } from './events';
+
+export interface TurnMemoryStatus {
+  state: 'pending' | 'extracted' | 'failed';
+  learned: UsedMemory[];
+}
+
+export async function turnMemoryStatus(db: Database, userId: string, turnId: number): Promise<TurnMemoryStatus | undefined> {
+  const [turn] = await db
+    .select({ extractedAt: conversationTurns.extractedAt, error: conversationTurns.extractionError })
+    .from(conversationTurns)
+    .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId), eq(conversationTurns.role, 'user')));
+  if (!turn) return undefined;
+  if (!turn.extractedAt) return { state: turn.error ? 'failed' : 'pending', learned: [] };
+  const learned = await db
+    .select({ id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText })
+    .from(userFacts)
+    .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceTurnId, turnId)));
+  return { state: 'extracted', learned };
+}

@@ -1,0 +1,47 @@
+import { expect, type Page } from '@playwright/test';
+
+/** The chat screen: sidebar, conversation and composer, by their data-testid. */
+export class ChatPage {
+  constructor(readonly page: Page) {}
+
+  readonly input = () => this.page.getByTestId('message-input');
+  readonly sendButton = () => this.page.getByTestId('send-button');
+  readonly stopButton = () => this.page.getByTestId('stop-button');
+  readonly retryButton = () => this.page.getByTestId('retry-button');
+  readonly composerError = () => this.page.getByTestId('composer-error');
+  readonly userMessages = () => this.page.getByTestId('message-user');
+  readonly answers = () => this.page.getByTestId('message-assistant');
+  readonly lastAnswer = () => this.answers().last();
+  readonly memoryUpdated = () => this.page.getByTestId('memory-updated');
+  readonly memoriesUsed = () => this.page.getByTestId('memories-used');
+  readonly turnError = () => this.page.getByTestId('turn-error');
+  readonly offlineNotice = () => this.page.getByTestId('offline-notice');
+  readonly currentUser = () => this.page.getByTestId('current-user').last();
+  readonly userId = () => this.page.getByTestId('user-id').last();
+  readonly engine = () => this.page.getByTestId('engine').last();
+  readonly conversationLinks = () => this.page.locator('aside').getByTestId('conversation-link');
+
+  async open(path = '/') {
+    await this.page.goto(path);
+  }
+
+  async newChat() {
+    await this.page.locator('aside').getByTestId('new-chat').click();
+    await expect(this.page).toHaveURL(/\/$/);
+    await expect(this.page.getByTestId('empty-chat')).toBeVisible();
+  }
+
+  /** Types a message and sends it with Enter, as people do. */
+  async send(message: string) {
+    await this.input().fill(message);
+    await this.input().press('Enter');
+  }
+
+  /** Sends a message and waits until its answer has finished streaming. */
+  async ask(message: string) {
+    const answered = await this.answers().count();
+    await this.send(message);
+    await expect(this.answers()).toHaveCount(answered + 1);
+    await expect(this.lastAnswer()).not.toHaveAttribute('data-status', 'streaming', { timeout: 15_000 });
+  }
+}
