@@ -1,12 +1,14 @@
 /**
  * The work that follows an answer, run after the response so it never delays the first token:
- * extract the turn's facts, fold old turns into the summary, title a new conversation. Each step
+ * count the use of the memories it used, extract the turn's facts, fold old turns into the
+ * summary, title a new conversation. Each step
  * is independent; a failure is logged and, for extraction, left to the sweep (the turn stays
  * marked as not extracted).
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { conversations } from '../db/schema';
 import { extractTurn } from '../memory/extract-turn';
+import { recordFactAccess } from '../memory/retrieve';
 import { foldOldTurns } from '../memory/short-term';
 import type { MemoryServices } from '../memory/services';
 import { writeTitle } from './title';
@@ -17,6 +19,11 @@ export async function afterTurn(services: MemoryServices, turn: StartedTurn, rep
   const { userId, conversation } = turn;
   const steps: Promise<unknown>[] = [
     foldOldTurns(db, extract, userId, conversation.id, settings.shortTerm),
+    recordFactAccess(
+      db,
+      userId,
+      turn.prepared.usedFacts.map((f) => f.id),
+    ),
   ];
   if (!turn.temporary) {
     steps.push(extractTurn(services, userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined));

@@ -79,6 +79,10 @@ describeOnEngine('a chat turn', (db) => {
     expect(second.reply).toContain('- Is allergic to peanuts');
     const [, answer] = await turnsOf(second.conversationId);
     expect(answer).toMatchObject({ role: 'assistant', status: 'complete', memoryFactIds: [facts[0]!.id] });
+    // Exactly the facts the answer used had their use counted.
+    const [used] = await db().select().from(userFacts).where(eq(userFacts.id, facts[0]!.id));
+    expect(used).toMatchObject({ accessCount: facts[0]!.accessCount + 1 });
+    expect(used!.lastAccessed).not.toBeNull();
   });
 
   it('Anthropic: the system prompt carries the fact; the scripted extraction is stored', async () => {
