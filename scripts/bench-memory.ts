@@ -2,7 +2,7 @@
  * `npm run bench:memory`: seeds synthetic users and facts, then times the memory engine's own
  * functions: retrieval (no embedding call), writing a turn's facts, building the prompt, and the
  * memory work of a whole turn (everything but the vendor calls). PGlite always; the PostgreSQL
- * server of DATABASE_URL too. Flags: --users N --facts N --queries N --json FILE.
+ * server of DATABASE_URL too. Flags: --users N --facts N --queries N --engine E --json FILE.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     users: { type: 'string' },
     facts: { type: 'string', default: '500' },
     queries: { type: 'string', default: '400' },
+    /** pglite, postgres or both; default both, or pglite alone without DATABASE_URL. */
+    engine: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -133,9 +135,12 @@ async function bench(engine: 'pglite' | 'postgres', users: number) {
   }
 }
 
-const runs = [await bench('pglite', Number(values.users ?? 100))];
-if (process.env.DATABASE_URL) runs.push(await bench('postgres', Number(values.users ?? 1000)));
-else console.log('\nDATABASE_URL is not set: the PostgreSQL server run is skipped.');
+const engines = values.engine === 'both' || !values.engine ? ['pglite', 'postgres'] : [values.engine];
+const runs = [];
+// PGlite is smaller by default: one WASM process seeding 500k facts takes minutes and gigabytes.
+if (engines.includes('pglite')) runs.push(await bench('pglite', Number(values.users ?? 100)));
+if (engines.includes('postgres') && process.env.DATABASE_URL) runs.push(await bench('postgres', Number(values.users ?? 1000)));
+else if (engines.includes('postgres')) console.log('\nDATABASE_URL is not set: the PostgreSQL server run is skipped.');
 const report = { date: new Date().toISOString(), embeddingDimensions: DIMENSIONS, runs };
 console.log(`\n${JSON.stringify(report)}`);
 if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));

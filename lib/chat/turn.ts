@@ -32,29 +32,43 @@ export interface StartedTurn {
 
 export type StartResult = { ok: true; turn: StartedTurn } | { ok: false; error: 'not_found' | 'nothing_to_retry' };
 
-export async function startTurn(deps: ChatDeps, userId: string, body: ChatRequestBody): Promise<StartResult> {
-  const { db } = deps.services;
-  let conversation = body.conversationId ? await getConversation(db, userId, body.conversationId) : undefined;
-  if (body.conversationId && !conversation) return { ok: false, error: 'not_found' };
-  const isNewConversation = !conversation;
+/** The caller: the session's user, as read by the route. */
+export interface TurnUser {
+  id: string;
+  memoryEnabled: boolean;
+}
 
+export async function startTurn(deps: ChatDeps, user: TurnUser, body: ChatRequestBody): Promise<StartResult> {
+  const { db } = deps.services;
+  const userId = user.id;
+  let conversation: Conversation | undefined;
   let userTurn: ConversationTurn | undefined;
   if ('retry' in body) {
+    conversation = await getConversation(db, userId, body.conversationId);
+    if (!conversation) return { ok: false, error: 'not_found' };
     userTurn = await turnToRetry(deps, userId, body.conversationId);
     if (!userTurn) return { ok: false, error: 'nothing_to_retry' };
+  } else if (body.conversationId) {
+    // Both filter by the user: a conversation that is not theirs yields neither, and stores nothing.
+    [conversation, userTurn] = await Promise.all([
+      getConversation(db, userId, body.conversationId),
+      appendTurn(db, userId, { conversationId: body.conversationId, role: 'user', content: body.message }),
+    ]);
+    if (!conversation || !userTurn) return { ok: false, error: 'not_found' };
   } else {
-    conversation ??= await createConversation(db, userId);
-    userTurn = await appendTurn(db, userId, { conversationId: conversation.id, role: 'user', content: body.message });
-    if (!userTurn) return { ok: false, error: 'not_found' };
+    conversation = await createConversation(db, userId);
+    userTurn = (await appendTurn(db, userId, { conversationId: conversation.id, role: 'user', content: body.message }))!;
   }
+  const isNewConversation = !body.conversationId;
   const temporary = 'temporary' in body && body.temporary === true;
   const prepared = await prepareTurn(deps.services, {
     userId,
-    conversationId: conversation!.id,
+    conversationId: conversation.id,
     message: userTurn.content,
     useMemory: !temporary,
+    memoryEnabled: user.memoryEnabled,
   });
-  return { ok: true, turn: { userId, conversation: conversation!, isNewConversation, userTurn, prepared, temporary } };
+  return { ok: true, turn: { userId, conversation, isNewConversation, userTurn, prepared, temporary } };
 }
 
 /**

@@ -30,6 +30,13 @@ export interface PrepareTurnInput {
   message: string;
   /** A temporary chat neither reads nor writes memory. */
   useMemory?: boolean;
+  /** The user's memory switch, when the caller has already read the user (saves a query). */
+  memoryEnabled?: boolean;
+}
+
+async function readMemorySwitch({ db }: MemoryServices, userId: string): Promise<boolean> {
+  const [user] = await db.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, userId));
+  return user?.memoryEnabled ?? false;
 }
 
 /** An embedding outage costs this turn its long-term memories, not its answer. */
@@ -40,8 +47,7 @@ function embeddingFailed(error: unknown): null {
 
 export async function prepareTurn(services: MemoryServices, input: PrepareTurnInput): Promise<PreparedTurn> {
   const { db, embedder, settings } = services;
-  const [user] = await db.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, input.userId));
-  const memoryEnabled = (user?.memoryEnabled ?? false) && input.useMemory !== false;
+  const memoryEnabled = (input.memoryEnabled ?? (await readMemorySwitch(services, input.userId))) && input.useMemory !== false;
 
   const [vectors, shortTerm] = await Promise.all([
     memoryEnabled ? embedder.embed([input.message]).catch(embeddingFailed) : Promise.resolve(null),

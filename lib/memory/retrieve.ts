@@ -74,13 +74,16 @@ export async function retrieveFacts(
     score: number;
   }>(
     db,
+    // Only current facts have embeddings (the writer removes a superseded fact's), so the
+    // vector side reads one table, and each distance is computed once.
     sql`WITH vec AS (
-          SELECT e.fact_id AS id, 1 - (e.embedding <=> ${vector}::halfvec) AS similarity,
-                 row_number() OVER (ORDER BY e.embedding <=> ${vector}::halfvec, e.fact_id) AS rank
-          FROM fact_embeddings e
-          JOIN user_facts f ON f.id = e.fact_id AND f.superseded_at IS NULL
-          WHERE e.user_id = ${query.userId} AND e.model = ${query.model}
-          ORDER BY rank LIMIT ${POOL}
+          SELECT id, 1 - distance AS similarity, row_number() OVER (ORDER BY distance, id) AS rank
+          FROM (
+            SELECT e.fact_id AS id, e.embedding <=> ${vector}::halfvec AS distance
+            FROM fact_embeddings e
+            WHERE e.user_id = ${query.userId} AND e.model = ${query.model}
+            ORDER BY distance LIMIT ${POOL}
+          ) nearest
         ),
         lex AS (${lexical}),
         fused AS (

@@ -138,27 +138,36 @@ async function findDuplicate(
   const excluded = candidate.supersedes.length
     ? sql`AND f.id <> ALL(${sql.param(candidate.supersedes)}::uuid[])`
     : sql``;
+  const excludedEmbeddings = candidate.supersedes.length
+    ? sql`AND e.fact_id <> ALL(${sql.param(candidate.supersedes)}::uuid[])`
+    : sql``;
+  // The nearest embedding (only current facts have one), and the closest wording of the same type.
   const [row] = await selectRows<{ id: string }>(
     tx,
-    sql`SELECT f.id,
-          GREATEST(
-            CASE WHEN f.fact_type = ${candidate.factType} THEN similarity(f.fact_text, ${candidate.factText}) ELSE 0 END,
-            1 - (e.embedding <=> ${query}::halfvec)
-          ) AS score
+    sql`SELECT id, score FROM (
+          SELECT e.fact_id AS id, 1 - (e.embedding <=> ${query}::halfvec) AS score
+          FROM fact_embeddings e
+          WHERE e.user_id = ${userId} AND e.model = ${model} ${excludedEmbeddings}
+          ORDER BY e.embedding <=> ${query}::halfvec
+          LIMIT 1
+        ) nearest
+        WHERE score > ${options.duplicateCosine}
+        UNION ALL
+        SELECT f.id, similarity(f.fact_text, ${candidate.factText}) AS score
         FROM user_facts f
-        JOIN fact_embeddings e ON e.fact_id = f.id AND e.model = ${model}
-        WHERE f.user_id = ${userId} AND f.superseded_at IS NULL ${excluded}
-          AND (
-            (f.fact_type = ${candidate.factType} AND similarity(f.fact_text, ${candidate.factText}) > ${options.duplicateTrigram})
-            OR 1 - (e.embedding <=> ${query}::halfvec) > ${options.duplicateCosine}
-          )
+        WHERE f.user_id = ${userId} AND f.superseded_at IS NULL AND f.fact_type = ${candidate.factType} ${excluded}
+          AND similarity(f.fact_text, ${candidate.factText}) > ${options.duplicateTrigram}
         ORDER BY score DESC
         LIMIT 1`,
   );
   return row?.id;
 }
 
-/** Marks the user's current facts among `ids` as replaced by `successorId`; history is kept. */
+/**
+ * Marks the user's current facts among `ids` as replaced by `successorId`. The fact stays as
+ * history; its embedding goes, since history is never searched: so only current facts have
+ * embeddings, and vector search needs no join to skip superseded ones.
+ */
 async function supersede(tx: Database, userId: string, ids: string[], successorId: string): Promise<string[]> {
   const targets = ids.filter((id) => id !== successorId);
   if (!targets.length) return [];
@@ -167,5 +176,11 @@ async function supersede(tx: Database, userId: string, ids: string[], successorI
     .set({ supersededAt: sql`now()`, supersededBy: successorId, updatedAt: sql`now()` })
     .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, targets), isNull(userFacts.supersededAt)))
     .returning({ id: userFacts.id });
-  return rows.map((r) => r.id);
+  const superseded = rows.map((r) => r.id);
+  if (superseded.length) {
+    await tx
+      .delete(factEmbeddings)
+      .where(and(eq(factEmbeddings.userId, userId), inArray(factEmbeddings.factId, superseded)));
+  }
+  return superseded;
 }

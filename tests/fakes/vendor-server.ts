@@ -50,8 +50,10 @@ export interface RecordedRequest {
 
 export interface FakeVendorOptions {
   port?: number;
-  /** Delay before every reply's first byte, like a vendor's time to first token. */
+  /** Delay before a chat reply's first byte, like a vendor's time to first token. */
   delayMs?: number;
+  /** Delay before an embeddings reply (default none). */
+  embeddingDelayMs?: number;
   /** Width of the default embeddings (also set per request by `dimensions`). */
   embeddingDimensions?: number;
 }
@@ -97,7 +99,7 @@ export async function startFakeVendorServer(options: FakeVendorOptions = {}): Pr
     const stream = body.stream === true;
     state.requests.push({ api, path, stream, apiKey: apiKeyOf(req), body, at: new Date().toISOString() });
     const reply = takeReply(api, body);
-    await sleep(reply.delayMs ?? state.delayMs);
+    await sleep(reply.delayMs ?? (api === 'openai-embeddings' ? (options.embeddingDelayMs ?? 0) : state.delayMs));
 
     if (reply.status) return sendError(res, api, reply.status, reply.errorMessage ?? 'scripted failure');
     if (api === 'openai-embeddings') return sendJson(res, 200, embeddingsResponse(body, reply, dimensions));

@@ -22,7 +22,7 @@ export async function POST(request: Request) {
   if (!parsed.success) return fail(400, parsed.error.issues[0]?.message ?? 'Invalid request.');
 
   const { chat } = await getServices();
-  const started = await startTurn(chat, user.id, parsed.data);
+  const started = await startTurn(chat, user, parsed.data);
   if (!started.ok) {
     return started.error === 'not_found' ? fail(404, 'No such conversation.') : fail(409, 'There is no failed answer to retry.');
   }

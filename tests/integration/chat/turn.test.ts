@@ -41,7 +41,7 @@ describeOnEngine('a chat turn', (db) => {
 
   /** Sends one message and reads the whole stream, then runs the after-response work. */
   async function send(d: ChatDeps, message: string, conversationId?: string, signal = new AbortController().signal) {
-    const started = await startTurn(d, userId, { message, conversationId });
+    const started = await startTurn(d, { id: userId, memoryEnabled: true }, { message, conversationId });
     if (!started.ok) throw new Error(started.error);
     const events: TurnEvent[] = [];
     let reply = '';
@@ -118,7 +118,7 @@ describeOnEngine('a chat turn', (db) => {
     ]);
 
     fake.script({ match: { forcedTool: 'none' }, text: 'Why did the chicken cross the road?' });
-    const started = await startTurn(vendor, userId, { conversationId: failed.conversationId, retry: true });
+    const started = await startTurn(vendor, { id: userId, memoryEnabled: true }, { conversationId: failed.conversationId, retry: true });
     if (!started.ok) throw new Error(started.error);
     const retried: TurnEvent[] = [];
     for await (const event of streamReply(vendor, started.turn, new AbortController().signal)) retried.push(event);
@@ -127,7 +127,7 @@ describeOnEngine('a chat turn', (db) => {
       ['user', 'complete', 'Tell me a joke'],
       ['assistant', 'complete', 'Why did the chicken cross the road?'],
     ]);
-    expect(await startTurn(vendor, userId, { conversationId: failed.conversationId, retry: true })).toEqual({
+    expect(await startTurn(vendor, { id: userId, memoryEnabled: true }, { conversationId: failed.conversationId, retry: true })).toEqual({
       ok: false,
       error: 'nothing_to_retry',
     });
@@ -138,7 +138,7 @@ describeOnEngine('a chat turn', (db) => {
     const vendor = deps(anthropicChat(client, 'claude-test'), offlineExtract, false);
     fake.script({ match: { forcedTool: 'none' }, text: 'one two three four five six', chunkDelayMs: 40 });
     const controller = new AbortController();
-    const started = await startTurn(vendor, userId, { message: 'Count to six' });
+    const started = await startTurn(vendor, { id: userId, memoryEnabled: true }, { message: 'Count to six' });
     if (!started.ok) throw new Error(started.error);
     const events: TurnEvent[] = [];
     for await (const event of streamReply(vendor, started.turn, controller.signal)) {
@@ -156,11 +156,11 @@ describeOnEngine('a chat turn', (db) => {
     const mine = await send(deps(), 'I live in Oslo');
     const stranger = (await createAnonymousUser(db())).id;
     const d = deps();
-    expect(await startTurn(d, stranger, { conversationId: mine.conversationId, message: 'hello' })).toEqual({
+    expect(await startTurn(d, { id: stranger, memoryEnabled: true }, { conversationId: mine.conversationId, message: 'hello' })).toEqual({
       ok: false,
       error: 'not_found',
     });
-    expect(await startTurn(d, stranger, { conversationId: mine.conversationId, retry: true })).toEqual({
+    expect(await startTurn(d, { id: stranger, memoryEnabled: true }, { conversationId: mine.conversationId, retry: true })).toEqual({
       ok: false,
       error: 'not_found',
     });

@@ -98,8 +98,8 @@ describeOnEngine('the writer', (db) => {
     expect(old!.supersededAt).toBeInstanceOf(Date);
     expect(old!.supersededBy).toBe(berlin!.action === 'added' ? berlin!.fact.id : '');
     expect(await current()).toEqual(['Lives in Berlin']);
-    // The history keeps its embedding too, in case the user restores it.
-    expect(await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, parisId))).toHaveLength(1);
+    // History is never searched: its embedding goes, so vector search reads current facts only.
+    expect(await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, parisId))).toEqual([]);
   });
 
   it('supersedes through an existing duplicate when the new fact is already known', async () => {

@@ -1,0 +1,207 @@
+/**
+ * `npm run bench:turn`: drives the chat route of a production build (`next start`) against the
+ * fake vendor server, which answers after a fixed delay, with N concurrent users, and reports the
+ * time Engram adds to the first token beyond the vendor's own, turns per second and errors; then
+ * checks that every turn and every scripted fact was stored. On the PostgreSQL server of
+ * DATABASE_URL when set (a database `engram_bench_turn` is created there), else on PGlite.
+ * Flags: --users N --turns N --vendor-delay-ms N --embedding-delay-ms N --port N --json FILE.
+ * Needs `npm run build`.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { decodeEvents } from '@/lib/chat/events';
+import { startFakeVendorServer } from '@/tests/fakes/vendor-server';
+import { summarize } from './bench/stats';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '10' },
+    turns: { type: 'string', default: '5' },
+    'vendor-delay-ms': { type: 'string', default: '200' },
+    /** The embedding call is on the path to the first token: its latency is Engram's to carry. */
+    'embedding-delay-ms': { type: 'string', default: '0' },
+    port: { type: 'string', default: '3200' },
+    json: { type: 'string' },
+  },
+});
+const users = Number(values.users);
+const turnsPerUser = Number(values.turns);
+const vendorDelay = Number(values['vendor-delay-ms']);
+const base = `http://127.0.0.1:${values.port}`;
+
+async function benchDatabaseUrl(): Promise<string | undefined> {
+  if (!process.env.DATABASE_URL) return undefined;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS engram_bench_turn WITH (FORCE)');
+  await admin.query('CREATE DATABASE engram_bench_turn');
+  await admin.end();
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = '/engram_bench_turn';
+  return url.toString();
+}
+
+async function waitFor(url: string, seconds: number) {
+  for (let i = 0; i < seconds * 4; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A guest session, through Auth.js's own credentials flow, as a browser gets one. */
+async function guestCookie(): Promise<string> {
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const signIn = await fetch(`${base}/api/auth/callback/guest`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie },
+    body: new URLSearchParams({ csrfToken }),
+  });
+  const session = signIn.headers.getSetCookie().find((c) => c.includes('session-token'));
+  if (!session) throw new Error(`guest sign-in failed: ${signIn.status}`);
+  return session.split(';')[0]!;
+}
+
+interface TurnResult {
+  cookie: string;
+  ttftMs: number;
+  totalMs: number;
+  userTurnId: number;
+  conversationId: string;
+}
+
+async function turn(cookie: string, message: string, conversationId?: string): Promise<TurnResult> {
+  const started = performance.now();
+  const response = await fetch(`${base}/api/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ message, conversationId }),
+  });
+  if (!response.ok || !response.body) throw new Error(`chat answered ${response.status}`);
+  let ttftMs = -1;
+  let userTurnId = 0;
+  let conversation = conversationId ?? '';
+  for await (const event of decodeEvents(response.body)) {
+    if (event.type === 'start') [userTurnId, conversation] = [event.userTurnId, event.conversationId];
+    if (event.type === 'text' && ttftMs < 0) ttftMs = performance.now() - started;
+    if (event.type === 'error') throw new Error(event.message);
+  }
+  return { cookie, ttftMs, totalMs: performance.now() - started, userTurnId, conversationId: conversation };
+}
+
+const embeddingDelay = Number(values['embedding-delay-ms']);
+const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayMs: embeddingDelay });
+const databaseUrl = await benchDatabaseUrl();
+const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', values.port!], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {
+    ...process.env,
+    NODE_ENV: 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    DATABASE_URL: databaseUrl ?? '',
+    MIGRATE_ON_START: 'true',
+    DATABASE_POOL_MAX: '20',
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'engram-bench-turn-')),
+    AUTH_SECRET: randomBytes(32).toString('base64'),
+    ANTHROPIC_API_KEY: 'bench',
+    CHAT_MODEL: 'bench-chat-model',
+    EXTRACTION_MODEL: 'bench-extraction-model',
+    ANTHROPIC_BASE_URL: fake.url,
+    OPENAI_API_KEY: 'bench',
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    MODEL_MAX_RETRIES: '0',
+  },
+});
+
+try {
+  await waitFor(base, 60);
+  // One scripted fact per turn, each distinct, so every one must be stored.
+  const facts = Array.from({ length: users * turnsPerUser }, () => `Collects ${randomBytes(6).toString('hex')} stamps`);
+  const scripted = (fact: string) => ({
+    match: { forcedTool: 'record_facts' },
+    toolCalls: [{ name: 'record_facts', input: { facts: [{ fact_type: 'preference', fact_text: fact, confidence: 0.9, supersedes: [] }] } }],
+  });
+  const cookies = await Promise.all(Array.from({ length: users }, guestCookie));
+  // Warm-up: fills the pools and caches; its own fact comes first in the script.
+  fake.script(scripted('Warms up the server'), ...facts.map(scripted));
+  await turn(cookies[0]!, 'warm-up');
+
+  const results: TurnResult[] = [];
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    cookies.map(async (cookie, u) => {
+      let conversationId: string | undefined;
+      for (let t = 0; t < turnsPerUser; t++) {
+        try {
+          const result = await turn(cookie, `User ${u} message ${t}: tell me about stamps`, conversationId);
+          conversationId = result.conversationId;
+          results.push(result);
+        } catch (error) {
+          errors++;
+          console.error(String(error));
+        }
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+
+  // Extraction runs after each response: wait for it, then check every turn and fact.
+  let extracted = 0;
+  const learned = new Set<string>();
+  for (let attempt = 0; attempt < 60 && extracted < results.length; attempt++) {
+    extracted = 0;
+    for (const { userTurnId, cookie } of results) {
+      const response = await fetch(`${base}/api/chat/turns/${userTurnId}/memory`, { headers: { cookie } });
+      if (!response.ok) throw new Error(`memory status of turn ${userTurnId}: ${response.status}`);
+      const status = (await response.json()) as { state: string; learned: { factText: string }[] };
+      if (status.state === 'extracted') extracted++;
+      status.learned.forEach((f) => learned.add(f.factText));
+    }
+    if (extracted < results.length) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const conversations = new Map(results.map((r) => [r.conversationId, r.cookie]));
+  const answersStored = (
+    await Promise.all(
+      [...conversations].map(async ([id, cookie]) => {
+        const html = await (await fetch(`${base}/chat/${id}`, { headers: { cookie } })).text();
+        return html.match(/data-testid="message-assistant"/g)?.length ?? 0;
+      }),
+    )
+  ).reduce((a, b) => a + b, 0);
+
+  const report = {
+    engine: databaseUrl ? 'postgres' : 'pglite',
+    users,
+    turnsPerUser,
+    vendorDelayMs: vendorDelay,
+    embeddingDelayMs: embeddingDelay,
+    turns: results.length,
+    errors,
+    turnsPerSecond: Math.round((results.length * 1000 * 10) / wallMs) / 10,
+    addedTimeToFirstTokenMs: summarize(results.map((r) => r.ttftMs - vendorDelay)),
+    turnMs: summarize(results.map((r) => r.totalMs)),
+    stored: { userTurnsExtracted: extracted, answers: answersStored, scriptedFactsStored: facts.filter((f) => learned.has(f)).length, scriptedFacts: facts.length },
+  };
+  const ttft = report.addedTimeToFirstTokenMs;
+  console.log(`bench:turn on ${report.engine}: ${users} concurrent users x ${turnsPerUser} turns, vendor delay ${vendorDelay} ms, embedding delay ${embeddingDelay} ms`);
+  console.log(`  added time to first token: p50 ${ttft.p50} ms, p95 ${ttft.p95} ms, p99 ${ttft.p99} ms`);
+  console.log(`  ${report.turnsPerSecond} turns/s, ${errors} errors`);
+  console.log(
+    `  stored: ${report.stored.userTurnsExtracted}/${results.length} user turns extracted, ${answersStored} answers, ` +
+      `${report.stored.scriptedFactsStored}/${facts.length} scripted facts`,
+  );
+  console.log(JSON.stringify(report));
+  if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
+} finally {
+  server.kill('SIGTERM');
+  await fake.close();
+}
