@@ -45,12 +45,12 @@ export default defineConfig({
   projects: [
     {
       name: 'vendor',
-      testIgnore: /offline\.spec\.ts/,
+      testIgnore: /\.offline\.spec\.ts$/,
       use: { ...devices['Desktop Chrome'], baseURL: `http://localhost:${vendorPort}` },
     },
     {
       name: 'offline',
-      testMatch: /offline\.spec\.ts/,
+      testMatch: /\.offline\.spec\.ts$/,
       use: { ...devices['Desktop Chrome'], baseURL: `http://localhost:${offlinePort}` },
     },
   ],

@@ -5,6 +5,7 @@ import { getDatabase } from '@/lib/db';
 import { listConversations } from '@/lib/db/queries';
 import { getServices } from '@/lib/services';
 import { OFFLINE_NOTICE } from '@/lib/ai/offline/reply-writer';
+import { signOutAction } from '../(auth)/actions';
 
 export default async function ChatLayout({ children }: { children: React.ReactNode }) {
   // Per-user pages, rendered per request: never prerendered at build time.
@@ -13,7 +14,7 @@ export default async function ChatLayout({ children }: { children: React.ReactNo
   const conversations = user ? await listConversations(db, user.id) : [];
   return (
     <div className="flex h-dvh flex-col md:flex-row">
-      <Sidebar user={user} conversations={conversations} engine={engine} />
+      <Sidebar user={user} conversations={conversations} engine={engine} signOut={signOutAction} />
       <main className="flex min-h-0 min-w-0 flex-1 flex-col">
         {chat.offline && (
           <p data-testid="offline-notice" role="status" className="bg-amber-100 px-4 py-2 text-center text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">

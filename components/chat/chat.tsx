@@ -1,6 +1,6 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
+import { usePathname, useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ensureGuestSession } from '@/app/(chat)/actions';
 import { decodeEvents, type TurnEvent, type UsedMemory } from '@/lib/chat/events';
@@ -29,9 +29,21 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
   const [error, setError] = useState<string | null>(null);
   const [streaming, setStreaming] = useState(false);
   const conversationId = useRef(initialId);
-  const session = useRef(hasSession);
+  const guestStarted = useRef(false);
   const abort = useRef<AbortController | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
+
+  // "New chat" leads to "/", which may be the very page this chat started on (its URL was only
+  // replaced): then no new page mounts, so start afresh here.
+  const pathname = usePathname();
+  useEffect(() => {
+    if (pathname !== '/' || initialId || !conversationId.current) return;
+    abort.current?.abort();
+    conversationId.current = null;
+    setTurns([]);
+    setInput('');
+    setError(null);
+  }, [pathname, initialId]);
 
   useEffect(() => {
     // Braces matter: newer browsers return a promise from scrollIntoView, which is no clean-up.
@@ -64,12 +76,19 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
     setStreaming(true);
     let userTurnId: number | null = null;
     try {
-      const response = await fetch('/api/chat', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      });
+      const post = () =>
+        fetch('/api/chat', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: controller.signal,
+        });
+      let response = await post();
+      if (response.status === 401) {
+        // The session ended (signed out in another tab, say): nothing was stored; start a guest and resend.
+        await ensureGuestSession();
+        response = await post();
+      }
       if (!response.ok || !response.body) {
         const { error: message } = (await response.json().catch(() => ({}))) as { error?: string };
         if (response.status === 400) {
@@ -122,9 +141,9 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
       return;
     }
     setError(null);
-    if (!session.current) {
+    if (!hasSession && !guestStarted.current) {
       await ensureGuestSession();
-      session.current = true;
+      guestStarted.current = true;
     }
     const question: ChatTurnView = { key: newKey(), role: 'user', content: message, status: 'complete', memories: [], learned: [] };
     const answer: ChatTurnView = { key: newKey(), role: 'assistant', content: '', status: 'streaming', memories: [], learned: [] };

@@ -11,6 +11,7 @@ interface SidebarProps {
   user: User | undefined;
   conversations: Pick<Conversation, 'id' | 'title'>[];
   engine: Engine;
+  signOut: () => Promise<void>;
 }
 
 /** Conversations, newest first, and who you are; a drop-down menu on a phone. */
@@ -29,7 +30,9 @@ export function Sidebar(props: SidebarProps) {
   );
 }
 
-function SidebarBody({ user, conversations, engine }: SidebarProps) {
+const linkClass = 'underline underline-offset-2';
+
+function SidebarBody({ user, conversations, engine, signOut }: SidebarProps) {
   return (
     <nav aria-label="Conversations" className="flex min-h-0 flex-1 flex-col gap-2 p-3">
       <Link
@@ -61,12 +64,36 @@ function SidebarBody({ user, conversations, engine }: SidebarProps) {
             <p className="truncate" title={user.id}>
               User <span data-testid="user-id" className="font-mono">{user.id}</span>
             </p>
-            <Link href="/settings/memory" className="underline underline-offset-2">
+            <Link href="/settings/memory" className={linkClass}>
               What I remember about you
             </Link>
+            {user.isAnonymous ? (
+              <p>
+                <Link href="/sign-up" data-testid="sign-up-link" className={linkClass}>
+                  Create an account
+                </Link>{' '}
+                to keep your memories, or{' '}
+                <Link href="/sign-in" data-testid="sign-in-link" className={linkClass}>
+                  sign in
+                </Link>
+                .
+              </p>
+            ) : (
+              <form action={signOut}>
+                <button type="submit" data-testid="sign-out" className={linkClass}>
+                  Sign out
+                </button>
+              </form>
+            )}
           </div>
         ) : (
-          <p>Say something to start. No account needed.</p>
+          <p>
+            Say something to start. No account needed, or{' '}
+            <Link href="/sign-in" data-testid="sign-in-link" className={linkClass}>
+              sign in
+            </Link>
+            .
+          </p>
         )}
         <p>
           Stored in <span data-testid="engine">{engineNames[engine]}</span>

@@ -7,6 +7,8 @@ import Credentials from 'next-auth/providers/credentials';
 import { env } from '@/lib/env';
 import { getDatabase } from '@/lib/db';
 import { createAnonymousUser } from '@/lib/db/queries';
+import { checkCredentials } from './accounts';
+import { signInSchema } from './credentials';
 // Loaded for its types, so the JWT augmentation below has a module to extend.
 import type {} from '@auth/core/jwt';
 
@@ -33,6 +35,18 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   trustHost: true,
   session: { strategy: 'jwt' },
   providers: [
+    Credentials({
+      id: 'password',
+      name: 'Email and password',
+      credentials: { email: {}, password: {} },
+      async authorize(credentials) {
+        const parsed = signInSchema.safeParse(credentials);
+        if (!parsed.success) return null;
+        const { db } = await getDatabase();
+        const user = await checkCredentials(db, parsed.data.email, parsed.data.password);
+        return user ? { id: user.id, email: user.email, isAnonymous: false } : null;
+      },
+    }),
     Credentials({
       id: 'guest',
       name: 'Guest',

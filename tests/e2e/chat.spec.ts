@@ -138,5 +138,11 @@ test("another user's conversation is not found", async ({ page, browser }) => {
     data: { conversationId: url.split('/').pop(), message: 'let me in' },
   });
   expect(post.status()).toBe(404);
+
+  // What a turn taught Engram is the owner's too: the owner sees it, the stranger gets 404.
+  const owned = await page.request.post('/api/chat', { data: { message: 'I live in Oslo' } });
+  const start = JSON.parse((await owned.text()).split('\n')[0]!) as { userTurnId: number };
+  expect((await page.request.get(`/api/chat/turns/${start.userTurnId}/memory`)).status()).toBe(200);
+  expect((await stranger.request.get(`/api/chat/turns/${start.userTurnId}/memory`)).status()).toBe(404);
   await other.close();
 });

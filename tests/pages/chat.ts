@@ -45,3 +45,24 @@ export class ChatPage {
     await expect(this.lastAnswer()).not.toHaveAttribute('data-status', 'streaming', { timeout: 15_000 });
   }
 }
+
+/** The sign-up and sign-in forms. */
+export class AuthPage {
+  constructor(readonly page: Page) {}
+
+  async signUp(email: string, password: string) {
+    await this.page.goto('/sign-up');
+    await this.submit(email, password);
+  }
+
+  async signIn(email: string, password: string) {
+    await this.page.goto('/sign-in');
+    await this.submit(email, password);
+  }
+
+  async submit(email: string, password: string) {
+    await this.page.getByTestId('email-input').fill(email);
+    await this.page.getByTestId('password-input').fill(password);
+    await this.page.getByTestId('auth-submit').click();
+  }
+}

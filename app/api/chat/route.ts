@@ -3,7 +3,7 @@
  * stream of NDJSON events (lib/chat/events.ts). The turn's own logic lives in lib/chat.
  */
 import { after } from 'next/server';
-import { getCurrentUser } from '@/lib/auth/current-user';
+import { getCurrentUser, sessionMergedIntoAccount } from '@/lib/auth/current-user';
 import { afterTurn } from '@/lib/chat/after-turn';
 import { encodeEvent } from '@/lib/chat/events';
 import { chatRequestSchema } from '@/lib/chat/request';
@@ -15,7 +15,11 @@ const fail = (status: number, error: string) => Response.json({ error }, { statu
 
 export async function POST(request: Request) {
   const user = await getCurrentUser();
-  if (!user) return fail(401, 'No session: reload the page to continue.');
+  if (!user) {
+    return (await sessionMergedIntoAccount())
+      ? fail(401, 'This guest session now belongs to an account: sign in to continue.')
+      : fail(401, 'No session: reload the page to continue.');
+  }
 
   const body: unknown = await request.json().catch(() => undefined);
   const parsed = chatRequestSchema(env().CHAT_MAX_MESSAGE_CHARS).safeParse(body);

@@ -1,0 +1,21 @@
+import { AuthForm } from '@/components/auth/auth-form';
+import { signInAction } from '../actions';
+
+export const metadata = { title: 'Sign in · Engram' };
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ merged?: string }> }) {
+  const { merged } = await searchParams;
+  return (
+    <>
+      <div className="space-y-1">
+        <h1 className="text-xl font-semibold">Sign in</h1>
+        <p className="text-sm text-neutral-500">
+          {merged
+            ? 'This guest session now belongs to an account. Sign in to continue.'
+            : 'What you said as a guest on this device comes with you.'}
+        </p>
+      </div>
+      <AuthForm mode="sign-in" action={signInAction} />
+    </>
+  );
+}

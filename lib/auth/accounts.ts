@@ -1,0 +1,30 @@
+/** Accounts with an email and a password: creating one, and checking a sign-in. */
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { users, type User } from '../db/schema';
+import { hashPassword, verifyPassword } from './passwords';
+
+export type CreateAccountResult = { ok: true; user: User } | { ok: false; error: 'email_taken' };
+
+/** `email` must already be normalised (see emailSchema). */
+export async function createAccount(db: Database, email: string, password: string): Promise<CreateAccountResult> {
+  const passwordHash = await hashPassword(password);
+  const [user] = await db
+    .insert(users)
+    .values({ email, passwordHash, isAnonymous: false })
+    // The unique index decides between two sign-ups racing for one email.
+    .onConflictDoNothing({ target: users.email })
+    .returning();
+  return user ? { ok: true, user } : { ok: false, error: 'email_taken' };
+}
+
+// A real hash to verify against when the email is unknown, so both answers take the same time.
+let decoyHash: Promise<string> | undefined;
+
+/** The account for these credentials, or undefined; as slow for an unknown email as for a wrong password. */
+export async function checkCredentials(db: Database, email: string, password: string): Promise<User | undefined> {
+  const [user] = await db.select().from(users).where(eq(users.email, email));
+  decoyHash ??= hashPassword('decoy password, never valid');
+  const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), password);
+  return user?.passwordHash && valid ? user : undefined;
+}

@@ -1,0 +1,112 @@
+/**
+ * Moving a guest's data into an account, on sign-up or sign-in: conversations, turns, facts and
+ * embeddings change owner in one transaction; then each moved fact that duplicates or
+ * contradicts one of the account's is resolved by the writer's own similarity rules, the higher
+ * confidence (then the newer fact) winning and the other kept as history. The merge is recorded
+ * in account_merges and the guest's row removed, so running it twice, or twice at once, moves
+ * nothing more.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { selectRows } from '../db/rows';
+import { accountMerges, factEmbeddings, userFacts, users } from '../db/schema';
+import { defaultWriteFactsOptions, type WriteFactsOptions } from './write-facts';
+
+export type MergeResult =
+  | { status: 'merged'; rowsMoved: Record<string, number>; factsResolved: number }
+  | { status: 'already_merged'; accountUserId: string }
+  | { status: 'not_a_guest' };
+
+const MOVED_TABLES = ['conversations', 'conversation_turns', 'user_facts', 'fact_embeddings'] as const;
+
+export async function mergeGuestIntoAccount(
+  db: Database,
+  guestUserId: string,
+  accountUserId: string,
+  options: Pick<WriteFactsOptions, 'duplicateCosine' | 'duplicateTrigram'> = defaultWriteFactsOptions,
+): Promise<MergeResult> {
+  if (guestUserId === accountUserId) return { status: 'not_a_guest' };
+  return db.transaction(async (tx) => {
+    // The guest's row is the lock: a second merge waits here, then finds the row gone.
+    const [guest] = await selectRows<{ id: string }>(
+      tx,
+      sql`SELECT id FROM users WHERE id = ${guestUserId} AND is_anonymous FOR UPDATE`,
+    );
+    if (!guest) {
+      const [done] = await tx.select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guestUserId));
+      return done ? { status: 'already_merged', accountUserId: done.accountUserId } : { status: 'not_a_guest' };
+    }
+
+    const movedFacts = (
+      await selectRows<{ id: string }>(
+        tx,
+        sql`SELECT id FROM user_facts WHERE user_id = ${guestUserId} AND superseded_at IS NULL`,
+      )
+    ).map((r) => r.id);
+    const rowsMoved: Record<string, number> = {};
+    for (const table of MOVED_TABLES) {
+      const [row] = await selectRows<{ n: number }>(
+        tx,
+        sql`WITH moved AS (
+              UPDATE ${sql.identifier(table)} SET user_id = ${accountUserId} WHERE user_id = ${guestUserId} RETURNING 1
+            ) SELECT count(*)::int AS n FROM moved`,
+      );
+      rowsMoved[table] = row!.n;
+    }
+    const factsResolved = await resolveMovedFacts(tx, accountUserId, movedFacts, options);
+
+    await tx.insert(accountMerges).values({ anonymousUserId: guestUserId, accountUserId, rowsMoved });
+    await tx.delete(users).where(eq(users.id, guestUserId));
+    return { status: 'merged', rowsMoved, factsResolved };
+  });
+}
+
+/** Each moved fact against the account's own current facts: one of each near-duplicate pair stays. */
+async function resolveMovedFacts(
+  tx: Database,
+  userId: string,
+  movedIds: string[],
+  options: Pick<WriteFactsOptions, 'duplicateCosine' | 'duplicateTrigram'>,
+): Promise<number> {
+  if (!movedIds.length) return 0;
+  const moved = sql`${sql.param(movedIds)}::uuid[]`;
+  const pairs = await selectRows<{
+    moved_id: string;
+    own_id: string;
+    moved_wins: boolean;
+  }>(
+    tx,
+    sql`SELECT m.id AS moved_id, o.id AS own_id,
+               (m.confidence, m.created_at) > (o.confidence, o.created_at) AS moved_wins
+        FROM user_facts m
+        JOIN user_facts o ON o.user_id = ${userId} AND o.superseded_at IS NULL AND NOT (o.id = ANY(${moved}))
+        LEFT JOIN fact_embeddings me ON me.fact_id = m.id
+        LEFT JOIN fact_embeddings oe ON oe.fact_id = o.id AND oe.model = me.model
+        WHERE m.id = ANY(${moved}) AND m.superseded_at IS NULL
+          AND ((m.fact_type = o.fact_type AND similarity(m.fact_text, o.fact_text) > ${options.duplicateTrigram})
+               OR 1 - (me.embedding <=> oe.embedding) > ${options.duplicateCosine})
+        ORDER BY m.id, similarity(m.fact_text, o.fact_text) DESC`,
+  );
+  const gone = new Set<string>();
+  let resolved = 0;
+  for (const pair of pairs) {
+    if (gone.has(pair.moved_id) || gone.has(pair.own_id)) continue;
+    const [winner, loser] = pair.moved_wins ? [pair.moved_id, pair.own_id] : [pair.own_id, pair.moved_id];
+    await tx
+      .update(userFacts)
+      .set({
+        confidence: sql`GREATEST(${userFacts.confidence}, (SELECT confidence FROM user_facts WHERE id = ${loser}))`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(userFacts.id, winner), eq(userFacts.userId, userId)));
+    await tx
+      .update(userFacts)
+      .set({ supersededAt: sql`now()`, supersededBy: winner, updatedAt: sql`now()` })
+      .where(and(eq(userFacts.id, loser), eq(userFacts.userId, userId)));
+    // History is never searched, as in the writer.
+    await tx.delete(factEmbeddings).where(and(eq(factEmbeddings.userId, userId), inArray(factEmbeddings.factId, [loser])));
+    gone.add(loser);
+    resolved++;
+  }
+  return resolved;
+}

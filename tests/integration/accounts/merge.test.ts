@@ -1,0 +1,150 @@
+import { eq, sql } from 'drizzle-orm';
+import { beforeEach, expect, it } from 'vitest';
+import { checkCredentials, createAccount } from '@/lib/auth/accounts';
+import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
+import { accountMerges, conversationTurns, conversations, factEmbeddings, userFacts, users } from '@/lib/db/schema';
+import { selectRows } from '@/lib/db/rows';
+import { mergeGuestIntoAccount } from '@/lib/memory/merge';
+import { writeFacts } from '@/lib/memory/write-facts';
+import { axisVector, scriptedEmbedder } from '../../helpers/models';
+import { describeOnEngine } from '../engines';
+
+const embedder = scriptedEmbedder({
+  'Lives in Paris': axisVector(0),
+  // Close to Paris in meaning-space (cosine ~0.98): the same slot, a newer value.
+  'Lives in Berlin': axisVector(0, 0.2),
+  'Likes green tea': axisVector(4),
+  'Likes green tea a lot': axisVector(4, 0.1),
+  'Plays chess': axisVector(8),
+});
+
+const fact = (factText: string, confidence = 0.9) => ({ factType: 'personal_context' as const, factText, confidence, supersedes: [] });
+
+describeOnEngine('moving a guest into an account', (db) => {
+  let guest: string;
+
+  /** A guest who chatted once and taught Engram some facts. */
+  async function guestWith(...facts: { factText: string; confidence: number }[]) {
+    const id = (await createAnonymousUser(db())).id;
+    const conversation = await createConversation(db(), id, 'Guest chat');
+    const turn = await appendTurn(db(), id, { conversationId: conversation.id, role: 'user', content: 'hello' });
+    await appendTurn(db(), id, { conversationId: conversation.id, role: 'assistant', content: 'hi' });
+    await writeFacts(db(), embedder, {
+      userId: id,
+      sourceConversationId: conversation.id,
+      sourceTurnId: turn!.id,
+      candidates: facts.map((f) => ({ ...fact(f.factText, f.confidence) })),
+    });
+    return id;
+  }
+
+  const rowsOf = async (userId: string) => {
+    const [row] = await selectRows<Record<string, number>>(
+      db(),
+      sql`SELECT (SELECT count(*)::int FROM conversations WHERE user_id = ${userId}) AS conversations,
+                 (SELECT count(*)::int FROM conversation_turns WHERE user_id = ${userId}) AS turns,
+                 (SELECT count(*)::int FROM user_facts WHERE user_id = ${userId}) AS facts,
+                 (SELECT count(*)::int FROM fact_embeddings WHERE user_id = ${userId}) AS embeddings`,
+    );
+    return row!;
+  };
+  const currentFacts = async (userId: string) =>
+    (await db().select().from(userFacts).where(eq(userFacts.userId, userId)))
+      .filter((f) => !f.supersededAt)
+      .map((f) => `${f.factText} ${f.confidence}`)
+      .sort();
+
+  beforeEach(async () => {
+    guest = await guestWith({ factText: 'Lives in Berlin', confidence: 0.9 }, { factText: 'Likes green tea', confidence: 0.7 });
+  });
+
+  const newAccount = async () => {
+    const created = await createAccount(db(), `user-${Math.random().toString(36).slice(2)}@example.com`, 'a good long password');
+    if (!created.ok) throw new Error(created.error);
+    return created.user.id;
+  };
+
+  it('on sign-up, everything the guest said and Engram learned becomes the account’s', async () => {
+    const account = await newAccount();
+    const before = await rowsOf(guest);
+    const result = await mergeGuestIntoAccount(db(), guest, account);
+
+    expect(result).toEqual({
+      status: 'merged',
+      rowsMoved: { conversations: 1, conversation_turns: 2, user_facts: 2, fact_embeddings: 2 },
+      factsResolved: 0,
+    });
+    expect(await rowsOf(account)).toEqual(before);
+    expect(await rowsOf(guest)).toEqual({ conversations: 0, turns: 0, facts: 0, embeddings: 0 });
+    expect(await db().select().from(users).where(eq(users.id, guest))).toEqual([]);
+    expect(await db().select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guest))).toMatchObject([
+      { accountUserId: account, rowsMoved: result.status === 'merged' ? result.rowsMoved : {} },
+    ]);
+  });
+
+  it('into an existing account, duplicates and updates are resolved: higher confidence, then newer, wins', async () => {
+    const account = await newAccount();
+    await writeFacts(db(), embedder, {
+      userId: account,
+      candidates: [fact('Lives in Paris', 0.8), fact('Likes green tea a lot', 0.95), fact('Plays chess', 0.9)],
+    });
+    const result = await mergeGuestIntoAccount(db(), guest, account);
+    expect(result).toMatchObject({ status: 'merged', factsResolved: 2 });
+
+    // Berlin (0.9) beats Paris (0.8); the account's tea (0.95) beats the guest's (0.7).
+    expect(await currentFacts(account)).toEqual(['Likes green tea a lot 0.95', 'Lives in Berlin 0.9', 'Plays chess 0.9']);
+    const accountFacts = await db().select().from(userFacts).where(eq(userFacts.userId, account));
+    const paris = accountFacts.find((f) => f.factText === 'Lives in Paris');
+    const berlin = accountFacts.find((f) => f.factText === 'Lives in Berlin');
+    expect(paris).toMatchObject({ userId: account, supersededBy: berlin!.id });
+    expect(await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, paris!.id))).toEqual([]);
+  });
+
+  it('a second merge of the same guest changes nothing', async () => {
+    const account = await newAccount();
+    await mergeGuestIntoAccount(db(), guest, account);
+    const after = await rowsOf(account);
+    expect(await mergeGuestIntoAccount(db(), guest, account)).toEqual({ status: 'already_merged', accountUserId: account });
+    // Not even into another account.
+    expect(await mergeGuestIntoAccount(db(), guest, await newAccount())).toEqual({ status: 'already_merged', accountUserId: account });
+    expect(await rowsOf(account)).toEqual(after);
+  });
+
+  it('two merges at once neither lose nor duplicate rows', async () => {
+    const account = await newAccount();
+    const before = await rowsOf(guest);
+    const results = await Promise.all([mergeGuestIntoAccount(db(), guest, account), mergeGuestIntoAccount(db(), guest, account)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['already_merged', 'merged']);
+    expect(await rowsOf(account)).toEqual(before);
+    expect(await db().select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guest))).toHaveLength(1);
+  });
+
+  it('several guests can merge into one account', async () => {
+    const account = await newAccount();
+    const second = await guestWith({ factText: 'Plays chess', confidence: 0.9 });
+    await mergeGuestIntoAccount(db(), guest, account);
+    await mergeGuestIntoAccount(db(), second, account);
+    expect(await db().select().from(accountMerges).where(eq(accountMerges.accountUserId, account))).toHaveLength(2);
+    expect(await db().select().from(conversations).where(eq(conversations.userId, account))).toHaveLength(2);
+    expect(await db().select().from(conversationTurns).where(eq(conversationTurns.userId, account))).toHaveLength(4);
+  });
+
+  it('an account is not a guest: nothing moves out of it', async () => {
+    const account = await newAccount();
+    const other = await newAccount();
+    expect(await mergeGuestIntoAccount(db(), account, other)).toEqual({ status: 'not_a_guest' });
+  });
+});
+
+describeOnEngine('accounts', (db) => {
+  it('refuses a taken email, and checks passwords', async () => {
+    const email = `taken-${Math.random().toString(36).slice(2)}@example.com`;
+    expect(await createAccount(db(), email, 'first password here')).toMatchObject({ ok: true });
+    expect(await createAccount(db(), email, 'second password here')).toEqual({ ok: false, error: 'email_taken' });
+    expect(await checkCredentials(db(), email, 'first password here')).toMatchObject({ email, isAnonymous: false });
+    expect(await checkCredentials(db(), email, 'wrong password')).toBeUndefined();
+    expect(await checkCredentials(db(), 'nobody@example.com', 'first password here')).toBeUndefined();
+    const [stored] = await db().select().from(users).where(eq(users.email, email));
+    expect(stored!.passwordHash).toMatch(/^\$argon2id\$/);
+  });
+});
