@@ -6,6 +6,7 @@ import { checkCredentials, createAccount } from '@/lib/auth/accounts';
 import { fieldErrors, signInSchema, signUpSchema } from '@/lib/auth/credentials';
 import { getCurrentUser } from '@/lib/auth/current-user';
 import { FailedSignInThrottle } from '@/lib/auth/throttle';
+import { runAsSystem } from '@/lib/db/user-context';
 import { mergeGuestIntoAccount } from '@/lib/memory/merge';
 import { getServices } from '@/lib/services';
 
@@ -26,7 +27,8 @@ async function bringGuestData(accountUserId: string) {
   const current = await getCurrentUser();
   if (!current?.isAnonymous) return;
   const { memory } = await getServices();
-  await mergeGuestIntoAccount(memory.db, current.id, accountUserId, memory.settings.write);
+  // A merge works on two users' rows at once.
+  await runAsSystem(() => mergeGuestIntoAccount(memory.db, current.id, accountUserId, memory.settings.write));
 }
 
 export async function signUpAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {

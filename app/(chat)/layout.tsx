@@ -3,6 +3,7 @@ import { Sidebar } from '@/components/chat/sidebar';
 import { getCurrentUser } from '@/lib/auth/current-user';
 import { getDatabase } from '@/lib/db';
 import { listConversations } from '@/lib/db/queries';
+import { runAsUser } from '@/lib/db/user-context';
 import { getServices } from '@/lib/services';
 import { OFFLINE_NOTICE } from '@/lib/ai/offline/reply-writer';
 import { signOutAction } from '../(auth)/actions';
@@ -11,7 +12,7 @@ export default async function ChatLayout({ children }: { children: React.ReactNo
   // Per-user pages, rendered per request: never prerendered at build time.
   await connection();
   const [user, { db, engine }, { chat }] = await Promise.all([getCurrentUser(), getDatabase(), getServices()]);
-  const conversations = user ? await listConversations(db, user.id) : [];
+  const conversations = user ? await runAsUser(user.id, () => listConversations(db, user.id)) : [];
   return (
     <div className="flex h-dvh flex-col md:flex-row">
       <Sidebar user={user} conversations={conversations} engine={engine} signOut={signOutAction} />

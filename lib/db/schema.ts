@@ -15,6 +15,7 @@ import {
   integer,
   jsonb,
   pgEnum,
+  pgPolicy,
   pgTable,
   primaryKey,
   real,
@@ -34,6 +35,18 @@ import {
 export const EMBEDDING_DIMENSIONS = 1536;
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * Row-level security, the second wall behind the queries' own filters (on a PostgreSQL server;
+ * PGlite's superuser bypasses it): a connection sees the rows of the user it is tagged with
+ * (lib/db/user-context.ts), or every row when tagged as the system (nightly job, merges).
+ * Migration 0006 also FORCEs it, so it binds the tables' owner, which the app usually connects as.
+ */
+const ownerOnly = (table: string, userId: AnyPgColumn) =>
+  pgPolicy(`${table}_owner_only`, {
+    for: 'all',
+    using: sql`${userId}::text = current_setting('app.user_id', true) OR current_setting('app.user_id', true) = 'system'`,
+  });
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -71,7 +84,7 @@ export const conversations = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   // The sidebar lists a user's conversations newest first.
-  (t) => [index('conversations_user_updated_idx').on(t.userId, t.updatedAt.desc())],
+  (t) => [index('conversations_user_updated_idx').on(t.userId, t.updatedAt.desc()), ownerOnly('conversations', t.userId)],
 );
 
 export const turnRole = pgEnum('turn_role', ['user', 'assistant']);
@@ -101,6 +114,7 @@ export const conversationTurns = pgTable(
     memoryFactIds: uuid('memory_fact_ids').array(),
   },
   (t) => [
+    ownerOnly('conversation_turns', t.userId),
     index('conversation_turns_conversation_idx').on(t.conversationId, t.id),
     index('conversation_turns_user_idx').on(t.userId),
     // The sweep looks only at user turns whose extraction never finished.
@@ -152,6 +166,7 @@ export const userFacts = pgTable(
   (t) => [
     check('user_facts_confidence_range', sql`${t.confidence} >= 0 AND ${t.confidence} <= 1`),
     // Retrieval, dedup and the settings page read only a user's current facts.
+    ownerOnly('user_facts', t.userId),
     index('user_facts_user_current_idx')
       .on(t.userId, t.factType)
       .where(sql`${t.supersededAt} IS NULL`),
@@ -180,6 +195,7 @@ export const factEmbeddings = pgTable(
     // Exact search inside one user's rows: B-tree on (user, model), then distance on a few
     // hundred vectors. An approximate index over all users would filter after the scan and lose
     // recall (see the architecture notes).
+    ownerOnly('fact_embeddings', t.userId),
     index('fact_embeddings_user_model_idx').on(t.userId, t.model),
   ],
 );

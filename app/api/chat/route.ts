@@ -7,7 +7,8 @@ import { getCurrentUser, sessionMergedIntoAccount } from '@/lib/auth/current-use
 import { afterTurn } from '@/lib/chat/after-turn';
 import { encodeEvent } from '@/lib/chat/events';
 import { chatRequestSchema } from '@/lib/chat/request';
-import { startTurn, streamReply } from '@/lib/chat/turn';
+import { startTurn, streamReply, type TurnUser } from '@/lib/chat/turn';
+import { runAsUser } from '@/lib/db/user-context';
 import { env } from '@/lib/env';
 import { getServices } from '@/lib/services';
 
@@ -21,6 +22,11 @@ export async function POST(request: Request) {
       : fail(401, 'No session: reload the page to continue.');
   }
 
+  // Row-level security on a PostgreSQL server: every query of this request is the user's.
+  return runAsUser(user.id, () => answer(request, user));
+}
+
+async function answer(request: Request, user: TurnUser) {
   const body: unknown = await request.json().catch(() => undefined);
   const parsed = chatRequestSchema(env().CHAT_MAX_MESSAGE_CHARS).safeParse(body);
   if (!parsed.success) return fail(400, parsed.error.issues[0]?.message ?? 'Invalid request.');
@@ -66,7 +72,7 @@ export async function POST(request: Request) {
   });
 
   // Extraction, summary and title run after the response, never before the first token.
-  after(async () => afterTurn(chat.services, started.turn, await replyStored));
+  after(() => runAsUser(user.id, async () => afterTurn(chat.services, started.turn, await replyStored)));
 
   return new Response(stream, {
     headers: {
