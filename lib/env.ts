@@ -64,6 +64,8 @@ const envSchema = z.object({
   /** Embedding cosine above which a new fact is a duplicate; unset: the embedder's own default. */
   MEMORY_DUPLICATE_COSINE: z.coerce.number().min(0).max(1).optional(),
   MEMORY_TOKEN_BUDGET: z.coerce.number().int().min(50).max(20_000).default(800),
+  /** Current facts kept per user; the nightly job trims the rest. */
+  MEMORY_MAX_FACTS: z.coerce.number().int().min(10).max(100_000).default(500),
   /** Turns of the conversation sent verbatim. */
   MEMORY_RECENT_TURNS: z.coerce.number().int().min(1).max(100).default(6),
   /** Unsummarized turns that trigger folding the older ones into the summary. */

@@ -90,7 +90,7 @@ async function turn(cookie: string, message: string, conversationId?: string): P
   let userTurnId = 0;
   let conversation = conversationId ?? '';
   for await (const event of decodeEvents(response.body)) {
-    if (event.type === 'start') [userTurnId, conversation] = [event.userTurnId, event.conversationId];
+    if (event.type === 'start') [userTurnId, conversation] = [event.userTurnId ?? 0, event.conversationId ?? ''];
     if (event.type === 'text' && ttftMs < 0) ttftMs = performance.now() - started;
     if (event.type === 'error') throw new Error(event.message);
   }

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ensureGuestSession } from '@/app/(chat)/actions';
@@ -12,17 +13,34 @@ interface ChatProps {
   initialTurns: ChatTurnView[];
   maxChars: number;
   hasSession: boolean;
+  /** Kept by the browser alone: nothing is stored, memory is neither used nor updated. */
+  temporary?: boolean;
 }
 
-type RequestBody = { conversationId?: string; message: string } | { conversationId: string; retry: true };
+type RequestBody =
+  | { conversationId?: string; message: string }
+  | { conversationId: string; retry: true }
+  | { temporary: true; message: string; history: { role: 'user' | 'assistant'; content: string }[] };
 
 const MEMORY_POLL_MS = 700;
 const MEMORY_POLL_TRIES = 20;
 
 let keys = 0;
-const newKey = () => `local-${++keys}`;
+const newTurn = (role: ChatTurnView['role'], content: string): ChatTurnView => ({
+  key: `local-${++keys}`,
+  role,
+  content,
+  status: role === 'user' ? 'complete' : 'streaming',
+  memories: [],
+  learned: [],
+  changes: [],
+});
 
-export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSession }: ChatProps) {
+/** A temporary chat's turns so far, as the server needs them (failed answers left out). */
+const historyOf = (turns: ChatTurnView[]) =>
+  turns.filter((t) => t.status !== 'failed' && t.content).map((t) => ({ role: t.role, content: t.content }));
+
+export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSession, temporary = false }: ChatProps) {
   const router = useRouter();
   const [turns, setTurns] = useState(initialTurns);
   const [input, setInput] = useState('');
@@ -114,7 +132,7 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
   function apply(event: TurnEvent, answerKey: string): number | null {
     switch (event.type) {
       case 'start':
-        if (conversationId.current !== event.conversationId) {
+        if (event.conversationId && conversationId.current !== event.conversationId) {
           conversationId.current = event.conversationId;
           // The URL follows the new conversation without remounting the page mid-stream.
           window.history.replaceState(null, '', `/chat/${event.conversationId}`);
@@ -123,6 +141,9 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
         return event.userTurnId;
       case 'text':
         update(answerKey, (t) => ({ content: t.content + event.text }));
+        return null;
+      case 'memory':
+        update(answerKey, (t) => ({ changes: [...t.changes, { action: event.action, facts: event.facts }] }));
         return null;
       case 'done':
         update(answerKey, () => ({ status: event.status }));
@@ -145,11 +166,14 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
       await ensureGuestSession();
       guestStarted.current = true;
     }
-    const question: ChatTurnView = { key: newKey(), role: 'user', content: message, status: 'complete', memories: [], learned: [] };
-    const answer: ChatTurnView = { key: newKey(), role: 'assistant', content: '', status: 'streaming', memories: [], learned: [] };
+    const question = newTurn('user', message);
+    const answer = newTurn('assistant', '');
     setTurns((all) => [...all, question, answer]);
     setInput('');
-    await stream({ conversationId: conversationId.current ?? undefined, message }, answer.key, () => {
+    const body: RequestBody = temporary
+      ? { temporary: true, message, history: historyOf(turns) }
+      : { conversationId: conversationId.current ?? undefined, message };
+    await stream(body, answer.key, () => {
       // Refused before it was stored: give the text back.
       setTurns((all) => all.filter((t) => t.key !== question.key && t.key !== answer.key));
       setInput(message);
@@ -157,10 +181,15 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
   }
 
   async function retry(failedKey: string) {
-    if (!conversationId.current) return;
-    const answer: ChatTurnView = { key: newKey(), role: 'assistant', content: '', status: 'streaming', memories: [], learned: [] };
-    setTurns((all) => [...all.filter((t) => t.key !== failedKey), answer]);
-    await stream({ conversationId: conversationId.current, retry: true }, answer.key, () => undefined);
+    const earlier = turns.filter((t) => t.key !== failedKey);
+    const question = earlier.at(-1);
+    let body: RequestBody;
+    if (temporary && question) body = { temporary: true, message: question.content, history: historyOf(earlier.slice(0, -1)) };
+    else if (conversationId.current) body = { conversationId: conversationId.current, retry: true };
+    else return;
+    const answer = newTurn('assistant', '');
+    setTurns([...earlier, answer]);
+    await stream(body, answer.key, () => undefined);
   }
 
   const last = turns.at(-1);
@@ -168,9 +197,24 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
     <div className="flex min-h-0 flex-1 flex-col">
       <div className="flex-1 overflow-y-auto px-4" data-testid="conversation">
         <div className="mx-auto flex max-w-3xl flex-col gap-5 py-6">
+          {temporary && (
+            <p role="status" data-testid="temporary-notice" className="rounded-lg bg-neutral-100 px-3 py-2 text-center text-sm dark:bg-neutral-800">
+              Temporary chat: not saved, and memory is neither used nor updated.
+            </p>
+          )}
           {turns.length === 0 && (
             <p className="py-16 text-center text-neutral-500" data-testid="empty-chat">
               Ask anything. Engram remembers what matters about you across conversations.
+              {!temporary && (
+                <>
+                  {' '}
+                  Or start a{' '}
+                  <Link href="/?temporary=1" className="underline underline-offset-2" data-testid="start-temporary">
+                    temporary chat
+                  </Link>
+                  .
+                </>
+              )}
             </p>
           )}
           {turns.map((turn) => (

@@ -9,6 +9,8 @@ export interface ChatTurnView {
   status: 'streaming' | 'complete' | 'interrupted' | 'failed';
   memories: UsedMemory[];
   learned: UsedMemory[];
+  /** What memory tools changed during this answer. */
+  changes: { action: 'remembered' | 'forgot'; facts: UsedMemory[] }[];
   error?: string;
 }
 
@@ -54,6 +56,11 @@ export function Message({ turn, onRetry }: { turn: ChatTurnView; onRetry?: () =>
             </ul>
           </details>
         )}
+        {turn.changes.map((change, i) => (
+          <Link key={i} href="/settings/memory" data-testid="memory-changed" className="underline underline-offset-2">
+            {change.action === 'remembered' ? 'Remembered' : 'Forgot'}: {change.facts.map((f) => f.factText).join('; ')}
+          </Link>
+        ))}
         {turn.learned.length > 0 && (
           <Link
             href="/settings/memory"

@@ -3,7 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { toolInputSchema } from './json-schema';
 import { alternatingTurns } from './messages';
 import { extractValidated } from './structured-output';
-import type { ChatEvent, ChatFn, ExtractFn } from './types';
+import type { ChatEvent, ChatFn, ChatMessage, ExtractFn } from './types';
 
 export interface AnthropicOptions {
   apiKey: string;
@@ -28,6 +28,23 @@ const STOP_REASONS: Record<string, Extract<ChatEvent, { type: 'done' }>['stopRea
   max_tokens: 'max_tokens',
 };
 
+function toAnthropicMessage(message: ChatMessage): Anthropic.MessageParam {
+  if (typeof message.content === 'string') return { role: message.role, content: message.content };
+  return {
+    role: message.role,
+    content: message.content.map((block): Anthropic.ContentBlockParam => {
+      switch (block.type) {
+        case 'text':
+          return { type: 'text', text: block.text };
+        case 'tool_use':
+          return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+        case 'tool_result':
+          return { type: 'tool_result', tool_use_id: block.toolUseId, content: block.content };
+      }
+    }),
+  };
+}
+
 export function anthropicChat(client: Anthropic, model: string): ChatFn {
   return async function* chat(request) {
     const stream = client.messages.stream(
@@ -35,7 +52,7 @@ export function anthropicChat(client: Anthropic, model: string): ChatFn {
         model,
         max_tokens: request.maxTokens ?? 2048,
         system: request.system,
-        messages: alternatingTurns(request.messages),
+        messages: alternatingTurns(request.messages).map(toAnthropicMessage),
         tools: request.tools?.map((t) => ({
           name: t.name,
           description: t.description,

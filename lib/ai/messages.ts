@@ -1,4 +1,4 @@
-import type { ChatMessage } from './types';
+import { blocksOf, type ChatMessage } from './types';
 
 /**
  * The conversation as strictly alternating turns starting with the user, as Anthropic requires:
@@ -10,8 +10,10 @@ export function alternatingTurns(messages: ChatMessage[]): ChatMessage[] {
   for (const message of messages) {
     const last = result.at(-1);
     if (!last && message.role === 'assistant') continue;
-    if (last?.role === message.role) last.content = `${last.content}\n\n${message.content}`;
-    else result.push({ ...message });
+    if (last?.role !== message.role) result.push({ ...message });
+    else if (typeof last.content === 'string' && typeof message.content === 'string') {
+      last.content = `${last.content}\n\n${message.content}`;
+    } else last.content = [...blocksOf(last), ...blocksOf(message)];
   }
   return result;
 }

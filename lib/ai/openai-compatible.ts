@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { toolInputSchema } from './json-schema';
 import { extractValidated } from './structured-output';
-import type { ChatEvent, ChatFn, Embedder, ExtractFn } from './types';
+import type { ChatEvent, ChatFn, ChatMessage, Embedder, ExtractFn } from './types';
 
 export interface OpenAiOptions {
   /** Local servers usually ignore the key, but the SDK requires one. */
@@ -40,6 +40,22 @@ function parseArguments(text: string): unknown {
   }
 }
 
+/** One message in OpenAI's shape: tool calls ride on the assistant message, results are `tool` messages. */
+function toOpenAiMessages(message: ChatMessage): OpenAI.ChatCompletionMessageParam[] {
+  if (typeof message.content === 'string') return [{ role: message.role, content: message.content }];
+  const text = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
+  if (message.role === 'assistant') {
+    const calls = message.content.flatMap((b) =>
+      b.type === 'tool_use' ? [{ id: b.id, type: 'function' as const, function: { name: b.name, arguments: JSON.stringify(b.input) } }] : [],
+    );
+    return [{ role: 'assistant', content: text || null, ...(calls.length ? { tool_calls: calls } : {}) }];
+  }
+  const results = message.content.flatMap((b) =>
+    b.type === 'tool_result' ? [{ role: 'tool' as const, tool_call_id: b.toolUseId, content: b.content }] : [],
+  );
+  return [...results, ...(text ? [{ role: 'user' as const, content: text }] : [])];
+}
+
 export function openAiChat(client: OpenAI, model: string): ChatFn {
   return async function* chat(request) {
     const stream = await client.chat.completions.create(
@@ -47,7 +63,7 @@ export function openAiChat(client: OpenAI, model: string): ChatFn {
         model,
         stream: true,
         max_tokens: request.maxTokens ?? 2048,
-        messages: [{ role: 'system', content: request.system }, ...request.messages],
+        messages: [{ role: 'system', content: request.system }, ...request.messages.flatMap(toOpenAiMessages)],
         tools: request.tools?.map((t) => ({
           type: 'function' as const,
           function: { name: t.name, description: t.description, parameters: t.inputSchema },

@@ -4,9 +4,20 @@
  */
 import type { z } from 'zod';
 
+/** A part of a message: text, a tool call the model made, or the result sent back for it. */
+export type ChatBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; toolUseId: string; content: string };
+
 export interface ChatMessage {
   role: 'user' | 'assistant';
-  content: string;
+  content: string | ChatBlock[];
+}
+
+/** A message's content as blocks. */
+export function blocksOf(message: ChatMessage): ChatBlock[] {
+  return typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
 }
 
 /** A tool the chat model may call; `inputSchema` is a JSON Schema object. */

@@ -25,9 +25,7 @@ export async function afterTurn(services: MemoryServices, turn: StartedTurn, rep
       turn.prepared.usedFacts.map((f) => f.id),
     ),
   ];
-  if (!turn.temporary) {
-    steps.push(extractTurn(services, userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined));
-  }
+  steps.push(extractTurn(services, userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined));
   if (!conversation.title && reply) {
     steps.push(
       writeTitle(extract, turn.userTurn.content, reply).then((title) =>

@@ -9,10 +9,13 @@ export interface UsedMemory {
   factText: string;
 }
 
+/** Ids are null in a temporary chat, which stores nothing. */
 export type TurnEvent =
-  | { type: 'start'; conversationId: string; userTurnId: number; memories: UsedMemory[]; offline: boolean }
+  | { type: 'start'; conversationId: string | null; userTurnId: number | null; memories: UsedMemory[]; offline: boolean }
   | { type: 'text'; text: string }
-  | { type: 'done'; assistantTurnId: number; status: 'complete' | 'interrupted' }
+  /** A memory tool changed what Engram remembers. */
+  | { type: 'memory'; action: 'remembered' | 'forgot'; facts: UsedMemory[] }
+  | { type: 'done'; assistantTurnId: number | null; status: 'complete' | 'interrupted' }
   | { type: 'error'; message: string; assistantTurnId: number | null };
 
 export function encodeEvent(event: TurnEvent): string {

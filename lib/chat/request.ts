@@ -2,19 +2,24 @@ import { z } from 'zod';
 
 /** The body of POST /api/chat: a new message, or a retry of the conversation's failed answer. */
 export function chatRequestSchema(maxMessageChars: number) {
+  const message = z
+    .string()
+    .trim()
+    .min(1, 'The message is empty.')
+    .max(maxMessageChars, `The message is longer than ${maxMessageChars.toLocaleString('en')} characters.`);
+  // Strict shapes: a malformed temporary turn must be refused, not taken for a plain message.
   return z.union([
-    z.object({
-      conversationId: z.uuid().optional(),
-      message: z
-        .string()
-        .trim()
-        .min(1, 'The message is empty.')
-        .max(maxMessageChars, `The message is longer than ${maxMessageChars.toLocaleString('en')} characters.`),
-      /** A temporary chat neither reads nor writes memory. */
-      temporary: z.boolean().optional(),
+    // A temporary chat is kept by the browser alone: it sends the turns so far.
+    z.strictObject({
+      temporary: z.literal(true),
+      message,
+      history: z.array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.string().max(100_000) })).max(100),
     }),
-    z.object({ conversationId: z.uuid(), retry: z.literal(true) }),
+    z.strictObject({ conversationId: z.uuid(), retry: z.literal(true) }),
+    z.strictObject({ conversationId: z.uuid().optional(), message }),
   ]);
 }
+
+export type StoredChatRequest = Exclude<ChatRequestBody, { temporary: true }>;
 
 export type ChatRequestBody = z.infer<ReturnType<typeof chatRequestSchema>>;

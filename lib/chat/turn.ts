@@ -5,13 +5,15 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
-import type { ChatFn } from '../ai/types';
+import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, MemoryNote } from '../ai/types';
 import { appendTurn, createConversation, getConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
 import { prepareTurn, type PreparedTurn } from '../memory/prepare-turn';
 import type { MemoryServices } from '../memory/services';
+import { buildSystemPrompt } from '../memory/system-prompt';
+import { MEMORY_TOOLS, runMemoryTool } from '../memory/tools';
 import type { TurnEvent } from './events';
-import type { ChatRequestBody } from './request';
+import type { StoredChatRequest } from './request';
 
 export interface ChatDeps {
   services: MemoryServices;
@@ -27,7 +29,6 @@ export interface StartedTurn {
   isNewConversation: boolean;
   userTurn: ConversationTurn;
   prepared: PreparedTurn;
-  temporary: boolean;
 }
 
 export type StartResult = { ok: true; turn: StartedTurn } | { ok: false; error: 'not_found' | 'nothing_to_retry' };
@@ -38,7 +39,7 @@ export interface TurnUser {
   memoryEnabled: boolean;
 }
 
-export async function startTurn(deps: ChatDeps, user: TurnUser, body: ChatRequestBody): Promise<StartResult> {
+export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChatRequest): Promise<StartResult> {
   const { db } = deps.services;
   const userId = user.id;
   let conversation: Conversation | undefined;
@@ -60,15 +61,13 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: ChatReques
     userTurn = (await appendTurn(db, userId, { conversationId: conversation.id, role: 'user', content: body.message }))!;
   }
   const isNewConversation = !body.conversationId;
-  const temporary = 'temporary' in body && body.temporary === true;
   const prepared = await prepareTurn(deps.services, {
     userId,
     conversationId: conversation.id,
     message: userTurn.content,
-    useMemory: !temporary,
     memoryEnabled: user.memoryEnabled,
   });
-  return { ok: true, turn: { userId, conversation, isNewConversation, userTurn, prepared, temporary } };
+  return { ok: true, turn: { userId, conversation, isNewConversation, userTurn, prepared } };
 }
 
 /**
@@ -90,6 +89,78 @@ async function turnToRetry(deps: ChatDeps, userId: string, conversationId: strin
   return previous;
 }
 
+/** Tool rounds per answer: enough to list, then act, then answer. */
+const MAX_TOOL_ROUNDS = 3;
+
+interface Generation {
+  content: string;
+  failure: unknown;
+}
+
+/**
+ * The model's reply to a prompt, as text events; memory tool calls (when `toolsFor` names the
+ * user they act for) are run and their results sent back, for a few rounds at most.
+ */
+async function* generate(
+  deps: ChatDeps,
+  prompt: { system: string; messages: ChatMessage[]; memories: MemoryNote[] },
+  signal: AbortSignal,
+  toolsFor: string | null,
+): AsyncGenerator<TurnEvent, Generation> {
+  let content = '';
+  let text = '';
+  let messages = prompt.messages;
+  try {
+    for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
+      const calls: Extract<ChatEvent, { type: 'tool_call' }>[] = [];
+      text = '';
+      for await (const event of deps.chat({
+        system: prompt.system,
+        messages,
+        memories: prompt.memories,
+        tools: toolsFor && round < MAX_TOOL_ROUNDS - 1 ? MEMORY_TOOLS : undefined,
+        maxTokens: deps.maxReplyTokens,
+        signal,
+      })) {
+        if (event.type === 'tool_call') calls.push(event);
+        if (event.type !== 'text') continue;
+        text += event.text;
+        yield event;
+      }
+      const said = text;
+      content += said;
+      text = '';
+      if (!calls.length || !toolsFor) break;
+
+      const results: ChatBlock[] = [];
+      for (const call of calls) {
+        const outcome = await runMemoryTool(deps.services, toolsFor, call.name, call.input).catch((error: unknown) => ({
+          result: `The tool failed: ${error instanceof Error ? error.message : String(error)}`,
+          change: null,
+        }));
+        if (outcome.change) yield { type: 'memory', ...outcome.change };
+        results.push({ type: 'tool_result', toolUseId: call.id, content: outcome.result });
+      }
+      messages = [
+        ...messages,
+        {
+          role: 'assistant',
+          content: [
+            ...(said ? [{ type: 'text' as const, text: said }] : []),
+            ...calls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: c.input })),
+          ],
+        },
+        { role: 'user', content: results },
+      ];
+      if (content && !content.endsWith('\n')) content += '\n\n';
+    }
+    return { content, failure: undefined };
+  } catch (failure) {
+    // What this round wrote before it failed or was stopped is kept.
+    return { content: content + text, failure };
+  }
+}
+
 /**
  * Streams the reply as events and stores the answer at the end. Runs to the end even when
  * nobody reads the events any more: `signal` (the client went away) stops the model, and what
@@ -105,23 +176,13 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
     offline: deps.offline,
   };
 
-  let content = '';
-  let failure: unknown;
-  try {
-    for await (const event of deps.chat({
-      system: prepared.system,
-      messages: prepared.messages,
-      memories: prepared.usedFacts,
-      maxTokens: deps.maxReplyTokens,
-      signal,
-    })) {
-      if (event.type !== 'text') continue;
-      content += event.text;
-      yield event;
-    }
-  } catch (error) {
-    failure = error;
-  }
+  const { content, failure } = yield* generate(
+    deps,
+    { system: prepared.system, messages: prepared.messages, memories: prepared.usedFacts },
+    signal,
+    // While memory is off, the model gets no memory tools either.
+    prepared.memoryEnabled ? turn.userId : null,
+  );
 
   const status = signal.aborted ? 'interrupted' : failure ? 'failed' : 'complete';
   if (status === 'failed') console.error(`[chat] the reply for turn ${turn.userTurn.id} failed:`, failure);
@@ -134,5 +195,16 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
   });
   const assistantTurnId = stored?.id ?? null;
   if (status === 'failed') yield { type: 'error', message: describeModelError(failure), assistantTurnId };
-  else yield { type: 'done', assistantTurnId: assistantTurnId!, status };
+  else yield { type: 'done', assistantTurnId, status };
+}
+
+/** A temporary chat: the conversation so far comes from the browser; nothing is read or stored. */
+export async function* temporaryReply(deps: ChatDeps, messages: ChatMessage[], signal: AbortSignal): AsyncGenerator<TurnEvent> {
+  yield { type: 'start', conversationId: null, userTurnId: null, memories: [], offline: deps.offline };
+  const system = buildSystemPrompt({ memoryBlock: '', conversationSummary: null });
+  const { failure } = yield* generate(deps, { system, messages, memories: [] }, signal, null);
+  if (failure && !signal.aborted) {
+    console.error('[chat] a temporary reply failed:', failure);
+    yield { type: 'error', message: describeModelError(failure), assistantTurnId: null };
+  } else yield { type: 'done', assistantTurnId: null, status: signal.aborted ? 'interrupted' : 'complete' };
 }

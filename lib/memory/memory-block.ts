@@ -11,7 +11,7 @@ export interface MemoryFact {
   factText: string;
 }
 
-const HEADINGS: Record<FactType, string> = {
+export const FACT_HEADINGS: Record<FactType, string> = {
   preference: 'Preferences',
   goal: 'Goals',
   personal_context: 'Personal context',
@@ -56,10 +56,10 @@ export function buildMemoryBlock<F extends MemoryFact>(facts: F[], tokenBudget: 
   }
   if (!included.length) return { text: '', included };
 
-  const sections = (Object.keys(HEADINGS) as FactType[])
+  const sections = (Object.keys(FACT_HEADINGS) as FactType[])
     .map((type) => {
       const lines = included.filter((f) => f.factType === type).map((f) => `- ${quoteAsData(f.factText)}`);
-      return lines.length ? `${HEADINGS[type]}:\n${lines.join('\n')}` : '';
+      return lines.length ? `${FACT_HEADINGS[type]}:\n${lines.join('\n')}` : '';
     })
     .filter(Boolean);
   return { text: `<user_memory>\n${PREAMBLE}\n\n${sections.join('\n\n')}\n</user_memory>`, included };

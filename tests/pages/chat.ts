@@ -66,3 +66,22 @@ export class AuthPage {
     await this.page.getByTestId('auth-submit').click();
   }
 }
+
+/** "What I remember about you". */
+export class MemorySettingsPage {
+  constructor(readonly page: Page) {}
+
+  readonly facts = () => this.page.getByTestId('fact');
+  readonly factTexts = () => this.page.getByTestId('fact-text');
+  readonly fact = (text: string) => this.facts().filter({ has: this.page.getByTestId('fact-text').getByText(text, { exact: true }) });
+
+  async open(query = '') {
+    await this.page.goto(`/settings/memory${query}`);
+  }
+
+  async setMemory(enabled: boolean) {
+    await this.page.getByTestId('memory-switch').setChecked(enabled);
+    await this.page.getByTestId('memory-switch-save').click();
+    await expect(this.page.getByText(`Memory is ${enabled ? 'on' : 'off'}`)).toBeVisible();
+  }
+}

@@ -1,8 +1,10 @@
 /**
  * The offline chat: with no model configured there is no real answer to give, and this says so.
- * It still shows the memory working: the reply lists the memories retrieved for the message.
+ * It still shows the memory working: the reply lists the memories retrieved for the message,
+ * and plain requests about memory ("what do you remember about me?", "remember that…",
+ * "forget that…") call the memory tools as a model would.
  */
-import type { ChatFn, MemoryNote } from '../types';
+import { blocksOf, type ChatEvent, type ChatFn, type ChatRequest, type MemoryNote } from '../types';
 
 export const OFFLINE_NOTICE = 'Offline mode: no language model is configured, so replies are not written by a model.';
 
@@ -18,9 +20,42 @@ export function offlineReply(memories: MemoryNote[]): string {
   );
 }
 
+/** Requests about memory, and the tool call each one makes. */
+const TOOL_REQUESTS: { pattern: RegExp; call: (match: RegExpExecArray) => { name: string; input: unknown } }[] = [
+  { pattern: /\bwhat do you (?:remember|know) about me\b/i, call: () => ({ name: 'list_my_memories', input: {} }) },
+  { pattern: /^(?:please\s+)?forget (?:that |about )?(.+?)[.!]?$/i, call: (m) => ({ name: 'forget', input: { description: m[1] } }) },
+  { pattern: /^(?:please\s+)?remember (?:that )?(.+?)[.!]?$/i, call: (m) => ({ name: 'remember', input: { fact: m[1] } }) },
+];
+
+function toolCallFor(request: ChatRequest): Extract<ChatEvent, { type: 'tool_call' }> | null {
+  const last = request.messages.at(-1);
+  if (!request.tools?.length || last?.role !== 'user' || typeof last.content !== 'string') return null;
+  for (const { pattern, call } of TOOL_REQUESTS) {
+    const match = pattern.exec(last.content.trim());
+    const { name, input } = match ? call(match) : { name: '', input: null };
+    if (match && request.tools.some((t) => t.name === name)) return { type: 'tool_call', id: `offline-${name}`, name, input };
+  }
+  return null;
+}
+
+/** After a tool ran: its result is the answer. */
+function toolResultsOf(request: ChatRequest): string | null {
+  const last = request.messages.at(-1);
+  if (!last || last.role !== 'user') return null;
+  const results = blocksOf(last).flatMap((b) => (b.type === 'tool_result' ? [b.content] : []));
+  return results.length ? results.join('\n\n') : null;
+}
+
 export const offlineChat: ChatFn = async function* (request) {
+  const call = toolCallFor(request);
+  if (call) {
+    yield call;
+    yield { type: 'done', stopReason: 'tool_use' };
+    return;
+  }
+  const text = toolResultsOf(request) ?? offlineReply(request.memories ?? []);
   // Streamed word by word like a model's reply, so the UI behaves the same.
-  for (const word of offlineReply(request.memories ?? []).match(/\s*\S+/g) ?? []) {
+  for (const word of text.match(/\s*\S+/g) ?? []) {
     if (request.signal?.aborted) break;
     yield { type: 'text', text: word };
   }

@@ -18,7 +18,7 @@ export default async function ConversationPage({ params }: { params: Promise<{ i
     <Chat
       key={id}
       conversationId={id}
-      initialTurns={view.turns.map((t) => ({ ...t, key: String(t.id) }))}
+      initialTurns={view.turns.map((t) => ({ ...t, key: String(t.id), changes: [] }))}
       maxChars={env().CHAT_MAX_MESSAGE_CHARS}
       hasSession
     />

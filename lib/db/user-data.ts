@@ -1,0 +1,63 @@
+/**
+ * A user's data rights: everything Engram holds about them as one JSON document (access and
+ * portability), and deleting the account with every row of theirs (erasure).
+ */
+import { asc, eq } from 'drizzle-orm';
+import type { Database } from './client';
+import { accountMerges, conversationTurns, conversations, userFacts, users } from './schema';
+
+export async function exportUserData(db: Database, userId: string) {
+  const [user] = await db.select().from(users).where(eq(users.id, userId));
+  if (!user) return undefined;
+  const [chats, turns, facts, merges] = await Promise.all([
+    db.select().from(conversations).where(eq(conversations.userId, userId)).orderBy(asc(conversations.createdAt)),
+    db.select().from(conversationTurns).where(eq(conversationTurns.userId, userId)).orderBy(asc(conversationTurns.id)),
+    db.select().from(userFacts).where(eq(userFacts.userId, userId)).orderBy(asc(userFacts.createdAt)),
+    db.select().from(accountMerges).where(eq(accountMerges.accountUserId, userId)),
+  ]);
+  return {
+    exportedAt: new Date().toISOString(),
+    account: {
+      id: user.id,
+      email: user.email,
+      isGuest: user.isAnonymous,
+      memoryEnabled: user.memoryEnabled,
+      createdAt: user.createdAt,
+      guestSessionsMerged: merges.map((m) => ({ guestId: m.anonymousUserId, mergedAt: m.mergedAt })),
+    },
+    conversations: chats.map((c) => ({
+      id: c.id,
+      title: c.title,
+      createdAt: c.createdAt,
+      summary: c.summary,
+      turns: turns
+        .filter((t) => t.conversationId === c.id)
+        .map((t) => ({ id: t.id, role: t.role, content: t.content, status: t.status, createdAt: t.createdAt })),
+    })),
+    // Current facts and their history; embeddings are derived data and left out.
+    facts: facts.map((f) => ({
+      id: f.id,
+      type: f.factType,
+      text: f.factText,
+      confidence: f.confidence,
+      learnedAt: f.createdAt,
+      updatedAt: f.updatedAt,
+      sourceConversationId: f.sourceConversationId,
+      timesUsed: f.accessCount,
+      lastUsedAt: f.lastAccessed,
+      supersededAt: f.supersededAt,
+      supersededBy: f.supersededBy,
+    })),
+  };
+}
+
+export type UserDataExport = NonNullable<Awaited<ReturnType<typeof exportUserData>>>;
+
+/**
+ * Deletes the user and, by the foreign keys' cascades, every row of theirs: conversations,
+ * turns, facts, embeddings and merge records.
+ */
+export async function deleteAccount(db: Database, userId: string): Promise<boolean> {
+  const deleted = await db.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
+  return deleted.length > 0;
+}

@@ -1,0 +1,167 @@
+/**
+ * What a user can do with their memory: list and search it, edit a fact (re-embedded), delete
+ * one (and undo), delete all, see a fact's history, and switch memory off. Every function takes
+ * the user's id from the caller's session and touches only that user's rows.
+ */
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { Embedder } from '../ai/types';
+import type { Database } from '../db/client';
+import { selectRows } from '../db/rows';
+import { factEmbeddings, userFacts, users, type FactType, type UserFact } from '../db/schema';
+import { retrieveFacts, type RetrieveOptions } from './retrieve';
+import { toStoredVector } from './stored-vector';
+
+export type FactSort = 'newest' | 'most_used' | 'confidence';
+
+const ORDER = {
+  newest: [desc(userFacts.createdAt), desc(userFacts.id)],
+  most_used: [desc(userFacts.accessCount), desc(userFacts.lastAccessed), desc(userFacts.createdAt)],
+  confidence: [desc(userFacts.confidence), desc(userFacts.createdAt)],
+} as const;
+
+/** The user's current facts, in the chosen order. */
+export function listCurrentFacts(db: Database, userId: string, sort: FactSort = 'newest') {
+  return db
+    .select()
+    .from(userFacts)
+    .where(and(eq(userFacts.userId, userId), isNull(userFacts.supersededAt)))
+    .orderBy(...ORDER[sort]);
+}
+
+export async function countCurrentFacts(db: Database, userId: string): Promise<number> {
+  const [row] = await selectRows<{ n: number }>(
+    db,
+    sql`SELECT count(*)::int AS n FROM user_facts WHERE user_id = ${userId} AND superseded_at IS NULL`,
+  );
+  return row?.n ?? 0;
+}
+
+/** Facts matching a search by meaning and by words: the retriever's own hybrid ranking. */
+export async function searchFacts(
+  db: Database,
+  embedder: Embedder,
+  userId: string,
+  query: string,
+  options: RetrieveOptions,
+): Promise<UserFact[]> {
+  const [vector] = await embedder.embed([query]);
+  const found = await retrieveFacts(db, { userId, model: embedder.model, vector: vector!, text: query }, { ...options, k: 50, ranking: 'hybrid' });
+  if (!found.length) return [];
+  const rows = await listCurrentFacts(db, userId);
+  const byId = new Map(rows.map((f) => [f.id, f]));
+  return found.map((f) => byId.get(f.id)).filter((f) => f !== undefined);
+}
+
+/** Changes a current fact's text and embeds it again; undefined when it is not the user's. */
+export async function editFact(db: Database, embedder: Embedder, userId: string, factId: string, factText: string) {
+  const [vector] = await embedder.embed([factText]);
+  return db.transaction(async (tx) => {
+    const [fact] = await tx
+      .update(userFacts)
+      .set({ factText, updatedAt: sql`now()`, confidence: 1 })
+      .where(and(eq(userFacts.id, factId), eq(userFacts.userId, userId), isNull(userFacts.supersededAt)))
+      .returning();
+    if (!fact) return undefined;
+    await tx.delete(factEmbeddings).where(and(eq(factEmbeddings.factId, factId), eq(factEmbeddings.userId, userId)));
+    await tx.insert(factEmbeddings).values({ factId, userId, model: embedder.model, embedding: toStoredVector(vector!, embedder.model) });
+    return fact;
+  });
+}
+
+/** What Undo needs to put a deleted fact back as it was. */
+export interface DeletedFact {
+  id: string;
+  factType: FactType;
+  factText: string;
+  confidence: number;
+  createdAt: Date;
+  sourceConversationId: string | null;
+  accessCount: number;
+}
+
+/** Deletes facts of the user by id (their embeddings go with them); returns what was deleted. */
+export async function deleteFacts(db: Database, userId: string, factIds: string[]): Promise<DeletedFact[]> {
+  if (!factIds.length) return [];
+  return db
+    .delete(userFacts)
+    .where(and(eq(userFacts.userId, userId), sql`${userFacts.id} = ANY(${sql.param(factIds)}::uuid[])`))
+    .returning({
+      id: userFacts.id,
+      factType: userFacts.factType,
+      factText: userFacts.factText,
+      confidence: userFacts.confidence,
+      createdAt: userFacts.createdAt,
+      sourceConversationId: userFacts.sourceConversationId,
+      accessCount: userFacts.accessCount,
+    });
+}
+
+/** Undo of a delete: the fact comes back with its id and dates, embedded again. */
+export async function restoreFact(db: Database, embedder: Embedder, userId: string, fact: DeletedFact) {
+  const [vector] = await embedder.embed([fact.factText]);
+  return db.transaction(async (tx) => {
+    // The source conversation may be gone by now, and must be the user's own to be linked.
+    const [source] = fact.sourceConversationId
+      ? await selectRows<{ id: string }>(
+          tx,
+          sql`SELECT id FROM conversations WHERE id = ${fact.sourceConversationId} AND user_id = ${userId}`,
+        )
+      : [];
+    const [restored] = await tx
+      .insert(userFacts)
+      .values({ ...fact, userId, sourceConversationId: source?.id ?? null })
+      .onConflictDoNothing()
+      .returning();
+    if (!restored) return undefined;
+    await tx.insert(factEmbeddings).values({ factId: restored.id, userId, model: embedder.model, embedding: toStoredVector(vector!, embedder.model) });
+    return restored;
+  });
+}
+
+/** Every fact of the user, current and history. */
+export async function deleteAllFacts(db: Database, userId: string): Promise<number> {
+  const deleted = await db.delete(userFacts).where(eq(userFacts.userId, userId)).returning({ id: userFacts.id });
+  return deleted.length;
+}
+
+/** The facts a fact replaced, newest first, back to the first one. */
+export async function factHistory(db: Database, userId: string, factId: string): Promise<UserFact[]> {
+  const rows = await selectRows<{ id: string }>(
+    db,
+    sql`WITH RECURSIVE chain AS (
+          SELECT id, 1 AS depth FROM user_facts WHERE superseded_by = ${factId} AND user_id = ${userId}
+          UNION ALL
+          SELECT f.id, chain.depth + 1 FROM user_facts f JOIN chain ON f.superseded_by = chain.id
+          WHERE f.user_id = ${userId} AND chain.depth < 100
+        ) SELECT id FROM chain`,
+  );
+  if (!rows.length) return [];
+  return db
+    .select()
+    .from(userFacts)
+    .where(and(eq(userFacts.userId, userId), sql`${userFacts.id} = ANY(${sql.param(rows.map((r) => r.id))}::uuid[])`))
+    .orderBy(desc(userFacts.supersededAt), asc(userFacts.createdAt));
+}
+
+export async function setMemoryEnabled(db: Database, userId: string, enabled: boolean): Promise<void> {
+  await db.update(users).set({ memoryEnabled: enabled }).where(eq(users.id, userId));
+}
+
+/** For each current fact that replaced others, the facts it replaced, newest first. */
+export async function historiesOf(db: Database, userId: string): Promise<Map<string, UserFact[]>> {
+  const superseded = await db
+    .select()
+    .from(userFacts)
+    .where(and(eq(userFacts.userId, userId), sql`${userFacts.supersededAt} IS NOT NULL`))
+    .orderBy(desc(userFacts.supersededAt));
+  const bySuccessor = new Map<string, UserFact[]>();
+  for (const fact of superseded) {
+    if (!fact.supersededBy) continue;
+    bySuccessor.set(fact.supersededBy, [...(bySuccessor.get(fact.supersededBy) ?? []), fact]);
+  }
+  const chains = new Map<string, UserFact[]>();
+  const chainOf = (id: string, seen = new Set<string>()): UserFact[] =>
+    (bySuccessor.get(id) ?? []).flatMap((f) => (seen.has(f.id) ? [] : [f, ...chainOf(f.id, seen.add(f.id))]));
+  for (const successor of bySuccessor.keys()) chains.set(successor, chainOf(successor));
+  return chains;
+}

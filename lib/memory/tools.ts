@@ -1,0 +1,108 @@
+/**
+ * Memory tools the chat model may call when the user asks about their memory: list it, remember
+ * something explicitly, forget something. They act on the current user's facts only, with the
+ * same functions as the settings page.
+ */
+import { z } from 'zod';
+import type { ChatTool } from '../ai/types';
+import { FACT_TYPES } from './fact-schema';
+import { deleteFacts, listCurrentFacts, searchFacts } from './manage-facts';
+import type { MemoryServices } from './services';
+import { writeFacts } from './write-facts';
+
+export const MEMORY_TOOLS: ChatTool[] = [
+  {
+    name: 'list_my_memories',
+    description: 'List everything remembered about the user, with ids. Use when the user asks what you remember or know about them.',
+    inputSchema: { type: 'object', properties: {} },
+  },
+  {
+    name: 'remember',
+    description: 'Remember a fact about the user because they explicitly asked you to remember it.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        fact: { type: 'string', description: 'The fact, short, in the third person ("Prefers metric units").' },
+        type: { type: 'string', enum: FACT_TYPES },
+      },
+      required: ['fact'],
+    },
+  },
+  {
+    name: 'forget',
+    description: 'Forget what the user asks you to forget: deletes the remembered facts that match the description.',
+    inputSchema: {
+      type: 'object',
+      properties: { description: { type: 'string', description: 'What to forget, e.g. "lives in Paris".' } },
+      required: ['description'],
+    },
+  },
+  {
+    name: 'delete_memory',
+    description: 'Delete remembered facts by their ids (from list_my_memories).',
+    inputSchema: { type: 'object', properties: { ids: { type: 'array', items: { type: 'string' } } }, required: ['ids'] },
+  },
+];
+
+export interface ToolOutcome {
+  /** What the model is told. */
+  result: string;
+  /** What the user is shown: the facts a call added or deleted. */
+  change: { action: 'remembered' | 'forgot'; facts: { id: string; factType: string; factText: string }[] } | null;
+}
+
+const rememberInput = z.object({ fact: z.string().trim().min(1).max(500), type: z.enum(FACT_TYPES).optional() });
+const forgetInput = z.object({ description: z.string().trim().min(1).max(500) });
+const deleteInput = z.object({ ids: z.array(z.uuid()).max(100) });
+
+/** A deleted fact must match the description closely: similar in meaning, or containing its words. */
+const FORGET_MIN_SIMILARITY = 0.75;
+
+function containsAllWords(fact: string, description: string): boolean {
+  const words = description.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [];
+  const text = fact.toLowerCase();
+  return words.length > 0 && words.every((w) => text.includes(w.replace(/s$/, '')));
+}
+
+export async function runMemoryTool(services: MemoryServices, userId: string, name: string, input: unknown): Promise<ToolOutcome> {
+  const { db, embedder, settings } = services;
+  switch (name) {
+    case 'list_my_memories': {
+      const facts = await listCurrentFacts(db, userId, 'newest');
+      const lines = facts.slice(0, 200).map((f) => `- [${f.id}] (${f.factType}) ${f.factText}`);
+      return { result: lines.length ? `Remembered about the user:\n${lines.join('\n')}` : 'Nothing is remembered about the user yet.', change: null };
+    }
+    case 'remember': {
+      const { fact, type } = rememberInput.parse(input);
+      const [outcome] = await writeFacts(db, embedder, { userId, candidates: [{ factType: type ?? 'personal_context', factText: fact, confidence: 1, supersedes: [] }] }, settings.write);
+      if (!outcome || outcome.action === 'dropped') return { result: 'Not remembered.', change: null };
+      const stored = { id: outcome.fact.id, factType: outcome.fact.factType, factText: outcome.fact.factText };
+      return { result: `Remembered: ${stored.factText}`, change: { action: 'remembered', facts: [stored] } };
+    }
+    case 'forget': {
+      const { description } = forgetInput.parse(input);
+      const found = await searchFacts(db, embedder, userId, description, settings.retrieve);
+      // Embedders return unit vectors: the dot product is the cosine.
+      const [wanted, ...vectors] = await embedder.embed([description, ...found.map((f) => f.factText)]);
+      const matching = found.filter(
+        (fact, i) =>
+          vectors[i]!.reduce((sum, x, j) => sum + x * wanted![j]!, 0) >= FORGET_MIN_SIMILARITY ||
+          containsAllWords(fact.factText, description),
+      );
+      return forgetIds(services, userId, matching.map((f) => f.id));
+    }
+    case 'delete_memory':
+      return forgetIds(services, userId, deleteInput.parse(input).ids);
+    default:
+      return { result: `There is no tool named ${name}.`, change: null };
+  }
+}
+
+async function forgetIds(services: MemoryServices, userId: string, ids: string[]): Promise<ToolOutcome> {
+  const deleted = await deleteFacts(services.db, userId, ids);
+  if (!deleted.length) return { result: 'Nothing matching was remembered, so nothing was deleted.', change: null };
+  return {
+    result: `Deleted:\n${deleted.map((f) => `- ${f.factText}`).join('\n')}`,
+    change: { action: 'forgot', facts: deleted.map((f) => ({ id: f.id, factType: f.factType, factText: f.factText })) },
+  };
+}

@@ -1,0 +1,112 @@
+/** The memory tools inside a chat turn: offline by rules, and Claude's tool use through the fake vendor. */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { anthropicChat, anthropicClient } from '@/lib/ai/anthropic';
+import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
+import { offlineExtract } from '@/lib/ai/offline/extract';
+import { offlineChat } from '@/lib/ai/offline/reply-writer';
+import type { ChatFn } from '@/lib/ai/types';
+import type { TurnEvent } from '@/lib/chat/events';
+import { startTurn, streamReply, temporaryReply, type ChatDeps } from '@/lib/chat/turn';
+import { createAnonymousUser } from '@/lib/db/queries';
+import { conversations, userFacts } from '@/lib/db/schema';
+import { setMemoryEnabled } from '@/lib/memory/manage-facts';
+import { defaultMemorySettings } from '@/lib/memory/settings';
+import { writeFacts } from '@/lib/memory/write-facts';
+import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
+import { describeOnEngine } from '../engines';
+
+let fake: FakeVendorServer;
+beforeAll(async () => {
+  fake = await startFakeVendorServer();
+});
+afterAll(() => fake.close());
+
+describeOnEngine('memory tools in the chat', (db) => {
+  let userId: string;
+  const deps = (chat: ChatFn = offlineChat): ChatDeps => ({
+    services: {
+      db: db(),
+      extract: offlineExtract,
+      embedder: hashedEmbedder,
+      settings: { ...defaultMemorySettings, retrieve: { ...defaultMemorySettings.retrieve, minSimilarity: 0.25 } },
+    },
+    chat,
+    offline: true,
+    maxReplyTokens: 256,
+  });
+
+  async function send(message: string, chat?: ChatFn, memoryEnabled = true) {
+    const d = deps(chat);
+    const started = await startTurn(d, { id: userId, memoryEnabled }, { message });
+    if (!started.ok) throw new Error(started.error);
+    const events: TurnEvent[] = [];
+    for await (const event of streamReply(d, started.turn, new AbortController().signal)) events.push(event);
+    return { events, reply: events.flatMap((e) => (e.type === 'text' ? [e.text] : [])).join('') };
+  }
+  const current = async () =>
+    (await db().select().from(userFacts).where(eq(userFacts.userId, userId))).filter((f) => !f.supersededAt).map((f) => f.factText).sort();
+
+  beforeEach(async () => {
+    userId = (await createAnonymousUser(db())).id;
+    fake.reset();
+    await writeFacts(db(), hashedEmbedder, {
+      userId,
+      candidates: ['Lives in Paris', 'Lives near the Louvre museum', 'Plays the cello'].map((factText) => ({
+        factType: 'personal_context' as const,
+        factText,
+        confidence: 0.9,
+        supersedes: [],
+      })),
+    });
+  });
+
+  it('offline: lists, remembers and forgets on request, and says what changed', async () => {
+    const listed = await send('What do you remember about me?');
+    expect(listed.reply).toContain('Plays the cello');
+    expect(listed.events.some((e) => e.type === 'memory')).toBe(false);
+
+    const remembered = await send('Remember that I prefer green tea.');
+    expect(remembered.events).toContainEqual(expect.objectContaining({ type: 'memory', action: 'remembered', facts: [expect.objectContaining({ factText: 'I prefer green tea' })] }));
+
+    const forgot = await send('Forget that I live in Paris');
+    expect(forgot.events).toContainEqual(expect.objectContaining({ type: 'memory', action: 'forgot', facts: [expect.objectContaining({ factText: 'Lives in Paris' })] }));
+    expect(await current()).toEqual(['I prefer green tea', 'Lives near the Louvre museum', 'Plays the cello']);
+  });
+
+  it("Claude's tool calls act on this user's facts only, and the answer follows the results", async () => {
+    const stranger = (await createAnonymousUser(db())).id;
+    await writeFacts(db(), hashedEmbedder, { userId: stranger, candidates: [{ factType: 'personal_context', factText: 'Lives in Paris', confidence: 0.9, supersedes: [] }] });
+    const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
+    fake.script(
+      { text: 'Let me do that.', toolCalls: [{ name: 'forget', input: { description: 'lives in Paris' } }] },
+      { text: 'Done: I forgot that you live in Paris.' },
+    );
+    const { reply, events } = await send('Please forget that I live in Paris', anthropicChat(client, 'claude-test'));
+    expect(reply).toBe('Let me do that.Done: I forgot that you live in Paris.');
+    expect(events.filter((e) => e.type === 'memory')).toHaveLength(1);
+
+    const [first, second] = fake.requests;
+    expect(JSON.stringify(first!.body.tools)).toContain('list_my_memories');
+    expect(JSON.stringify(second!.body.messages)).toContain('Deleted:\\n- Lives in Paris');
+    expect(await current()).toEqual(['Lives near the Louvre museum', 'Plays the cello']);
+    const theirs = await db().select().from(userFacts).where(eq(userFacts.userId, stranger));
+    expect(theirs.map((f) => f.factText)).toEqual(['Lives in Paris']);
+  });
+
+  it('offers no memory tools while memory is off', async () => {
+    await setMemoryEnabled(db(), userId, false);
+    const { reply } = await send('Forget that I live in Paris', offlineChat, false);
+    expect(reply).toContain("I'm running offline");
+    expect(await current()).toHaveLength(3);
+  });
+
+  it('a temporary chat stores nothing and uses no memory', async () => {
+    const before = await db().select().from(conversations).where(eq(conversations.userId, userId));
+    const events: TurnEvent[] = [];
+    for await (const event of temporaryReply(deps(), [{ role: 'user', content: 'Where do I live?' }], new AbortController().signal)) events.push(event);
+    expect(events[0]).toEqual({ type: 'start', conversationId: null, userTurnId: null, memories: [], offline: true });
+    expect(events.at(-1)).toEqual({ type: 'done', assistantTurnId: null, status: 'complete' });
+    expect(await db().select().from(conversations).where(eq(conversations.userId, userId))).toEqual(before);
+  });
+});
