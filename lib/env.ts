@@ -64,8 +64,17 @@ const envSchema = z.object({
   /** Embedding cosine above which a new fact is a duplicate; unset: the embedder's own default. */
   MEMORY_DUPLICATE_COSINE: z.coerce.number().min(0).max(1).optional(),
   MEMORY_TOKEN_BUDGET: z.coerce.number().int().min(50).max(20_000).default(800),
-  /** Current facts kept per user; the nightly job trims the rest. */
-  MEMORY_MAX_FACTS: z.coerce.number().int().min(10).max(100_000).default(500),
+  /** The decay profile: default (500 facts, 60 days), support_bot (200, 30), personal_assistant (1,000, 180). */
+  MEMORY_PROFILE: z.enum(['default', 'support_bot', 'personal_assistant']).default('default'),
+  /** Current facts kept per user; the nightly job trims the rest. Unset: the profile's. */
+  MEMORY_MAX_FACTS: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Facts unused this many days (and used fewer than MEMORY_TTL_MIN_USES times) are forgotten. */
+  MEMORY_TTL_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  MEMORY_TTL_MIN_USES: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /** Superseded history older than this many days is purged. */
+  MEMORY_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
+  /** Bearer token Vercel Cron sends to /api/cron/decay; unset, the route refuses to run. */
+  CRON_SECRET: z.string().min(16, 'expected at least 16 characters (openssl rand -hex 32)').optional(),
   /** Turns of the conversation sent verbatim. */
   MEMORY_RECENT_TURNS: z.coerce.number().int().min(1).max(100).default(6),
   /** Unsummarized turns that trigger folding the older ones into the summary. */

@@ -8,6 +8,7 @@ import type { ChatDeps } from './chat/turn';
 import { getDatabase } from './db';
 import { env, type Env } from './env';
 import type { MemoryServices } from './memory/services';
+import { DECAY_PRESETS, type DecayPolicy } from './memory/decay';
 import { defaultMemorySettings, type MemorySettings } from './memory/settings';
 
 export function memorySettingsFrom(settings: Env, embedder: Embedder): MemorySettings {
@@ -27,6 +28,17 @@ export function memorySettingsFrom(settings: Env, embedder: Embedder): MemorySet
     },
     shortTerm: { recentTurns: settings.MEMORY_RECENT_TURNS, summarizeAfter: settings.MEMORY_SUMMARIZE_AFTER },
     memoryTokenBudget: settings.MEMORY_TOKEN_BUDGET,
+  };
+}
+
+/** The decay policy: the profile's numbers, each overridable by its own setting. */
+export function decayPolicyFrom(settings: Env): DecayPolicy {
+  const preset = DECAY_PRESETS[settings.MEMORY_PROFILE];
+  return {
+    ttlDays: settings.MEMORY_TTL_DAYS ?? preset.ttlDays,
+    minAccessCount: settings.MEMORY_TTL_MIN_USES ?? preset.minAccessCount,
+    maxFactsPerUser: settings.MEMORY_MAX_FACTS ?? preset.maxFactsPerUser,
+    historyRetentionDays: settings.MEMORY_HISTORY_RETENTION_DAYS ?? preset.historyRetentionDays,
   };
 }
 

@@ -22,8 +22,9 @@ const models =
         // A scripted failure must reach the page, not be retried away.
         MODEL_MAX_RETRIES: '0',
         MODEL_TIMEOUT_MS: '15000',
+        CRON_SECRET: 'e2e-cron-secret-0123456789',
       }
-    : { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '', OPENAI_BASE_URL: '', CHAT_PROVIDER: 'auto', EMBEDDING_PROVIDER: 'auto' };
+    : { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '', OPENAI_BASE_URL: '', CHAT_PROVIDER: 'auto', EMBEDDING_PROVIDER: 'auto', CRON_SECRET: '' };
 
 const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port], {
   stdio: 'inherit',

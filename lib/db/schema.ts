@@ -225,3 +225,14 @@ export type NewUserFact = typeof userFacts.$inferInsert;
 export type FactType = (typeof factType.enumValues)[number];
 export type FactEmbedding = typeof factEmbeddings.$inferSelect;
 export type AccountMerge = typeof accountMerges.$inferSelect;
+
+/**
+ * Leases that keep a background job (the nightly decay) from running twice at once, on either
+ * engine: a run takes the lease for a while and gives it back when done; a crashed run's lease
+ * simply runs out.
+ */
+export const jobLeases = pgTable('job_leases', {
+  job: text('job').primaryKey(),
+  runId: uuid('run_id').notNull(),
+  leasedUntil: timestamp('leased_until', { withTimezone: true }).notNull(),
+});

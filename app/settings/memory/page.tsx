@@ -8,7 +8,7 @@ import { env } from '@/lib/env';
 import { FACT_HEADINGS } from '@/lib/memory/memory-block';
 import { FACT_TYPES } from '@/lib/memory/fact-schema';
 import { countCurrentFacts, historiesOf, listCurrentFacts, searchFacts, type FactSort } from '@/lib/memory/manage-facts';
-import { getServices } from '@/lib/services';
+import { decayPolicyFrom, getServices } from '@/lib/services';
 import { deleteAccountAction, deleteAllFactsAction, deleteFactAction, editFactAction, setMemoryAction, undoDeleteAction } from './actions';
 
 export const metadata = { title: 'What I remember about you · Engram' };
@@ -57,7 +57,7 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
       <header className="space-y-2">
         <h1 className="text-2xl font-semibold">What I remember about you</h1>
         <p className="text-sm text-neutral-500" data-testid="fact-count">
-          {count} of {env().MEMORY_MAX_FACTS} memories. Engram learns these from your chats; edit or delete anything.
+          {count} of {decayPolicyFrom(env()).maxFactsPerUser} memories. Engram learns these from your chats; edit or delete anything.
         </p>
       </header>
 

@@ -1,0 +1,27 @@
+/**
+ * GET /api/cron/decay: the nightly memory job, called by Vercel Cron (vercel.json) with
+ * `Authorization: Bearer $CRON_SECRET`. Without a configured secret it refuses to run at all.
+ */
+import { hasBearerSecret } from '@/lib/auth/bearer';
+import { runAsSystem } from '@/lib/db/user-context';
+import { env } from '@/lib/env';
+import { runDecay, defaultDecayOptions } from '@/lib/memory/decay';
+import { decayPolicyFrom, getServices } from '@/lib/services';
+
+// A large run takes a while; Vercel's default function limit would cut it short.
+export const maxDuration = 300;
+
+export async function GET(request: Request) {
+  const settings = env();
+  if (!settings.CRON_SECRET) {
+    return Response.json({ error: 'CRON_SECRET is not configured, so the job does not run.' }, { status: 503 });
+  }
+  if (!hasBearerSecret(request.headers.get('authorization'), settings.CRON_SECRET)) {
+    return Response.json({ error: 'Unauthorized.' }, { status: 401 });
+  }
+  const { memory } = await getServices();
+  // The job works across all users.
+  const summary = await runAsSystem(() => runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(settings) }));
+  console.log(`[decay] ${JSON.stringify(summary)}`);
+  return Response.json(summary);
+}

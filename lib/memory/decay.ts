@@ -1,0 +1,161 @@
+/**
+ * The nightly job: forget facts that went unused, keep each user's memory under its cap, purge
+ * old history, and extract turns whose extraction never finished. It works through users in
+ * small batches, each in its own short transaction, so it never holds locks for long or stalls
+ * chat traffic; a lease makes a second run at the same time skip instead of deleting twice.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { selectRows } from '../db/rows';
+import { sweepPendingExtractions, type SweepSummary } from './extract-turn';
+import type { MemoryServices } from './services';
+
+export interface DecayPolicy {
+  /** Facts not used for this many days… */
+  ttlDays: number;
+  /** …and used fewer times than this are forgotten. */
+  minAccessCount: number;
+  /** Current facts kept per user: the highest confidence, then the most used. */
+  maxFactsPerUser: number;
+  /** Superseded history older than this many days is purged. */
+  historyRetentionDays: number;
+}
+
+/** The design's profiles, selectable by MEMORY_PROFILE. */
+export const DECAY_PRESETS = {
+  default: { ttlDays: 60, minAccessCount: 3, maxFactsPerUser: 500, historyRetentionDays: 90 },
+  support_bot: { ttlDays: 30, minAccessCount: 3, maxFactsPerUser: 200, historyRetentionDays: 30 },
+  personal_assistant: { ttlDays: 180, minAccessCount: 3, maxFactsPerUser: 1000, historyRetentionDays: 365 },
+} satisfies Record<string, DecayPolicy>;
+
+export type DecayProfile = keyof typeof DECAY_PRESETS;
+
+export interface DecayOptions {
+  policy: DecayPolicy;
+  /** Count what would be deleted, delete nothing. */
+  dryRun: boolean;
+  /** Users per transaction. */
+  batchSize: number;
+  /** Extract turns left unextracted (skipped in a dry run). */
+  sweep: boolean;
+  /** How long a run may hold the lease before another may start. */
+  leaseSeconds: number;
+}
+
+export const defaultDecayOptions: DecayOptions = {
+  policy: DECAY_PRESETS.default,
+  dryRun: false,
+  batchSize: 200,
+  sweep: true,
+  leaseSeconds: 15 * 60,
+};
+
+export type DecaySummary =
+  | {
+      status: 'completed';
+      dryRun: boolean;
+      policy: DecayPolicy;
+      users: number;
+      factsExpired: number;
+      factsCapped: number;
+      historyPurged: number;
+      turnsSwept: SweepSummary | null;
+      durationMs: number;
+    }
+  | { status: 'skipped'; reason: 'another run holds the lease' };
+
+const JOB = 'memory-decay';
+
+/** The facts each rule removes, for a batch of users; deleted or only counted. */
+function expired(users: SQL, policy: DecayPolicy): SQL {
+  return sql`SELECT id FROM user_facts
+    WHERE user_id = ANY(${users}) AND superseded_at IS NULL
+      AND COALESCE(last_accessed, created_at) <= now() - make_interval(days => ${policy.ttlDays})
+      AND access_count < ${policy.minAccessCount}`;
+}
+
+function overCap(users: SQL, policy: DecayPolicy): SQL {
+  return sql`SELECT id FROM (
+      SELECT id, row_number() OVER (
+        PARTITION BY user_id ORDER BY confidence DESC, access_count DESC, created_at DESC, id
+      ) AS position
+      FROM user_facts WHERE user_id = ANY(${users}) AND superseded_at IS NULL
+        -- Ranked among the facts the TTL rule leaves (already gone, except in a dry run).
+        AND id NOT IN (${expired(users, policy)})
+    ) ranked WHERE position > ${policy.maxFactsPerUser}`;
+}
+
+function oldHistory(users: SQL, policy: DecayPolicy): SQL {
+  return sql`SELECT id FROM user_facts
+    WHERE user_id = ANY(${users}) AND superseded_at <= now() - make_interval(days => ${policy.historyRetentionDays})`;
+}
+
+async function apply(tx: Database, doomed: SQL, dryRun: boolean): Promise<number> {
+  // Embeddings go with their facts (ON DELETE CASCADE).
+  const statement = dryRun
+    ? sql`SELECT count(*)::int AS n FROM (${doomed}) doomed`
+    : sql`WITH deleted AS (DELETE FROM user_facts WHERE id IN (${doomed}) RETURNING 1) SELECT count(*)::int AS n FROM deleted`;
+  const [row] = await selectRows<{ n: number }>(tx, statement);
+  return row!.n;
+}
+
+async function takeLease(db: Database, runId: string, seconds: number): Promise<boolean> {
+  const rows = await selectRows<{ run_id: string }>(
+    db,
+    sql`INSERT INTO job_leases (job, run_id, leased_until) VALUES (${JOB}, ${runId}, now() + make_interval(secs => ${seconds}))
+        ON CONFLICT (job) DO UPDATE SET run_id = EXCLUDED.run_id, leased_until = EXCLUDED.leased_until
+        WHERE job_leases.leased_until < now()
+        RETURNING run_id`,
+  );
+  return rows.length > 0;
+}
+
+async function releaseLease(db: Database, runId: string) {
+  await db.execute(sql`UPDATE job_leases SET leased_until = now() WHERE job = ${JOB} AND run_id = ${runId}`);
+}
+
+export async function runDecay(services: MemoryServices, options: DecayOptions = defaultDecayOptions): Promise<DecaySummary> {
+  const { db } = services;
+  const started = performance.now();
+  const runId = randomUUID();
+  if (!(await takeLease(db, runId, options.leaseSeconds))) return { status: 'skipped', reason: 'another run holds the lease' };
+
+  try {
+    const totals = { users: 0, factsExpired: 0, factsCapped: 0, historyPurged: 0 };
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      // Users by id, a batch at a time (keyset pagination: each batch is an index range).
+      const batch = (
+        await selectRows<{ user_id: string }>(
+          db,
+          sql`SELECT DISTINCT user_id FROM user_facts WHERE user_id > ${after}::uuid ORDER BY user_id LIMIT ${options.batchSize}`,
+        )
+      ).map((r) => r.user_id);
+      if (!batch.length) break;
+      after = batch.at(-1)!;
+      const users = sql`${sql.param(batch)}::uuid[]`;
+      const counts = await db.transaction(async (tx) => ({
+        factsExpired: await apply(tx, expired(users, options.policy), options.dryRun),
+        factsCapped: await apply(tx, overCap(users, options.policy), options.dryRun),
+        historyPurged: await apply(tx, oldHistory(users, options.policy), options.dryRun),
+      }));
+      totals.users += batch.length;
+      totals.factsExpired += counts.factsExpired;
+      totals.factsCapped += counts.factsCapped;
+      totals.historyPurged += counts.historyPurged;
+    }
+    const turnsSwept =
+      options.sweep && !options.dryRun ? await sweepPendingExtractions(services, { minAgeSeconds: 300, limit: 1000 }) : null;
+    return {
+      status: 'completed',
+      dryRun: options.dryRun,
+      policy: options.policy,
+      ...totals,
+      turnsSwept,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    await releaseLease(db, runId);
+  }
+}

@@ -1,0 +1,22 @@
+// `npm run memory:decay [-- --dry-run]`: the nightly memory job for self-hosting (system cron).
+// Prints a JSON summary; with --dry-run, what would be deleted, deleting nothing.
+import { parseArgs } from 'node:util';
+import { getDatabase } from '../lib/db';
+import { runAsSystem } from '../lib/db/user-context';
+import { env } from '../lib/env';
+import { defaultDecayOptions, runDecay } from '../lib/memory/decay';
+import { decayPolicyFrom, getServices } from '../lib/services';
+
+const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false } } });
+
+try {
+  const { memory } = await getServices();
+  const summary = await runAsSystem(() =>
+    runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(env()), dryRun: values['dry-run'] }),
+  );
+  console.log(JSON.stringify(summary));
+  await (await getDatabase()).close();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
