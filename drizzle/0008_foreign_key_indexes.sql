@@ -1,0 +1,3 @@
+CREATE INDEX "user_facts_superseded_by_idx" ON "user_facts" USING btree ("superseded_by") WHERE "user_facts"."superseded_by" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "user_facts_source_turn_idx" ON "user_facts" USING btree ("source_turn_id") WHERE "user_facts"."source_turn_id" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "user_facts_source_conversation_idx" ON "user_facts" USING btree ("source_conversation_id") WHERE "user_facts"."source_conversation_id" IS NOT NULL;

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:decay`: seeds users with 500-1,000 facts each (ages, use counts and history
+ * spread as in service) on the PostgreSQL server of DATABASE_URL, then runs the nightly decay
+ * while other connections keep retrieving, and reports the run's duration, the rows it deleted,
+ * and retrieval latency before and during the run. A database `engram_bench_decay` is created.
+ * Flags: --users N (default 2000) --readers N (default 2) --json FILE.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { openPostgres } from '@/lib/db/client';
+import { migrateDatabase } from '@/lib/db/migrate';
+import { selectRows } from '@/lib/db/rows';
+import { EMBEDDING_DIMENSIONS } from '@/lib/db/schema';
+import { runAsSystem, runAsUser } from '@/lib/db/user-context';
+import { DECAY_PRESETS, defaultDecayOptions, runDecay } from '@/lib/memory/decay';
+import { retrieveFacts } from '@/lib/memory/retrieve';
+import { defaultMemorySettings } from '@/lib/memory/settings';
+import { summarize } from './bench/stats';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '2000' },
+    readers: { type: 'string', default: '2' },
+    json: { type: 'string' },
+  },
+});
+if (!process.env.DATABASE_URL) throw new Error('bench:decay runs on a PostgreSQL server: set DATABASE_URL');
+const users = Number(values.users);
+const DIMENSIONS = 256;
+const MODEL = 'bench-embedder';
+
+const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+await admin.connect();
+await admin.query('DROP DATABASE IF EXISTS engram_bench_decay WITH (FORCE)');
+await admin.query('CREATE DATABASE engram_bench_decay');
+await admin.end();
+const url = new URL(process.env.DATABASE_URL);
+url.pathname = '/engram_bench_decay';
+const handle = await openPostgres(url.toString(), 8);
+const { db } = handle;
+
+async function seed() {
+  const started = performance.now();
+  await migrateDatabase(handle);
+  await db.execute(sql`INSERT INTO users (is_anonymous) SELECT true FROM generate_series(1, ${users}::int)`);
+  // 500-1,000 facts a user, learned over the last 180 days; a quarter never used, the rest used
+  // a few times, most of them long ago; 5% superseded at some point in the last year.
+  await db.execute(sql`
+    INSERT INTO user_facts (user_id, fact_type, fact_text, confidence, created_at, last_accessed, access_count, superseded_at)
+    SELECT u.id, (enum_range(NULL::fact_type))[1 + g % 5], 'Synthetic fact ' || g || ' ' || left(md5(u.id::text || g), 16),
+           0.6 + random() * 0.4, created, CASE WHEN random() < 0.25 THEN NULL ELSE created + (now() - created) * random() END,
+           floor(random() ^ 2 * 8)::int, CASE WHEN random() < 0.05 THEN now() - random() * interval '365 days' END
+    FROM users u
+    CROSS JOIN LATERAL generate_series(1, 500 + (abs(hashtext(u.id::text)) % 501)) g
+    CROSS JOIN LATERAL (SELECT now() - random() * interval '180 days' AS created WHERE g > 0) c
+    ORDER BY g, u.id`);
+  await db.execute(sql`
+    INSERT INTO fact_embeddings (fact_id, user_id, model, embedding)
+    SELECT f.id, f.user_id, ${MODEL},
+           array_cat(ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, ${DIMENSIONS}::int) WHERE f.id IS NOT NULL),
+                     array_fill(0::real, ARRAY[${EMBEDDING_DIMENSIONS - DIMENSIONS}::int]))::halfvec
+    FROM user_facts f WHERE f.superseded_at IS NULL`);
+  await db.execute(sql`VACUUM ANALYZE`);
+  return Math.round((performance.now() - started) / 100) / 10;
+}
+
+async function counts() {
+  const [row] = await selectRows<{ facts: number; embeddings: number }>(
+    db,
+    sql`SELECT (SELECT count(*)::int FROM user_facts) AS facts, (SELECT count(*)::int FROM fact_embeddings) AS embeddings`,
+  );
+  return row!;
+}
+
+const vector = () => Array.from({ length: DIMENSIONS }, () => Math.random() - 0.5);
+
+/** Retrieval for random users, back to back on `readers` connections, until `until` resolves. */
+async function readWhile(userIds: string[], until: Promise<unknown>) {
+  const samples: number[] = [];
+  let done = false;
+  void until.finally(() => (done = true));
+  await Promise.all(
+    Array.from({ length: Number(values.readers) }, async () => {
+      while (!done) {
+        const userId = userIds[Math.floor(Math.random() * userIds.length)]!;
+        const started = performance.now();
+        await runAsUser(userId, () =>
+          retrieveFacts(db, { userId, model: MODEL, vector: vector(), text: 'tell me about a synthetic fact' }, defaultMemorySettings.retrieve),
+        );
+        samples.push(performance.now() - started);
+      }
+    }),
+  );
+  return samples;
+}
+
+try {
+  console.log(`seeding ${users} users x 500-1,000 facts on ${url.host}...`);
+  const seedSeconds = await seed();
+  const before = await counts();
+  console.log(`seeded ${before.facts.toLocaleString('en')} facts in ${seedSeconds} s`);
+  const userIds = (await selectRows<{ id: string }>(db, sql`SELECT id FROM users`)).map((r) => r.id);
+
+  const baseline = await readWhile(userIds, new Promise((resolve) => setTimeout(resolve, 5000)));
+  const run = runAsSystem(() => runDecay({ db, extract: () => Promise.reject(new Error('unused')), embedder: { model: MODEL, dimensions: DIMENSIONS, embed: async () => [] }, settings: defaultMemorySettings }, { ...defaultDecayOptions, policy: DECAY_PRESETS.default, sweep: false }));
+  const during = await readWhile(userIds, run);
+  const summary = await run;
+  const after = await counts();
+
+  const report = {
+    users,
+    factsBefore: before.facts,
+    factsAfter: after.facts,
+    embeddingsDeleted: before.embeddings - after.embeddings,
+    seedSeconds,
+    decay: summary,
+    retrievalBefore: summarize(baseline),
+    retrievalDuring: summarize(during),
+  };
+  if (summary.status !== 'completed') throw new Error('the run was skipped');
+  console.log(`decay of ${before.facts.toLocaleString('en')} facts: ${(summary.durationMs / 1000).toFixed(1)} s`);
+  console.log(`  deleted: ${summary.factsExpired} expired, ${summary.factsCapped} over the cap, ${summary.historyPurged} old history; ${report.embeddingsDeleted} embeddings with them`);
+  console.log(`  retrieval p50/p95/p99 before: ${report.retrievalBefore.p50} / ${report.retrievalBefore.p95} / ${report.retrievalBefore.p99} ms (${baseline.length} queries)`);
+  console.log(`  retrieval p50/p95/p99 during: ${report.retrievalDuring.p50} / ${report.retrievalDuring.p95} / ${report.retrievalDuring.p99} ms (${during.length} queries)`);
+  console.log(JSON.stringify(report));
+  if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
+} finally {
+  await handle.close();
+}
