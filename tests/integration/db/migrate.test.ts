@@ -38,6 +38,7 @@ describe('migrations', () => {
       'conversation_turns',
       'conversations',
       'fact_embeddings',
+      'job_leases',
       'user_facts',
       'users',
     ]);
