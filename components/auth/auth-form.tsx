@@ -12,60 +12,65 @@ interface AuthFormProps {
 const inputClass =
   'w-full rounded-lg border border-neutral-300 bg-white px-3 py-2 dark:border-neutral-700 dark:bg-neutral-900 aria-invalid:border-red-600';
 
+interface FieldProps {
+  name: 'email' | 'password';
+  label: string;
+  type: string;
+  autoComplete: string;
+  defaultValue?: string;
+  error?: string;
+  hint?: string;
+}
+
+/** A labelled input whose error (or hint) is tied to it for screen readers. */
+function Field({ name, label, type, autoComplete, defaultValue, error, hint }: FieldProps) {
+  const described = error ? `${name}-error` : hint ? `${name}-hint` : undefined;
+  return (
+    <div className="space-y-1">
+      <label htmlFor={name} className="block text-sm font-medium">
+        {label}
+      </label>
+      <input
+        id={name}
+        name={name}
+        type={type}
+        autoComplete={autoComplete}
+        required
+        defaultValue={defaultValue}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={described}
+        data-testid={`${name}-input`}
+        className={inputClass}
+      />
+      {error ? (
+        <p id={`${name}-error`} className="text-sm text-red-700 dark:text-red-400" data-testid={`${name}-error`}>
+          {error}
+        </p>
+      ) : (
+        hint && (
+          <p id={`${name}-hint`} className="text-sm text-neutral-500">
+            {hint}
+          </p>
+        )
+      )}
+    </div>
+  );
+}
+
 export function AuthForm({ mode, action }: AuthFormProps) {
   const [state, formAction, pending] = useActionState(action, { errors: {}, email: '' });
   const signUp = mode === 'sign-up';
   return (
     <form action={formAction} className="space-y-4" noValidate>
-      <div className="space-y-1">
-        <label htmlFor="email" className="block text-sm font-medium">
-          Email
-        </label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          defaultValue={state.email}
-          aria-invalid={state.errors.email ? true : undefined}
-          aria-describedby={state.errors.email ? 'email-error' : undefined}
-          data-testid="email-input"
-          className={inputClass}
-        />
-        {state.errors.email && (
-          <p id="email-error" className="text-sm text-red-700 dark:text-red-400" data-testid="email-error">
-            {state.errors.email}
-          </p>
-        )}
-      </div>
-      <div className="space-y-1">
-        <label htmlFor="password" className="block text-sm font-medium">
-          Password
-        </label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autoComplete={signUp ? 'new-password' : 'current-password'}
-          required
-          aria-invalid={state.errors.password ? true : undefined}
-          aria-describedby={state.errors.password ? 'password-error' : signUp ? 'password-hint' : undefined}
-          data-testid="password-input"
-          className={inputClass}
-        />
-        {state.errors.password ? (
-          <p id="password-error" className="text-sm text-red-700 dark:text-red-400" data-testid="password-error">
-            {state.errors.password}
-          </p>
-        ) : (
-          signUp && (
-            <p id="password-hint" className="text-sm text-neutral-500">
-              At least 10 characters.
-            </p>
-          )
-        )}
-      </div>
+      <Field name="email" label="Email" type="email" autoComplete="email" defaultValue={state.email} error={state.errors.email} />
+      <Field
+        name="password"
+        label="Password"
+        type="password"
+        autoComplete={signUp ? 'new-password' : 'current-password'}
+        error={state.errors.password}
+        hint={signUp ? 'At least 10 characters.' : undefined}
+      />
       {state.errors.form && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-400" data-testid="form-error">
           {state.errors.form}
