@@ -125,13 +125,13 @@ export async function runDecay(services: MemoryServices, options: DecayOptions =
     const totals = { users: 0, factsExpired: 0, factsCapped: 0, historyPurged: 0 };
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      // Users by id, a batch at a time (keyset pagination: each batch is an index range).
+      // Users by id, a batch at a time: a range of the primary key, never a scan of the facts.
       const batch = (
-        await selectRows<{ user_id: string }>(
+        await selectRows<{ id: string }>(
           db,
-          sql`SELECT DISTINCT user_id FROM user_facts WHERE user_id > ${after}::uuid ORDER BY user_id LIMIT ${options.batchSize}`,
+          sql`SELECT id FROM users WHERE id > ${after}::uuid ORDER BY id LIMIT ${options.batchSize}`,
         )
-      ).map((r) => r.user_id);
+      ).map((r) => r.id);
       if (!batch.length) break;
       after = batch.at(-1)!;
       const users = sql`${sql.param(batch)}::uuid[]`;
