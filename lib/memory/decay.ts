@@ -46,7 +46,7 @@ export interface DecayOptions {
 export const defaultDecayOptions: DecayOptions = {
   policy: DECAY_PRESETS.default,
   dryRun: false,
-  batchSize: 200,
+  batchSize: 50,
   sweep: true,
   leaseSeconds: 15 * 60,
 };
