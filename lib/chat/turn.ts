@@ -26,7 +26,6 @@ export interface ChatDeps {
 export interface StartedTurn {
   userId: string;
   conversation: Conversation;
-  isNewConversation: boolean;
   userTurn: ConversationTurn;
   prepared: PreparedTurn;
 }
@@ -60,14 +59,13 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
     conversation = await createConversation(db, userId);
     userTurn = (await appendTurn(db, userId, { conversationId: conversation.id, role: 'user', content: body.message }))!;
   }
-  const isNewConversation = !body.conversationId;
   const prepared = await prepareTurn(deps.services, {
     userId,
     conversationId: conversation.id,
     message: userTurn.content,
     memoryEnabled: user.memoryEnabled,
   });
-  return { ok: true, turn: { userId, conversation, isNewConversation, userTurn, prepared } };
+  return { ok: true, turn: { userId, conversation, userTurn, prepared } };
 }
 
 /**

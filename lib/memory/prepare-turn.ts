@@ -28,8 +28,6 @@ export interface PrepareTurnInput {
   conversationId: string;
   /** The user's message, already stored as the conversation's newest turn. */
   message: string;
-  /** A temporary chat neither reads nor writes memory. */
-  useMemory?: boolean;
   /** The user's memory switch, when the caller has already read the user (saves a query). */
   memoryEnabled?: boolean;
 }
@@ -47,7 +45,7 @@ function embeddingFailed(error: unknown): null {
 
 export async function prepareTurn(services: MemoryServices, input: PrepareTurnInput): Promise<PreparedTurn> {
   const { db, embedder, settings } = services;
-  const memoryEnabled = (input.memoryEnabled ?? (await readMemorySwitch(services, input.userId))) && input.useMemory !== false;
+  const memoryEnabled = input.memoryEnabled ?? (await readMemorySwitch(services, input.userId));
 
   const [vectors, shortTerm] = await Promise.all([
     memoryEnabled ? embedder.embed([input.message]).catch(embeddingFailed) : Promise.resolve(null),
