@@ -8,7 +8,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { openPostgres } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
 import { selectRows } from '@/lib/db/rows';
@@ -17,6 +16,7 @@ import { runAsSystem, runAsUser } from '@/lib/db/user-context';
 import { DECAY_PRESETS, defaultDecayOptions, runDecay } from '@/lib/memory/decay';
 import { retrieveFacts } from '@/lib/memory/retrieve';
 import { defaultMemorySettings } from '@/lib/memory/settings';
+import { scratchDatabase } from './bench/scratch-database';
 import { summarize } from './bench/stats';
 
 const { values } = parseArgs({
@@ -31,13 +31,7 @@ const users = Number(values.users);
 const DIMENSIONS = 256;
 const MODEL = 'bench-embedder';
 
-const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-await admin.connect();
-await admin.query('DROP DATABASE IF EXISTS engram_bench_decay WITH (FORCE)');
-await admin.query('CREATE DATABASE engram_bench_decay');
-await admin.end();
-const url = new URL(process.env.DATABASE_URL);
-url.pathname = '/engram_bench_decay';
+const url = new URL(await scratchDatabase(process.env.DATABASE_URL, 'engram_bench_decay'));
 const handle = await openPostgres(url.toString(), 8);
 const { db } = handle;
 

@@ -13,9 +13,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { decodeEvents } from '@/lib/chat/events';
 import { startFakeVendorServer } from '@/tests/fakes/vendor-server';
+import { scratchDatabase } from './bench/scratch-database';
 import { summarize } from './bench/stats';
 
 const { values } = parseArgs({
@@ -33,18 +33,6 @@ const users = Number(values.users);
 const turnsPerUser = Number(values.turns);
 const vendorDelay = Number(values['vendor-delay-ms']);
 const base = `http://127.0.0.1:${values.port}`;
-
-async function benchDatabaseUrl(): Promise<string | undefined> {
-  if (!process.env.DATABASE_URL) return undefined;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS engram_bench_turn WITH (FORCE)');
-  await admin.query('CREATE DATABASE engram_bench_turn');
-  await admin.end();
-  const url = new URL(process.env.DATABASE_URL);
-  url.pathname = '/engram_bench_turn';
-  return url.toString();
-}
 
 async function waitFor(url: string, seconds: number) {
   for (let i = 0; i < seconds * 4; i++) {
@@ -99,7 +87,7 @@ async function turn(cookie: string, message: string, conversationId?: string): P
 
 const embeddingDelay = Number(values['embedding-delay-ms']);
 const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayMs: embeddingDelay });
-const databaseUrl = await benchDatabaseUrl();
+const databaseUrl = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'engram_bench_turn') : undefined;
 const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', values.port!], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
