@@ -176,8 +176,6 @@ export const userFacts = pgTable(
     index('user_facts_superseded_by_idx').on(t.supersededBy).where(sql`${t.supersededBy} IS NOT NULL`),
     index('user_facts_source_turn_idx').on(t.sourceTurnId).where(sql`${t.sourceTurnId} IS NOT NULL`),
     index('user_facts_source_conversation_idx').on(t.sourceConversationId).where(sql`${t.sourceConversationId} IS NOT NULL`),
-    // Trigram search for near-duplicates and the lexical side of hybrid retrieval.
-    index('user_facts_text_trgm_idx').using('gin', t.factText.op('gin_trgm_ops')),
   ],
 );
 

@@ -1,0 +1,1 @@
+DROP INDEX "user_facts_text_trgm_idx";
