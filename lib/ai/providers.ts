@@ -3,9 +3,10 @@
  * extraction, any OpenAI-compatible server for chat, extraction or embeddings, and the offline
  * fallbacks when no key is configured.
  */
+import path from 'node:path';
 import type { Env } from '../env';
 import { anthropicChat, anthropicClient, anthropicExtract } from './anthropic';
-import { DEFAULT_OFFLINE_EMBEDDER, OFFLINE_EMBEDDERS } from './offline/embedder';
+import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from './offline/embedder';
 import { offlineExtract } from './offline/extract';
 import { offlineChat } from './offline/reply-writer';
 import { openAiChat, openAiClient, openAiEmbedder, openAiExtract } from './openai-compatible';
@@ -47,7 +48,7 @@ export function createProviders(settings: Env): Providers {
           dimensions: settings.EMBEDDING_DIMENSIONS ?? OPENAI_EMBEDDING_DIMENSIONS,
           requestDimensions: settings.EMBEDDING_DIMENSIONS !== undefined,
         })
-      : OFFLINE_EMBEDDERS[DEFAULT_OFFLINE_EMBEDDER];
+      : createOfflineEmbedder({ variant: DEFAULT_OFFLINE_EMBEDDER, cacheDir: path.join(settings.DATA_DIR, 'models') });
 
   return { chat, extract, embedder, offline: settings.chatProvider === 'offline' };
 }

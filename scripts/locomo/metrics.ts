@@ -11,10 +11,10 @@ export interface Score {
 export class ScoreBoard {
   private sums = new Map<string, { n: number; recall: number[]; hit: number[] }>();
 
-  /** `retrieved`: each retrieved fact's dialogue ids, best first. */
-  add(category: string, evidence: string[], retrieved: string[][]) {
+  /** Counts one question in each of `groups`; `retrieved`: each retrieved fact's dialogue ids, best first. */
+  add(groups: string[], evidence: string[], retrieved: string[][]) {
     if (!evidence.length) return;
-    for (const key of [category, 'overall']) {
+    for (const key of groups) {
       const sum = this.sums.get(key) ?? { n: 0, recall: KS.map(() => 0), hit: KS.map(() => 0) };
       sum.n += 1;
       KS.forEach((k, i) => {
