@@ -86,7 +86,9 @@ export async function retrieveFacts(
           ) nearest
         ),
         lex AS (${lexical}),
-        fused AS (
+        -- MATERIALIZED: under row-level security the planner underestimates the fused rows and
+        -- would join them to user_facts by scanning the whole table; materialized, it looks each up by key.
+        fused AS MATERIALIZED (
           SELECT COALESCE(vec.id, lex.id) AS id, vec.similarity,
                  COALESCE(1.0 / (${RRF_K} + vec.rank), 0) + COALESCE(1.0 / (${RRF_K} + lex.rank), 0) AS score
           FROM vec FULL JOIN lex ON lex.id = vec.id
