@@ -37,12 +37,36 @@ export async function measure(n: number, fn: (i: number) => Promise<unknown>): P
 }
 
 export function printTable(title: string, rows: Record<string, LatencySummary>) {
-  console.log(`\n${title}`);
-  console.log(['operation'.padEnd(28), 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'mean ms', 'per s'].join('\t'));
+  console.log(`\n${title}\n`);
+  console.log('| operation | n | p50 ms | p95 ms | p99 ms | mean ms | per s |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const [name, s] of Object.entries(rows)) {
-    console.log([name.padEnd(28), s.n, s.p50, s.p95, s.p99, s.mean, s.perSecond].join('\t'));
+    console.log(`| ${[name, s.n, s.p50, s.p95, s.p99, s.mean, s.perSecond].join(' | ')} |`);
   }
 }
 
-/** Peak resident memory of this process so far, in MB. */
-export const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+
+/** Peak resident memory of this process since it started, in MB (the kernel's count). */
+export const processPeakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/**
+ * Samples resident memory until `stop`, which answers the peak seen in MB: the kernel's peak
+ * covers the whole process, so one phase's own peak has to be sampled. A long synchronous
+ * stretch (PGlite runs in-process) is sampled at its ends only.
+ */
+export function trackPeakRss(intervalMs = 20): { stop(): number } {
+  let peak = process.memoryUsage.rss();
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return mb(peak);
+    },
+  };
+}
