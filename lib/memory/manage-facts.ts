@@ -3,11 +3,11 @@
  * one (and undo), delete all, see a fact's history, and switch memory off. Every function takes
  * the user's id from the caller's session and touches only that user's rows.
  */
-import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Embedder } from '../ai/types';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
-import { factEmbeddings, userFacts, users, type FactType, type UserFact } from '../db/schema';
+import { factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
 import { retrieveFacts, type RetrieveOptions } from './retrieve';
 import { toStoredVector } from './stored-vector';
 
@@ -47,8 +47,12 @@ export async function searchFacts(
   const [vector] = await embedder.embed([query]);
   const found = await retrieveFacts(db, { userId, model: embedder.model, vector: vector!, text: query }, { ...options, k: 50, ranking: 'hybrid' });
   if (!found.length) return [];
-  const rows = await listCurrentFacts(db, userId);
+  const rows = await db
+    .select()
+    .from(userFacts)
+    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, found.map((f) => f.id))));
   const byId = new Map(rows.map((f) => [f.id, f]));
+  // In the retriever's order, best first.
   return found.map((f) => byId.get(f.id)).filter((f) => f !== undefined);
 }
 
@@ -69,15 +73,10 @@ export async function editFact(db: Database, embedder: Embedder, userId: string,
 }
 
 /** What Undo needs to put a deleted fact back as it was. */
-export interface DeletedFact {
-  id: string;
-  factType: FactType;
-  factText: string;
-  confidence: number;
-  createdAt: Date;
-  sourceConversationId: string | null;
-  accessCount: number;
-}
+export type DeletedFact = Pick<
+  UserFact,
+  'id' | 'factType' | 'factText' | 'confidence' | 'createdAt' | 'sourceConversationId' | 'accessCount'
+>;
 
 /** Deletes facts of the user by id (their embeddings go with them); returns what was deleted. */
 export async function deleteFacts(db: Database, userId: string, factIds: string[]): Promise<DeletedFact[]> {

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { ChatTool } from '../ai/types';
 import { FACT_TYPES } from './fact-schema';
-import { deleteFacts, listCurrentFacts, searchFacts } from './manage-facts';
+import { deleteFacts, listCurrentFacts } from './manage-facts';
+import { retrieveFacts } from './retrieve';
 import type { MemoryServices } from './services';
 import { writeFacts } from './write-facts';
 
@@ -57,6 +58,7 @@ const deleteInput = z.object({ ids: z.array(z.uuid()).max(100) });
 
 /** A deleted fact must match the description closely: similar in meaning, or containing its words. */
 const FORGET_MIN_SIMILARITY = 0.75;
+const FORGET_CANDIDATES = 50;
 
 function containsAllWords(fact: string, description: string): boolean {
   const words = description.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [];
@@ -81,13 +83,15 @@ export async function runMemoryTool(services: MemoryServices, userId: string, na
     }
     case 'forget': {
       const { description } = forgetInput.parse(input);
-      const found = await searchFacts(db, embedder, userId, description, settings.retrieve);
-      // Embedders return unit vectors: the dot product is the cosine.
-      const [wanted, ...vectors] = await embedder.embed([description, ...found.map((f) => f.factText)]);
+      // The retriever's own candidates, with their cosine to the description: no embedding twice.
+      const [vector] = await embedder.embed([description]);
+      const found = await retrieveFacts(
+        db,
+        { userId, model: embedder.model, vector: vector!, text: description },
+        { ...settings.retrieve, k: FORGET_CANDIDATES, ranking: 'hybrid' },
+      );
       const matching = found.filter(
-        (fact, i) =>
-          vectors[i]!.reduce((sum, x, j) => sum + x * wanted![j]!, 0) >= FORGET_MIN_SIMILARITY ||
-          containsAllWords(fact.factText, description),
+        (fact) => (fact.similarity ?? 0) >= FORGET_MIN_SIMILARITY || containsAllWords(fact.factText, description),
       );
       return forgetIds(services, userId, matching.map((f) => f.id));
     }

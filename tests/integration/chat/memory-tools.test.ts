@@ -1,19 +1,17 @@
 /** The memory tools inside a chat turn: offline by rules, and Claude's tool use through the fake vendor. */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { anthropicChat, anthropicClient } from '@/lib/ai/anthropic';
 import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
-import { offlineExtract } from '@/lib/ai/offline/extract';
 import { offlineChat } from '@/lib/ai/offline/reply-writer';
 import type { ChatFn } from '@/lib/ai/types';
 import type { TurnEvent } from '@/lib/chat/events';
-import { startTurn, streamReply, temporaryReply, type ChatDeps } from '@/lib/chat/turn';
+import { startTurn, streamReply, temporaryReply } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { conversations, userFacts } from '@/lib/db/schema';
 import { setMemoryEnabled } from '@/lib/memory/manage-facts';
-import { defaultMemorySettings } from '@/lib/memory/settings';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
+import { chatDeps, fakeClaude } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 
 let fake: FakeVendorServer;
@@ -24,17 +22,7 @@ afterAll(() => fake.close());
 
 describeOnEngine('memory tools in the chat', (db) => {
   let userId: string;
-  const deps = (chat: ChatFn = offlineChat): ChatDeps => ({
-    services: {
-      db: db(),
-      extract: offlineExtract,
-      embedder: hashedEmbedder,
-      settings: { ...defaultMemorySettings, retrieve: { ...defaultMemorySettings.retrieve, minSimilarity: 0.25 } },
-    },
-    chat,
-    offline: true,
-    maxReplyTokens: 256,
-  });
+  const deps = (chat?: ChatFn) => chatDeps(db(), { chat });
 
   async function send(message: string, chat?: ChatFn, memoryEnabled = true) {
     const d = deps(chat);
@@ -77,12 +65,11 @@ describeOnEngine('memory tools in the chat', (db) => {
   it("Claude's tool calls act on this user's facts only, and the answer follows the results", async () => {
     const stranger = (await createAnonymousUser(db())).id;
     await writeFacts(db(), hashedEmbedder, { userId: stranger, candidates: [{ factType: 'personal_context', factText: 'Lives in Paris', confidence: 0.9, supersedes: [] }] });
-    const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
     fake.script(
       { text: 'Let me do that.', toolCalls: [{ name: 'forget', input: { description: 'lives in Paris' } }] },
       { text: 'Done: I forgot that you live in Paris.' },
     );
-    const { reply, events } = await send('Please forget that I live in Paris', anthropicChat(client, 'claude-test'));
+    const { reply, events } = await send('Please forget that I live in Paris', fakeClaude(fake).chat);
     expect(reply).toBe('Let me do that.Done: I forgot that you live in Paris.');
     expect(events.filter((e) => e.type === 'memory')).toHaveLength(1);
 

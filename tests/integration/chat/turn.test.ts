@@ -5,18 +5,13 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { anthropicChat, anthropicClient, anthropicExtract } from '@/lib/ai/anthropic';
-import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
-import { offlineExtract } from '@/lib/ai/offline/extract';
-import { offlineChat } from '@/lib/ai/offline/reply-writer';
-import type { ChatFn, ExtractFn } from '@/lib/ai/types';
 import { afterTurn } from '@/lib/chat/after-turn';
 import type { TurnEvent } from '@/lib/chat/events';
 import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
 import { createAnonymousUser, getConversation } from '@/lib/db/queries';
 import { conversationTurns, userFacts } from '@/lib/db/schema';
-import { defaultMemorySettings } from '@/lib/memory/settings';
 import { startFakeVendorServer, systemPromptOf, type FakeVendorServer } from '@/tests/fakes/vendor-server';
+import { chatDeps, fakeClaude } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 
 let fake: FakeVendorServer;
@@ -27,17 +22,7 @@ afterAll(() => fake.close());
 
 describeOnEngine('a chat turn', (db) => {
   let userId: string;
-  const deps = (chat: ChatFn = offlineChat, extract: ExtractFn = offlineExtract, offline = true): ChatDeps => ({
-    services: {
-      db: db(),
-      extract,
-      embedder: hashedEmbedder,
-      settings: { ...defaultMemorySettings, retrieve: { ...defaultMemorySettings.retrieve, minSimilarity: 0.25 } },
-    },
-    chat,
-    offline,
-    maxReplyTokens: 512,
-  });
+  const deps = (models?: Parameters<typeof chatDeps>[1]) => chatDeps(db(), models);
 
   /** Sends one message and reads the whole stream, then runs the after-response work. */
   async function send(d: ChatDeps, message: string, conversationId?: string, signal = new AbortController().signal) {
@@ -86,8 +71,7 @@ describeOnEngine('a chat turn', (db) => {
   });
 
   it('Anthropic: the system prompt carries the fact; the scripted extraction is stored', async () => {
-    const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
-    const vendor = deps(anthropicChat(client, 'claude-test'), anthropicExtract(client, 'claude-test-small'), false);
+    const vendor = deps(fakeClaude(fake));
     fake.script(
       { match: { forcedTool: 'none' }, text: 'Nice to meet you!' },
       {
@@ -107,8 +91,7 @@ describeOnEngine('a chat turn', (db) => {
   });
 
   it('stores the message before the vendor fails, and the failed answer; a retry replaces it', async () => {
-    const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
-    const vendor = deps(anthropicChat(client, 'claude-test'), anthropicExtract(client, 'claude-test-small'), false);
+    const vendor = deps(fakeClaude(fake));
     fake.script({ match: { forcedTool: 'none' }, status: 529, errorMessage: 'Overloaded' });
     const failed = await send(vendor, 'Tell me a joke');
     expect(failed.events.at(-1)).toMatchObject({ type: 'error', message: 'The model provider is overloaded. Try again in a moment.' });
@@ -134,8 +117,7 @@ describeOnEngine('a chat turn', (db) => {
   });
 
   it('keeps what was generated when the reader goes away mid-stream, as interrupted', async () => {
-    const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
-    const vendor = deps(anthropicChat(client, 'claude-test'), offlineExtract, false);
+    const vendor = deps({ chat: fakeClaude(fake).chat });
     fake.script({ match: { forcedTool: 'none' }, text: 'one two three four five six', chunkDelayMs: 40 });
     const controller = new AbortController();
     const started = await startTurn(vendor, { id: userId, memoryEnabled: true }, { message: 'Count to six' });

@@ -6,18 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
-import { offlineExtract } from '@/lib/ai/offline/extract';
-import { offlineChat } from '@/lib/ai/offline/reply-writer';
 import { afterTurn } from '@/lib/chat/after-turn';
-import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
+import { startTurn, streamReply } from '@/lib/chat/turn';
 import { openPostgres, type DatabaseHandle } from '@/lib/db/client';
 import { selectRows } from '@/lib/db/rows';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { conversations, userFacts } from '@/lib/db/schema';
 import { runAsSystem, runAsUser } from '@/lib/db/user-context';
-import { defaultMemorySettings } from '@/lib/memory/settings';
 import { mergeGuestIntoAccount } from '@/lib/memory/merge';
+import { chatDeps } from '../../helpers/chat';
 import { openTestDatabase, testEngine } from '../engines';
 
 describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL server', () => {
@@ -56,12 +53,7 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
     await cleanup.close();
   });
 
-  const deps = (): ChatDeps => ({
-    services: { db: app.db, extract: offlineExtract, embedder: hashedEmbedder, settings: defaultMemorySettings },
-    chat: offlineChat,
-    offline: true,
-    maxReplyTokens: 256,
-  });
+  const deps = () => chatDeps(app.db);
 
   async function chat(userId: string, message: string) {
     return runAsUser(userId, async () => {

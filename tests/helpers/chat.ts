@@ -1,0 +1,36 @@
+/**
+ * Chat dependencies for integration tests: a real database, the offline providers (the hashed
+ * embedder with its own similarity floor), or Claude's SDK pointed at the fake vendor server.
+ */
+import { anthropicChat, anthropicClient, anthropicExtract } from '@/lib/ai/anthropic';
+import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
+import { offlineExtract } from '@/lib/ai/offline/extract';
+import { offlineChat } from '@/lib/ai/offline/reply-writer';
+import type { ChatFn, ExtractFn } from '@/lib/ai/types';
+import type { ChatDeps } from '@/lib/chat/turn';
+import type { Database } from '@/lib/db/client';
+import { defaultMemorySettings } from '@/lib/memory/settings';
+import type { FakeVendorServer } from '../fakes/vendor-server';
+
+export function chatDeps(db: Database, models: { chat?: ChatFn; extract?: ExtractFn; offline?: boolean } = {}): ChatDeps {
+  return {
+    services: {
+      db,
+      extract: models.extract ?? offlineExtract,
+      embedder: hashedEmbedder,
+      settings: {
+        ...defaultMemorySettings,
+        retrieve: { ...defaultMemorySettings.retrieve, minSimilarity: hashedEmbedder.calibration!.minSimilarity },
+      },
+    },
+    chat: models.chat ?? offlineChat,
+    offline: models.offline ?? !models.chat,
+    maxReplyTokens: 512,
+  };
+}
+
+/** Claude's chat and extraction through the real SDK, against the fake vendor server. */
+export function fakeClaude(fake: FakeVendorServer): { chat: ChatFn; extract: ExtractFn } {
+  const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
+  return { chat: anthropicChat(client, 'claude-test'), extract: anthropicExtract(client, 'claude-test-small') };
+}
