@@ -106,12 +106,11 @@ async function* generate(
   toolsFor: string | null,
 ): AsyncGenerator<TurnEvent, Generation> {
   let content = '';
-  let text = '';
   let messages = prompt.messages;
   try {
     for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
       const calls: Extract<ChatEvent, { type: 'tool_call' }>[] = [];
-      text = '';
+      const roundStart = content.length;
       for await (const event of deps.chat({
         system: prompt.system,
         messages,
@@ -122,14 +121,12 @@ async function* generate(
       })) {
         if (event.type === 'tool_call') calls.push(event);
         if (event.type !== 'text') continue;
-        text += event.text;
+        content += event.text;
         yield event;
       }
-      const said = text;
-      content += said;
-      text = '';
       if (!calls.length || !toolsFor) break;
 
+      const said = content.slice(roundStart);
       const results: ChatBlock[] = [];
       for (const call of calls) {
         const outcome = await runMemoryTool(deps.services, toolsFor, call.name, call.input).catch((error: unknown) => ({
@@ -150,12 +147,16 @@ async function* generate(
         },
         { role: 'user', content: results },
       ];
-      if (content && !content.endsWith('\n')) content += '\n\n';
+      // What the next round writes starts a paragraph of its own, on screen as in the stored answer.
+      if (content && !content.endsWith('\n')) {
+        content += '\n\n';
+        yield { type: 'text', text: '\n\n' };
+      }
     }
     return { content, failure: undefined };
   } catch (failure) {
-    // What this round wrote before it failed or was stopped is kept.
-    return { content: content + text, failure };
+    // What was written before it failed or was stopped is kept.
+    return { content, failure };
   }
 }
 

@@ -7,7 +7,7 @@ import type { ChatFn } from '@/lib/ai/types';
 import type { TurnEvent } from '@/lib/chat/events';
 import { startTurn, streamReply, temporaryReply } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
-import { conversations, userFacts } from '@/lib/db/schema';
+import { conversationTurns, conversations, userFacts } from '@/lib/db/schema';
 import { setMemoryEnabled } from '@/lib/memory/manage-facts';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
@@ -70,7 +70,11 @@ describeOnEngine('memory tools in the chat', (db) => {
       { text: 'Done: I forgot that you live in Paris.' },
     );
     const { reply, events } = await send('Please forget that I live in Paris', fakeClaude(fake).chat);
-    expect(reply).toBe('Let me do that.Done: I forgot that you live in Paris.');
+    expect(reply).toBe('Let me do that.\n\nDone: I forgot that you live in Paris.');
+    // The stored answer is what was shown.
+    const done = events.at(-1);
+    const [stored] = await db().select().from(conversationTurns).where(eq(conversationTurns.id, done?.type === 'done' ? done.assistantTurnId! : 0));
+    expect(stored!.content).toBe(reply);
     expect(events.filter((e) => e.type === 'memory')).toHaveLength(1);
 
     const [first, second] = fake.requests;
