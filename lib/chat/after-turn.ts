@@ -1,9 +1,8 @@
 /**
  * The work that follows an answer, run after the response so it never delays the first token:
  * count the use of the memories it used, extract the turn's facts, fold old turns into the
- * summary, title a new conversation. Each step
- * is independent; a failure is logged and, for extraction, left to the sweep (the turn stays
- * marked as not extracted).
+ * summary, title a new conversation. Each step is independent; a failure is logged and, for
+ * extraction, left to the sweep (the turn stays marked as not extracted).
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { conversations } from '../db/schema';
@@ -18,14 +17,10 @@ export async function afterTurn(services: MemoryServices, turn: StartedTurn, rep
   const { db, extract, settings } = services;
   const { userId, conversation } = turn;
   const steps: Promise<unknown>[] = [
+    recordFactAccess(db, userId, turn.prepared.usedFacts.map((f) => f.id)),
+    extractTurn(services, userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined),
     foldOldTurns(db, extract, userId, conversation.id, settings.shortTerm),
-    recordFactAccess(
-      db,
-      userId,
-      turn.prepared.usedFacts.map((f) => f.id),
-    ),
   ];
-  steps.push(extractTurn(services, userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined));
   if (!conversation.title && reply) {
     steps.push(
       writeTitle(extract, turn.userTurn.content, reply).then((title) =>
