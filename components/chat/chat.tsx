@@ -12,7 +12,6 @@ interface ChatProps {
   conversationId: string | null;
   initialTurns: ChatTurnView[];
   maxChars: number;
-  hasSession: boolean;
   /** Kept by the browser alone: nothing is stored, memory is neither used nor updated. */
   temporary?: boolean;
 }
@@ -40,14 +39,13 @@ const newTurn = (role: ChatTurnView['role'], content: string): ChatTurnView => (
 const historyOf = (turns: ChatTurnView[]) =>
   turns.filter((t) => t.status !== 'failed' && t.content).map((t) => ({ role: t.role, content: t.content }));
 
-export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSession, temporary = false }: ChatProps) {
+export function Chat({ conversationId: initialId, initialTurns, maxChars, temporary = false }: ChatProps) {
   const router = useRouter();
   const [turns, setTurns] = useState(initialTurns);
   const [input, setInput] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [streaming, setStreaming] = useState(false);
   const conversationId = useRef(initialId);
-  const guestStarted = useRef(false);
   const abort = useRef<AbortController | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
 
@@ -103,7 +101,8 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
         });
       let response = await post();
       if (response.status === 401) {
-        // The session ended (signed out in another tab, say): nothing was stored; start a guest and resend.
+        // No session yet (a visitor's first message; page views create no user) or no longer
+        // (signed out in another tab): nothing was stored, so become a guest and send again.
         await ensureGuestSession();
         response = await post();
       }
@@ -162,10 +161,6 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, hasSes
       return;
     }
     setError(null);
-    if (!hasSession && !guestStarted.current) {
-      await ensureGuestSession();
-      guestStarted.current = true;
-    }
     const question = newTurn('user', message);
     const answer = newTurn('assistant', '');
     setTurns((all) => [...all, question, answer]);

@@ -20,7 +20,6 @@ export default async function ConversationPage({ params }: { params: Promise<{ i
       conversationId={id}
       initialTurns={view.turns.map((t) => ({ ...t, key: String(t.id), changes: [] }))}
       maxChars={env().CHAT_MAX_MESSAGE_CHARS}
-      hasSession
     />
   );
 }
