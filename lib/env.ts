@@ -39,7 +39,7 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().optional(),
   /** Any OpenAI-compatible server: Ollama (http://127.0.0.1:11434/v1), vLLM, LM Studio, a VPC model. */
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** Defaults to claude-sonnet-4-5 on Anthropic; required for an OpenAI-compatible server. */
+  /** Defaults to claude-sonnet-4-6 on Anthropic; required for an OpenAI-compatible server. */
   CHAT_MODEL: z.string().optional(),
   /** The small model for facts and summaries. Defaults to claude-haiku-4-5 on Anthropic, else CHAT_MODEL. */
   EXTRACTION_MODEL: z.string().optional(),

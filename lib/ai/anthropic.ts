@@ -3,7 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { toolInputSchema } from './json-schema';
 import { alternatingTurns } from './messages';
 import { extractValidated } from './structured-output';
-import type { ChatEvent, ChatFn, ChatMessage, ExtractFn } from './types';
+import { blocksOf, type ChatEvent, type ChatFn, type ChatMessage, type ChatRequest, type ExtractFn } from './types';
 
 export interface AnthropicOptions {
   apiKey: string;
@@ -45,6 +45,29 @@ function toAnthropicMessage(message: ChatMessage): Anthropic.MessageParam {
   };
 }
 
+/**
+ * The tools a request declares. The API refuses tool calls and results in the messages without
+ * tools declared, so a round that offers none after earlier tool rounds declares the ones used,
+ * and forbids calling them.
+ */
+function toolsOf(request: ChatRequest): Pick<Anthropic.MessageCreateParams, 'tools' | 'tool_choice'> {
+  if (request.tools) {
+    return {
+      tools: request.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        input_schema: { type: 'object', ...t.inputSchema },
+      })),
+    };
+  }
+  const used = new Set(request.messages.flatMap(blocksOf).flatMap((b) => (b.type === 'tool_use' ? [b.name] : [])));
+  if (!used.size) return {};
+  return {
+    tools: [...used].map((name) => ({ name, input_schema: { type: 'object' as const } })),
+    tool_choice: { type: 'none' },
+  };
+}
+
 export function anthropicChat(client: Anthropic, model: string): ChatFn {
   return async function* chat(request) {
     const stream = client.messages.stream(
@@ -53,11 +76,7 @@ export function anthropicChat(client: Anthropic, model: string): ChatFn {
         max_tokens: request.maxTokens ?? 2048,
         system: request.system,
         messages: alternatingTurns(request.messages).map(toAnthropicMessage),
-        tools: request.tools?.map((t) => ({
-          name: t.name,
-          description: t.description,
-          input_schema: { type: 'object', ...t.inputSchema },
-        })),
+        ...toolsOf(request),
       },
       { signal: request.signal },
     );

@@ -20,7 +20,12 @@ export interface Providers {
   offline: boolean;
 }
 
-export const DEFAULT_ANTHROPIC_CHAT_MODEL = 'claude-sonnet-4-5';
+/**
+ * Current models that the installed SDK does not list as deprecated, and that think only when
+ * asked, which this code relies on: tool rounds do not send thinking blocks back, and extraction
+ * forces a tool call.
+ */
+export const DEFAULT_ANTHROPIC_CHAT_MODEL = 'claude-sonnet-4-6';
 export const DEFAULT_ANTHROPIC_EXTRACTION_MODEL = 'claude-haiku-4-5';
 const OPENAI_EMBEDDING_DIMENSIONS = 1536;
 

@@ -3,9 +3,10 @@
  * server: what they send (model, system prompt, forced tool with the zod schema as JSON Schema)
  * and how they read streams, tool calls, repaired answers and errors.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { anthropicChat, anthropicClient, anthropicExtract } from '@/lib/ai/anthropic';
 import { openAiChat, openAiClient, openAiEmbedder, openAiExtract } from '@/lib/ai/openai-compatible';
+import { DEFAULT_ANTHROPIC_CHAT_MODEL, DEFAULT_ANTHROPIC_EXTRACTION_MODEL } from '@/lib/ai/providers';
 import { ExtractionError, type ChatEvent, type ChatFn, type ExtractFn } from '@/lib/ai/types';
 import { extractionSchema } from '@/lib/memory/fact-schema';
 import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
@@ -41,7 +42,7 @@ const vendors: { name: string; api: 'anthropic' | 'openai-chat'; make: () => { c
     api: 'anthropic',
     make: () => {
       const client = anthropicClient({ apiKey: 'sk-ant-test', baseURL: fake.anthropicBaseUrl, ...clientOptions });
-      return { chat: anthropicChat(client, 'claude-sonnet-4-5'), extract: anthropicExtract(client, 'claude-haiku-4-5') };
+      return { chat: anthropicChat(client, 'claude-sonnet-4-6'), extract: anthropicExtract(client, 'claude-haiku-4-5') };
     },
   },
   {
@@ -129,6 +130,62 @@ describe.each(vendors)('$name provider', ({ api, make }) => {
   it('surfaces a vendor error as the SDK error, not as an invalid answer', async () => {
     fake.script({ status: 500, errorMessage: 'internal' });
     await expect(make().extract(factRequest)).rejects.toMatchObject({ status: 500 });
+  });
+});
+
+describe('Anthropic default models', () => {
+  it('are not among the models the SDK warns are deprecated', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const client = anthropicClient({ apiKey: 'sk-ant-test', baseURL: fake.anthropicBaseUrl, ...clientOptions });
+      fake.script({ text: 'Hi.' }, { text: 'Hi.' });
+      await collect(anthropicChat(client, 'claude-sonnet-4-5')({ system: '', messages: [{ role: 'user', content: 'Hi' }] }));
+      // The SDK's warning, as it is given for a deprecated model: what the check below would see.
+      expect(warn).toHaveBeenCalledExactlyOnceWith(expect.stringContaining("'claude-sonnet-4-5' is deprecated"));
+      warn.mockClear();
+
+      await collect(
+        anthropicChat(client, DEFAULT_ANTHROPIC_CHAT_MODEL)({ system: '', messages: [{ role: 'user', content: 'Hi' }] }),
+      );
+      await anthropicExtract(client, DEFAULT_ANTHROPIC_EXTRACTION_MODEL)(factRequest);
+      expect(fake.requests.map((r) => r.body.model)).toEqual([
+        'claude-sonnet-4-5',
+        DEFAULT_ANTHROPIC_CHAT_MODEL,
+        DEFAULT_ANTHROPIC_EXTRACTION_MODEL,
+      ]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('Anthropic chat after tool rounds', () => {
+  const remember = { name: 'remember', description: 'Remember', inputSchema: { type: 'object', properties: {} } };
+  const afterToolRound = [
+    { role: 'user' as const, content: 'Remember I like tea' },
+    { role: 'assistant' as const, content: [{ type: 'tool_use' as const, id: 'toolu_1', name: 'remember', input: {} }] },
+    { role: 'user' as const, content: [{ type: 'tool_result' as const, toolUseId: 'toolu_1', content: 'Remembered.' }] },
+  ];
+  const chat = () =>
+    anthropicChat(anthropicClient({ apiKey: 'sk-ant-test', baseURL: fake.anthropicBaseUrl, ...clientOptions }), 'claude-sonnet-4-6');
+
+  it('declares the tools the messages used, forbidden, on a round that offers none', async () => {
+    fake.script({ text: 'Noted.' });
+    await collect(chat()({ system: '', messages: afterToolRound }));
+    expect(fake.requests[0]!.body).toMatchObject({
+      tools: [{ name: 'remember', input_schema: { type: 'object' } }],
+      tool_choice: { type: 'none' },
+    });
+  });
+
+  it('sends the offered tools as they are, and no tools at all when none were used or offered', async () => {
+    fake.script({ text: 'Noted.' }, { text: 'Hi.' });
+    await collect(chat()({ system: '', messages: afterToolRound, tools: [remember] }));
+    await collect(chat()({ system: '', messages: [{ role: 'user', content: 'Hi' }] }));
+    expect(fake.requests[0]!.body).toMatchObject({ tools: [{ name: 'remember', description: 'Remember' }] });
+    expect(fake.requests[0]!.body).not.toHaveProperty('tool_choice');
+    expect(fake.requests[1]!.body).not.toHaveProperty('tools');
   });
 });
 

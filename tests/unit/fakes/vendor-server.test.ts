@@ -34,7 +34,7 @@ describe('Anthropic Messages API', () => {
   it('streams scripted text as server-sent events, token by token', async () => {
     fake.script({ text: 'Hello there, Ada.' });
     const stream = anthropic.messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-4-6',
       max_tokens: 100,
       system: 'You are helpful.',
       messages: [{ role: 'user', content: 'Hi, I am Ada' }],
