@@ -21,8 +21,18 @@ const envSchema = z.object({
 
   /** A PostgreSQL 15+ server with pgvector. Unset: the embedded PGlite database in DATA_DIR. */
   DATABASE_URL: postgresUrl,
+  /**
+   * The role migrations run as (`npm run db:migrate`, MIGRATE_ON_START, `npm run db:app-role`): the
+   * tables' owner, allowed DDL. Unset: DATABASE_URL. The app's own role needs no DDL rights.
+   */
+  MIGRATION_DATABASE_URL: postgresUrl,
   /** Apply pending migrations when the app starts on a PostgreSQL server (PGlite always does). */
   MIGRATE_ON_START: booleanSetting(false),
+  /**
+   * Lets a production app connect as a superuser or a BYPASSRLS role, to which row-level security
+   * does not apply. Default false: such a role stops start-up.
+   */
+  ALLOW_PRIVILEGED_DATABASE_ROLE: booleanSetting(false),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   /** Where the embedded database and the generated development secret live. */
   DATA_DIR: z.string().min(1).default('./.data'),

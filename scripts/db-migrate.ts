@@ -1,18 +1,14 @@
-// `npm run db:migrate`: applies the committed migrations to the configured database (the
-// PostgreSQL server of DATABASE_URL, or the embedded one in DATA_DIR).
-import { openDatabase } from '../lib/db';
-import { migrateDatabase } from '../lib/db/migrate';
-import { verifyDatabase } from '../lib/db/verify';
+// `npm run db:migrate`: applies the committed migrations, on a connection of its own, as the role
+// allowed DDL: the PostgreSQL server of MIGRATION_DATABASE_URL, else DATABASE_URL, else the
+// embedded database in DATA_DIR. The app's own role (DATABASE_URL) needs no DDL rights.
+import { env } from '../lib/env';
+import { migrateWithOwnConnection } from '../lib/db/migrate';
 
 try {
-  const handle = await openDatabase();
-  try {
-    await migrateDatabase(handle);
-    await verifyDatabase(handle.db);
-    console.log(`Migrations applied (${handle.engine}).`);
-  } finally {
-    await handle.close();
-  }
+  const settings = env();
+  const engine = await migrateWithOwnConnection(settings);
+  const as = settings.MIGRATION_DATABASE_URL ? ' with MIGRATION_DATABASE_URL' : settings.DATABASE_URL ? ' with DATABASE_URL' : '';
+  console.log(`Migrations applied (${engine}${as}).`);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

@@ -1,11 +1,14 @@
 /**
  * The app's database: one handle per process, chosen by the settings. PGlite is migrated at
- * start; a PostgreSQL server when MIGRATE_ON_START is set (else by `npm run db:migrate`).
+ * start; a PostgreSQL server when MIGRATE_ON_START is set (else by `npm run db:migrate`), as the
+ * role of MIGRATION_DATABASE_URL. In production the app's own role must be one row-level
+ * security applies to (app-role.ts).
  */
 import path from 'node:path';
 import { env, type Env } from '../env';
 import { openPglite, openPostgres, type DatabaseHandle } from './client';
-import { migrateDatabase } from './migrate';
+import { assertUnprivilegedRole } from './app-role';
+import { migrateDatabase, migrateWithOwnConnection } from './migrate';
 import { verifyDatabase } from './verify';
 
 export type { Database, DatabaseHandle, Engine } from './client';
@@ -19,9 +22,12 @@ export function openDatabase(settings: Env = env()): Promise<DatabaseHandle> {
 
 async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   const settings = env();
+  // On a server, as the migration role on a connection of its own: the app's role may not do DDL.
+  if (settings.DATABASE_URL && settings.MIGRATE_ON_START) await migrateWithOwnConnection(settings);
   const handle = await openDatabase(settings);
   try {
-    if (handle.engine === 'pglite' || settings.MIGRATE_ON_START) await migrateDatabase(handle);
+    await assertUnprivilegedRole(handle.db, settings);
+    if (handle.engine === 'pglite') await migrateDatabase(handle);
     await verifyDatabase(handle.db);
     return handle;
   } catch (error) {

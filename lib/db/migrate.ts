@@ -2,10 +2,37 @@
 import path from 'node:path';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import type { DatabaseHandle, Schema } from './client';
+import type { Env } from '../env';
+import { openPglite, openPostgres, type DatabaseHandle, type Engine, type Schema } from './client';
 import { DatabaseSetupError } from './errors';
+import { verifyDatabase } from './verify';
 
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), 'drizzle');
+
+/**
+ * The server migrations run on, as the role allowed DDL: MIGRATION_DATABASE_URL, else
+ * DATABASE_URL. Undefined: the embedded database (PGlite migrates itself at start).
+ */
+export function migrationDatabaseUrl(settings: Env): string | undefined {
+  return settings.MIGRATION_DATABASE_URL ?? settings.DATABASE_URL;
+}
+
+/**
+ * `npm run db:migrate` and MIGRATE_ON_START: migrates on a connection of its own, opened with
+ * the migration URL and closed when done, so the app's own role needs no DDL rights. Without a
+ * server URL, the embedded database in DATA_DIR (not while the app holds it).
+ */
+export async function migrateWithOwnConnection(settings: Env): Promise<Engine> {
+  const url = migrationDatabaseUrl(settings);
+  const handle = url ? await openPostgres(url, 1) : await openPglite(path.join(settings.DATA_DIR, 'pglite'));
+  try {
+    await migrateDatabase(handle);
+    await verifyDatabase(handle.db);
+    return handle.engine;
+  } finally {
+    await handle.close();
+  }
+}
 
 export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   const config = { migrationsFolder: MIGRATIONS_FOLDER };
@@ -46,6 +73,14 @@ function explainMigrationError(error: unknown): Error {
     return new DatabaseSetupError(
       'This PostgreSQL server has no pg_trgm extension (part of postgresql-contrib). Install the ' +
         'contrib package on the server, then run `npm run db:migrate` again.',
+      { cause: error },
+    );
+  }
+  if (/permission denied|must be owner/.test(messages)) {
+    return new DatabaseSetupError(
+      `Applying the migrations was refused (${messages.trim()}). Migrations change the schema: run ` +
+        'them as the tables\' owner or an admin by setting MIGRATION_DATABASE_URL (for ' +
+        '`npm run db:migrate` and MIGRATE_ON_START); the app\'s own DATABASE_URL role needs only to read and write rows.',
       { cause: error },
     );
   }

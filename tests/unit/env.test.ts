@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { migrationDatabaseUrl } from '@/lib/db/migrate';
 import { InvalidSettingError, parseEnv } from '@/lib/env';
 
 const secret = 'x'.repeat(32);
@@ -44,6 +45,30 @@ describe('settings', () => {
     );
     const problems = problemsOf({ AUTH_SECRET: 'short', DATABASE_POOL_MAX: 'many', MIGRATE_ON_START: 'maybe' });
     expect(problems.sort()).toEqual(['AUTH_SECRET', 'DATABASE_POOL_MAX', 'MIGRATE_ON_START']);
+  });
+
+  it('migrates with DATABASE_URL unless MIGRATION_DATABASE_URL names another role', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+    const app = 'postgres://engram_app:secret@db.example.com:5432/engram';
+    const admin = 'postgresql://admin:root@db.example.com:5432/engram';
+    const plain = parseEnv({ DATA_DIR: dataDir, DATABASE_URL: app });
+    expect(plain.MIGRATION_DATABASE_URL).toBeUndefined();
+    expect(migrationDatabaseUrl(plain)).toBe(app);
+    const split = parseEnv({ DATA_DIR: dataDir, DATABASE_URL: app, MIGRATION_DATABASE_URL: admin });
+    expect(split.MIGRATION_DATABASE_URL).toBe(admin);
+    expect(migrationDatabaseUrl(split)).toBe(admin);
+    expect(migrationDatabaseUrl(parseEnv({ DATA_DIR: dataDir, MIGRATION_DATABASE_URL: ' ' }))).toBeUndefined();
+    expect(() => parseEnv({ DATA_DIR: dataDir, MIGRATION_DATABASE_URL: 'mysql://admin@db/engram' })).toThrow(
+      /MIGRATION_DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+  });
+
+  it('refuses a privileged database role unless ALLOW_PRIVILEGED_DATABASE_ROLE says otherwise', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+    expect(parseEnv({ DATA_DIR: dataDir }).ALLOW_PRIVILEGED_DATABASE_ROLE).toBe(false);
+    expect(parseEnv({ DATA_DIR: dataDir, ALLOW_PRIVILEGED_DATABASE_ROLE: 'true' }).ALLOW_PRIVILEGED_DATABASE_ROLE).toBe(true);
+    expect(parseEnv({ DATA_DIR: dataDir, ALLOW_PRIVILEGED_DATABASE_ROLE: 'off' }).ALLOW_PRIVILEGED_DATABASE_ROLE).toBe(false);
+    expect(problemsOf({ DATA_DIR: dataDir, ALLOW_PRIVILEGED_DATABASE_ROLE: 'sometimes' })).toEqual(['ALLOW_PRIVILEGED_DATABASE_ROLE']);
   });
 
   it('reads booleans and numbers from their usual spellings, and blanks as unset', () => {
