@@ -6,6 +6,7 @@ import type { Embedder } from './ai/types';
 import { createProviders } from './ai/providers';
 import type { ChatDeps } from './chat/turn';
 import { getDatabase } from './db';
+import { createStore, type Store } from './db/store';
 import { env, type Env } from './env';
 import type { MemoryServices } from './memory/services';
 import { DECAY_PRESETS, type DecayPolicy } from './memory/decay';
@@ -43,21 +44,24 @@ export function decayPolicyFrom(settings: Env): DecayPolicy {
 }
 
 export interface AppServices {
+  /** The only way the app reaches user data: units of work as a user, or as the system. */
+  store: Store;
   memory: MemoryServices;
   chat: ChatDeps;
 }
 
 async function build(): Promise<AppServices> {
   const settings = env();
-  const { db } = await getDatabase();
+  const store = createStore(await getDatabase());
   const providers = createProviders(settings);
   const memory: MemoryServices = {
-    db,
+    store,
     extract: providers.extract,
     embedder: providers.embedder,
     settings: memorySettingsFrom(settings, providers.embedder),
   };
   return {
+    store,
     memory,
     chat: { services: memory, chat: providers.chat, offline: providers.offline, maxReplyTokens: settings.CHAT_MAX_REPLY_TOKENS },
   };
@@ -67,6 +71,10 @@ const cache = globalThis as typeof globalThis & { engramServices?: Promise<AppSe
 
 /** The services of this process (kept across hot reloads in development). */
 export function getServices(): Promise<AppServices> {
-  cache.engramServices ??= build();
+  cache.engramServices ??= build().catch((error: unknown) => {
+    // A failed start (database down) is retried by the next request, not cached for good.
+    cache.engramServices = undefined;
+    throw error;
+  });
   return cache.engramServices;
 }

@@ -1,5 +1,6 @@
 import { getDatabase } from './db';
 import { env } from './env';
+import { messageOf } from './errors';
 
 /**
  * Parses the settings and opens (for PGlite, migrates) the database, so a bad setting or an
@@ -11,7 +12,7 @@ export async function checkStartup(): Promise<void> {
     const { engine } = await getDatabase();
     console.log(`[engram] database ready (${engine})`);
   } catch (error) {
-    console.error(`\n[engram] cannot start.\n${error instanceof Error ? error.message : String(error)}\n`);
+    console.error(`\n[engram] cannot start.\n${messageOf(error)}\n`);
     process.exit(1);
   }
 }

@@ -12,7 +12,7 @@ import { openPostgres } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
 import { selectRows } from '@/lib/db/rows';
 import { EMBEDDING_DIMENSIONS } from '@/lib/db/schema';
-import { runAsSystem, runAsUser } from '@/lib/db/user-context';
+import { createStore } from '@/lib/db/store';
 import { DECAY_PRESETS, defaultDecayOptions, runDecay } from '@/lib/memory/decay';
 import { retrieveFacts } from '@/lib/memory/retrieve';
 import { defaultMemorySettings } from '@/lib/memory/settings';
@@ -34,6 +34,7 @@ const MODEL = 'bench-embedder';
 const url = new URL(await scratchDatabase(process.env.DATABASE_URL, 'engram_bench_decay'));
 const handle = await openPostgres(url.toString(), 8);
 const { db } = handle;
+const store = createStore(handle);
 
 async function seed() {
   const started = performance.now();
@@ -80,8 +81,8 @@ async function readWhile(userIds: string[], until: Promise<unknown>) {
       while (!done) {
         const userId = userIds[Math.floor(Math.random() * userIds.length)]!;
         const started = performance.now();
-        await runAsUser(userId, () =>
-          retrieveFacts(db, { userId, model: MODEL, vector: vector(), text: 'tell me about a synthetic fact' }, defaultMemorySettings.retrieve),
+        await store.asUser(userId, (tx) =>
+          retrieveFacts(tx, { userId, model: MODEL, vector: vector(), text: 'tell me about a synthetic fact' }, defaultMemorySettings.retrieve),
         );
         samples.push(performance.now() - started);
       }
@@ -98,7 +99,8 @@ try {
   const userIds = (await selectRows<{ id: string }>(db, sql`SELECT id FROM users`)).map((r) => r.id);
 
   const baseline = await readWhile(userIds, new Promise((resolve) => setTimeout(resolve, 5000)));
-  const run = runAsSystem(() => runDecay({ db, extract: () => Promise.reject(new Error('unused')), embedder: { model: MODEL, dimensions: DIMENSIONS, embed: async () => [] }, settings: defaultMemorySettings }, { ...defaultDecayOptions, policy: DECAY_PRESETS.default, sweep: false }));
+  const services = { store, extract: () => Promise.reject(new Error('unused')), embedder: { model: MODEL, dimensions: DIMENSIONS, embed: async () => [] }, settings: defaultMemorySettings };
+  const run = runDecay(services, { ...defaultDecayOptions, policy: DECAY_PRESETS.default, sweep: false });
   const during = await readWhile(userIds, run);
   const summary = await run;
   const after = await counts();

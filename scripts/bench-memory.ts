@@ -15,7 +15,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Database, Engine } from '@/lib/db/client';
+import type { Engine } from '@/lib/db/client';
+import type { Store } from '@/lib/db/store';
 import { defaultRetrieveOptions, type Ranking } from '@/lib/memory/retrieve';
 import { openBenchPglite, openBenchPostgres } from './bench/engines';
 import { makeIterations, sampleUsers, type BenchUser } from './bench/fixtures';
@@ -61,11 +62,11 @@ function chosenEngines(): Engine[] {
   return requested === 'both' ? ['postgres', 'pglite'] : [requested as Engine];
 }
 
-async function explainBoth(db: Database, users: BenchUser[]) {
+async function explainBoth(store: Store, users: BenchUser[]) {
   const [it] = makeIterations(users, 1);
   const query = { userId: it!.user.id, model: MODEL, vector: it!.vector, text: it!.message };
   const plans: Partial<Record<Ranking, string[]>> = {};
-  for (const ranking of ['hybrid', 'vector'] as const) plans[ranking] = await explainRetrieval(db, query, { ...defaultRetrieveOptions, ranking });
+  for (const ranking of ['hybrid', 'vector'] as const) plans[ranking] = await explainRetrieval(store, query, { ...defaultRetrieveOptions, ranking });
   return plans;
 }
 
@@ -82,7 +83,7 @@ async function bench(engine: Engine) {
     const sample = await sampleUsers(db.owner, Math.min(users, queries), DIMENSIONS);
     const warmup = values.warmup ? positive('warmup') : sample.length;
     console.log(`[${engine}] timing ${queries} runs per operation (after ${warmup} warm-up runs) over ${sample.length} users...`);
-    const { results, work } = await runOperations({ db: db.app, model: MODEL, users: sample, warmup, queries });
+    const { results, work } = await runOperations({ store: db.app, model: MODEL, users: sample, warmup, queries });
     const plans = await explainBoth(db.app, sample);
     return { engine, location: db.location, users, factsPerUser, sampledUsers: sample.length, warmup, seed: seeded, results, work, plans, peakRssMb: rss.stop(), processPeakRssMb: processPeakRssMb() };
   } finally {

@@ -2,7 +2,6 @@
 // Prints a JSON summary; with --dry-run, what would be deleted, deleting nothing.
 import { parseArgs } from 'node:util';
 import { getDatabase } from '../lib/db';
-import { runAsSystem } from '../lib/db/user-context';
 import { env } from '../lib/env';
 import { defaultDecayOptions, runDecay } from '../lib/memory/decay';
 import { decayPolicyFrom, getServices } from '../lib/services';
@@ -11,9 +10,7 @@ const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default:
 
 try {
   const { memory } = await getServices();
-  const summary = await runAsSystem(() =>
-    runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(env()), dryRun: values['dry-run'] }),
-  );
+  const summary = await runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(env()), dryRun: values['dry-run'] });
   console.log(JSON.stringify(summary));
   await (await getDatabase()).close();
 } catch (error) {

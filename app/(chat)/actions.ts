@@ -2,7 +2,7 @@
 
 import { signIn } from '@/lib/auth';
 import { redirect } from 'next/navigation';
-import { getCurrentUser, sessionMergedIntoAccount } from '@/lib/auth/current-user';
+import { getSessionUser, sessionMergedIntoAccount } from '@/lib/auth/session';
 
 /**
  * Makes the visitor a guest, the first time they send a message: page views and bots create no
@@ -10,7 +10,7 @@ import { getCurrentUser, sessionMergedIntoAccount } from '@/lib/auth/current-use
  * became an account: that one signs in, so nothing is written under its old id.
  */
 export async function ensureGuestSession(): Promise<void> {
-  if (await getCurrentUser()) return;
+  if (await getSessionUser()) return;
   if (await sessionMergedIntoAccount()) redirect('/sign-in?merged=1');
   await signIn('guest', { redirect: false });
 }

@@ -1,9 +1,7 @@
 import { connection } from 'next/server';
 import { Sidebar } from '@/components/chat/sidebar';
-import { getCurrentUser } from '@/lib/auth/current-user';
-import { getDatabase } from '@/lib/db';
+import { asSessionUser } from '@/lib/auth/session';
 import { listConversations } from '@/lib/db/queries';
-import { runAsUser } from '@/lib/db/user-context';
 import { getServices } from '@/lib/services';
 import { OFFLINE_NOTICE } from '@/lib/ai/offline/reply-writer';
 import { signOutAction } from '../(auth)/actions';
@@ -11,11 +9,10 @@ import { signOutAction } from '../(auth)/actions';
 export default async function ChatLayout({ children }: { children: React.ReactNode }) {
   // Per-user pages, rendered per request: never prerendered at build time.
   await connection();
-  const [user, { db, engine }, { chat }] = await Promise.all([getCurrentUser(), getDatabase(), getServices()]);
-  const conversations = user ? await runAsUser(user.id, () => listConversations(db, user.id)) : [];
+  const [session, { store, chat }] = await Promise.all([asSessionUser((tx, user) => listConversations(tx, user.id)), getServices()]);
   return (
     <div className="flex h-dvh flex-col md:flex-row">
-      <Sidebar user={user} conversations={conversations} engine={engine} signOut={signOutAction} />
+      <Sidebar user={session?.user} conversations={session?.result ?? []} engine={store.engine} signOut={signOutAction} />
       <main className="flex min-h-0 min-w-0 flex-1 flex-col">
         {chat.offline && (
           <p data-testid="offline-notice" role="status" className="bg-amber-100 px-4 py-2 text-center text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">

@@ -86,7 +86,15 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
     [router],
   );
 
-  async function stream(body: RequestBody, answerKey: string, onRefused: () => void) {
+  function follow(id: string) {
+    if (conversationId.current === id) return;
+    conversationId.current = id;
+    // The URL follows the new conversation without remounting the page mid-stream.
+    window.history.replaceState(null, '', `/chat/${id}`);
+  }
+
+  /** `onRefused`: what to do when the message was not stored (a send gives the text back). */
+  async function stream(body: RequestBody, answerKey: string, onRefused?: () => void) {
     const controller = new AbortController();
     abort.current = controller;
     setStreaming(true);
@@ -107,11 +115,16 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
         response = await post();
       }
       if (!response.ok || !response.body) {
-        const { error: message } = (await response.json().catch(() => ({}))) as { error?: string };
-        if (response.status === 400) {
+        const refusal = (await response.json().catch(() => ({}))) as { error?: string; conversationId?: string };
+        const message = refusal.error ?? `The server answered ${response.status}.`;
+        if (refusal.conversationId) {
+          // The message was stored and its answer failed: Retry answers it.
+          follow(refusal.conversationId);
+          update(answerKey, () => ({ status: 'failed', error: message }));
+        } else if (onRefused) {
           onRefused();
-          setError(message ?? 'The message was refused.');
-        } else update(answerKey, () => ({ status: 'failed', error: message ?? `The server answered ${response.status}.` }));
+          setError(message);
+        } else update(answerKey, () => ({ status: 'failed', error: message }));
         return;
       }
       for await (const event of decodeEvents(response.body)) {
@@ -131,11 +144,7 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
   function apply(event: TurnEvent, answerKey: string): number | null {
     switch (event.type) {
       case 'start':
-        if (event.conversationId && conversationId.current !== event.conversationId) {
-          conversationId.current = event.conversationId;
-          // The URL follows the new conversation without remounting the page mid-stream.
-          window.history.replaceState(null, '', `/chat/${event.conversationId}`);
-        }
+        if (event.conversationId) follow(event.conversationId);
         update(answerKey, () => ({ memories: event.memories }));
         return event.userTurnId;
       case 'text':
@@ -169,7 +178,7 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
       ? { temporary: true, message, history: historyOf(turns) }
       : { conversationId: conversationId.current ?? undefined, message };
     await stream(body, answer.key, () => {
-      // Refused before it was stored: give the text back.
+      // Not stored: give the text back.
       setTurns((all) => all.filter((t) => t.key !== question.key && t.key !== answer.key));
       setInput(message);
     });
@@ -184,7 +193,7 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
     else return;
     const answer = newTurn('assistant', '');
     setTurns([...earlier, answer]);
-    await stream(body, answer.key, () => undefined);
+    await stream(body, answer.key);
   }
 
   const last = turns.at(-1);

@@ -1,20 +1,25 @@
-/** Accounts with an email and a password: creating one, and checking a sign-in. */
+/**
+ * Accounts with an email and a password: creating one, and checking a sign-in. Both look across
+ * users (by email), so they are system units of work; the slow password hashing runs outside them.
+ */
 import { eq } from 'drizzle-orm';
-import type { Database } from '../db/client';
 import { users, type User } from '../db/schema';
+import type { Store } from '../db/store';
 import { hashPassword, verifyPassword } from './passwords';
 
 export type CreateAccountResult = { ok: true; user: User } | { ok: false; error: 'email_taken' };
 
 /** `email` must already be normalised (see emailSchema). */
-export async function createAccount(db: Database, email: string, password: string): Promise<CreateAccountResult> {
+export async function createAccount(store: Store, email: string, password: string): Promise<CreateAccountResult> {
   const passwordHash = await hashPassword(password);
-  const [user] = await db
-    .insert(users)
-    .values({ email, passwordHash, isAnonymous: false })
-    // The unique index decides between two sign-ups racing for one email.
-    .onConflictDoNothing({ target: users.email })
-    .returning();
+  const [user] = await store.asSystem((tx) =>
+    tx
+      .insert(users)
+      .values({ email, passwordHash, isAnonymous: false })
+      // The unique index decides between two sign-ups racing for one email.
+      .onConflictDoNothing({ target: users.email })
+      .returning(),
+  );
   return user ? { ok: true, user } : { ok: false, error: 'email_taken' };
 }
 
@@ -22,8 +27,8 @@ export async function createAccount(db: Database, email: string, password: strin
 let decoyHash: Promise<string> | undefined;
 
 /** The account for these credentials, or undefined; as slow for an unknown email as for a wrong password. */
-export async function checkCredentials(db: Database, email: string, password: string): Promise<User | undefined> {
-  const [user] = await db.select().from(users).where(eq(users.email, email));
+export async function checkCredentials(store: Store, email: string, password: string): Promise<User | undefined> {
+  const [user] = await store.asSystem((tx) => tx.select().from(users).where(eq(users.email, email)));
   decoyHash ??= hashPassword('decoy password, never valid');
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), password);
   return user?.passwordHash && valid ? user : undefined;

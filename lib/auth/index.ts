@@ -2,11 +2,12 @@
  * Auth.js (next-auth v5) with JWT sessions. A visitor becomes a guest (an anonymous user row)
  * only when they act, never for a page view, so bots and drive-by visits create no rows.
  */
+import 'server-only';
 import NextAuth, { type DefaultSession } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { env } from '@/lib/env';
-import { getDatabase } from '@/lib/db';
 import { createAnonymousUser } from '@/lib/db/queries';
+import { getServices } from '@/lib/services';
 import { checkCredentials } from './accounts';
 import { signInSchema } from './credentials';
 // Loaded for its types, so the JWT augmentation below has a module to extend.
@@ -42,8 +43,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       async authorize(credentials) {
         const parsed = signInSchema.safeParse(credentials);
         if (!parsed.success) return null;
-        const { db } = await getDatabase();
-        const user = await checkCredentials(db, parsed.data.email, parsed.data.password);
+        const { store } = await getServices();
+        const user = await checkCredentials(store, parsed.data.email, parsed.data.password);
         return user ? { id: user.id, email: user.email, isAnonymous: false } : null;
       },
     }),
@@ -52,8 +53,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       name: 'Guest',
       credentials: {},
       async authorize() {
-        const { db } = await getDatabase();
-        const user = await createAnonymousUser(db);
+        const { store } = await getServices();
+        // A new user has no id yet to act as.
+        const user = await store.asSystem((tx) => createAnonymousUser(tx));
         return { id: user.id, isAnonymous: true };
       },
     }),

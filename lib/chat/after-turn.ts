@@ -10,29 +10,32 @@ import { extractTurn } from '../memory/extract-turn';
 import { recordFactAccess } from '../memory/retrieve';
 import { foldOldTurns } from '../memory/short-term';
 import type { MemoryServices } from '../memory/services';
+import { messageOf } from '../errors';
 import { writeTitle } from './title';
 import type { StartedTurn } from './turn';
 
 export async function afterTurn(services: MemoryServices, turn: StartedTurn, reply: string): Promise<void> {
-  const { db, extract, settings } = services;
+  const { store, extract, settings } = services;
   const { userId, conversation } = turn;
   const steps: Promise<unknown>[] = [
-    recordFactAccess(db, userId, turn.prepared.usedFacts.map((f) => f.id)),
+    store.asUser(userId, (tx) => recordFactAccess(tx, userId, turn.prepared.usedFacts.map((f) => f.id))),
     extractTurn(services, userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined),
-    foldOldTurns(db, extract, userId, conversation.id, settings.shortTerm),
+    foldOldTurns(store, extract, userId, conversation.id, settings.shortTerm),
   ];
   if (!conversation.title && reply) {
     steps.push(
       writeTitle(extract, turn.userTurn.content, reply).then((title) =>
-        db
-          .update(conversations)
-          .set({ title })
-          .where(and(eq(conversations.id, conversation.id), eq(conversations.userId, userId), isNull(conversations.title))),
+        store.asUser(userId, (tx) =>
+          tx
+            .update(conversations)
+            .set({ title })
+            .where(and(eq(conversations.id, conversation.id), eq(conversations.userId, userId), isNull(conversations.title))),
+        ),
       ),
     );
   }
   const results = await Promise.allSettled(steps);
   for (const result of results) {
-    if (result.status === 'rejected') console.error('[chat] after-turn step failed:', result.reason);
+    if (result.status === 'rejected') console.error(`[chat] after-turn step failed: ${messageOf(result.reason)}`);
   }
 }

@@ -6,7 +6,9 @@ export function chatRequestSchema(maxMessageChars: number) {
     .string()
     .trim()
     .min(1, 'The message is empty.')
-    .max(maxMessageChars, `The message is longer than ${maxMessageChars.toLocaleString('en')} characters.`);
+    .max(maxMessageChars, `The message is longer than ${maxMessageChars.toLocaleString('en')} characters.`)
+    // PostgreSQL text cannot hold a NUL byte; refused (not silently changed) before anything is stored.
+    .refine((text) => !text.includes('\0'), 'The message contains a NUL character (\\0), which cannot be stored. Remove it and send again.');
   // Strict shapes: a malformed temporary turn must be refused, not taken for a plain message.
   return z.union([
     // A temporary chat is kept by the browser alone: it sends the turns so far.

@@ -6,6 +6,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
 import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, MemoryNote } from '../ai/types';
+import type { Database } from '../db/client';
 import { appendTurn, createConversation, getConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
 import { prepareTurn, type PreparedTurn } from '../memory/prepare-turn';
@@ -14,6 +15,7 @@ import { buildSystemPrompt } from '../memory/system-prompt';
 import { MEMORY_TOOLS, runMemoryTool } from '../memory/tools';
 import type { TurnEvent } from './events';
 import type { StoredChatRequest } from './request';
+import { messageOf } from '../errors';
 
 export interface ChatDeps {
   services: MemoryServices;
@@ -38,43 +40,59 @@ export interface TurnUser {
   memoryEnabled: boolean;
 }
 
-export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChatRequest): Promise<StartResult> {
-  const { db } = deps.services;
-  const userId = user.id;
-  let conversation: Conversation | undefined;
-  let userTurn: ConversationTurn | undefined;
-  if ('retry' in body) {
-    conversation = await getConversation(db, userId, body.conversationId);
-    if (!conversation) return { ok: false, error: 'not_found' };
-    userTurn = await turnToRetry(deps, userId, body.conversationId);
-    if (!userTurn) return { ok: false, error: 'nothing_to_retry' };
-  } else if (body.conversationId) {
-    // Both filter by the user: a conversation that is not theirs yields neither, and stores nothing.
-    [conversation, userTurn] = await Promise.all([
-      getConversation(db, userId, body.conversationId),
-      appendTurn(db, userId, { conversationId: body.conversationId, role: 'user', content: body.message }),
-    ]);
-    if (!conversation || !userTurn) return { ok: false, error: 'not_found' };
-  } else {
-    conversation = await createConversation(db, userId);
-    userTurn = (await appendTurn(db, userId, { conversationId: conversation.id, role: 'user', content: body.message }))!;
+/** The question was stored, but reading what the answer needs failed: a retry can answer it. */
+export class AnswerNotStarted extends Error {
+  constructor(
+    readonly conversationId: string,
+    cause: unknown,
+  ) {
+    super(`the answer could not start: ${messageOf(cause)}`, { cause });
+    this.name = 'AnswerNotStarted';
   }
+}
+
+export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChatRequest): Promise<StartResult> {
+  const userId = user.id;
+  const stored = await deps.services.store.asUser(userId, (tx) => storeQuestion(tx, userId, body));
+  if (!stored.ok) return stored;
+  const { conversation, userTurn } = stored;
   const prepared = await prepareTurn(deps.services, {
     userId,
     conversationId: conversation.id,
     message: userTurn.content,
     memoryEnabled: user.memoryEnabled,
+  }).catch((error: unknown) => {
+    throw new AnswerNotStarted(conversation.id, error);
   });
   return { ok: true, turn: { userId, conversation, userTurn, prepared } };
+}
+
+/**
+ * The user's message, stored in one unit of work (a new conversation and its first turn exist
+ * together or not at all), or the turn a retry answers again. Every read filters by the user: a
+ * conversation that is not theirs yields nothing and stores nothing.
+ */
+async function storeQuestion(
+  tx: Database,
+  userId: string,
+  body: StoredChatRequest,
+): Promise<{ ok: true; conversation: Conversation; userTurn: ConversationTurn } | Extract<StartResult, { ok: false }>> {
+  const conversation = body.conversationId ? await getConversation(tx, userId, body.conversationId) : await createConversation(tx, userId);
+  if (!conversation) return { ok: false, error: 'not_found' };
+  const userTurn =
+    'retry' in body
+      ? await turnToRetry(tx, userId, conversation.id)
+      : await appendTurn(tx, userId, { conversationId: conversation.id, role: 'user', content: body.message });
+  if (!userTurn) return { ok: false, error: 'retry' in body ? 'nothing_to_retry' : 'not_found' };
+  return { ok: true, conversation, userTurn };
 }
 
 /**
  * The user turn a retry answers again: the newest turn when it is the user's (its answer was
  * never stored), or the one before a failed answer, which is removed so the retry replaces it.
  */
-async function turnToRetry(deps: ChatDeps, userId: string, conversationId: string) {
-  const { db } = deps.services;
-  const latest = await db
+async function turnToRetry(tx: Database, userId: string, conversationId: string) {
+  const latest = await tx
     .select()
     .from(conversationTurns)
     .where(and(eq(conversationTurns.conversationId, conversationId), eq(conversationTurns.userId, userId)))
@@ -83,7 +101,7 @@ async function turnToRetry(deps: ChatDeps, userId: string, conversationId: strin
   const [newest, previous] = latest;
   if (newest?.role === 'user') return newest;
   if (newest?.status !== 'failed' || previous?.role !== 'user') return undefined;
-  await db.delete(conversationTurns).where(and(eq(conversationTurns.id, newest.id), eq(conversationTurns.userId, userId)));
+  await tx.delete(conversationTurns).where(and(eq(conversationTurns.id, newest.id), eq(conversationTurns.userId, userId)));
   return previous;
 }
 
@@ -130,7 +148,7 @@ async function* generate(
       const results: ChatBlock[] = [];
       for (const call of calls) {
         const outcome = await runMemoryTool(deps.services, toolsFor, call.name, call.input).catch((error: unknown) => ({
-          result: `The tool failed: ${error instanceof Error ? error.message : String(error)}`,
+          result: `The tool failed: ${messageOf(error)}`,
           change: null,
         }));
         if (outcome.change) yield { type: 'memory', ...outcome.change };
@@ -184,14 +202,16 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
   );
 
   const status = signal.aborted ? 'interrupted' : failure ? 'failed' : 'complete';
-  if (status === 'failed') console.error(`[chat] the reply for turn ${turn.userTurn.id} failed:`, failure);
-  const stored = await appendTurn(deps.services.db, turn.userId, {
-    conversationId: turn.conversation.id,
-    role: 'assistant',
-    content,
-    status,
-    memoryFactIds: prepared.usedFacts.map((f) => f.id),
-  });
+  if (status === 'failed') console.error(`[chat] the reply for turn ${turn.userTurn.id} failed: ${messageOf(failure)}`);
+  const stored = await deps.services.store.asUser(turn.userId, (tx) =>
+    appendTurn(tx, turn.userId, {
+      conversationId: turn.conversation.id,
+      role: 'assistant',
+      content,
+      status,
+      memoryFactIds: prepared.usedFacts.map((f) => f.id),
+    }),
+  );
   const assistantTurnId = stored?.id ?? null;
   if (status === 'failed') yield { type: 'error', message: describeModelError(failure), assistantTurnId };
   else yield { type: 'done', assistantTurnId, status };
@@ -203,7 +223,7 @@ export async function* temporaryReply(deps: ChatDeps, messages: ChatMessage[], s
   const system = buildSystemPrompt({ memoryBlock: '', conversationSummary: null });
   const { failure } = yield* generate(deps, { system, messages, memories: [] }, signal, null);
   if (failure && !signal.aborted) {
-    console.error('[chat] a temporary reply failed:', failure);
+    console.error(`[chat] a temporary reply failed: ${messageOf(failure)}`);
     yield { type: 'error', message: describeModelError(failure), assistantTurnId: null };
   } else yield { type: 'done', assistantTurnId: null, status: signal.aborted ? 'interrupted' : 'complete' };
 }

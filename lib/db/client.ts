@@ -5,7 +5,6 @@
 import { mkdirSync } from 'node:fs';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
-import { currentDataContext } from './user-context';
 import { lockDataFolder } from './pglite-lock';
 
 export type Schema = typeof schema;
@@ -51,45 +50,9 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
   }
 }
 
-type PgPool = import('pg').Pool;
-type PgPoolClient = import('pg').PoolClient & { engramContext?: string };
-
-/**
- * Tags every connection the pool hands out with the running code's data context (see
- * user-context.ts) before it runs anything; a connection already tagged the same costs nothing.
- */
-function scopeToDataContext(pool: PgPool) {
-  const connect = pool.connect.bind(pool) as () => Promise<PgPoolClient>;
-  const scopedConnect = async () => {
-    const client = await connect();
-    const tag = currentDataContext();
-    if (client.engramContext !== tag) {
-      try {
-        await client.query("SELECT set_config('app.user_id', $1, false)", [tag]);
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
-      client.engramContext = tag;
-    }
-    return client;
-  };
-  // Drizzle uses the promise forms only: connect() for transactions, query() for the rest.
-  pool.connect = scopedConnect as PgPool['connect'];
-  pool.query = (async (config: unknown, values?: unknown) => {
-    const client = await scopedConnect();
-    try {
-      return await client.query(config as string, values as unknown[]);
-    } finally {
-      client.release();
-    }
-  }) as PgPool['query'];
-}
-
 export async function openPostgres(url: string, poolMax = 10): Promise<DatabaseHandle> {
   const [{ Pool }, { drizzle }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
   const pool = new Pool({ connectionString: url, max: poolMax });
-  scopeToDataContext(pool);
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (error) => console.error('[db] idle PostgreSQL client error:', error.message));
   return {

@@ -38,27 +38,25 @@ export async function getConversation(db: Database, userId: string, conversation
 }
 
 /**
- * Appends a turn to one of the user's conversations and touches the conversation. Answers
- * undefined, writing nothing, when the conversation is not the user's.
+ * Appends a turn to one of the user's conversations and touches the conversation, inside the
+ * caller's unit of work. Answers undefined, writing nothing, when the conversation is not the user's.
  */
 export async function appendTurn(
   db: Database,
   userId: string,
   turn: Pick<ConversationTurn, 'conversationId' | 'role' | 'content'> & Partial<Pick<ConversationTurn, 'status' | 'memoryFactIds'>>,
 ): Promise<ConversationTurn | undefined> {
-  return db.transaction(async (tx) => {
-    const [owned] = await tx
-      .update(conversations)
-      .set({ updatedAt: sql`now()` })
-      .where(and(eq(conversations.id, turn.conversationId), eq(conversations.userId, userId)))
-      .returning({ id: conversations.id });
-    if (!owned) return undefined;
-    const [stored] = await tx
-      .insert(conversationTurns)
-      .values({ ...turn, userId })
-      .returning();
-    return stored;
-  });
+  const [owned] = await db
+    .update(conversations)
+    .set({ updatedAt: sql`now()` })
+    .where(and(eq(conversations.id, turn.conversationId), eq(conversations.userId, userId)))
+    .returning({ id: conversations.id });
+  if (!owned) return undefined;
+  const [stored] = await db
+    .insert(conversationTurns)
+    .values({ ...turn, userId })
+    .returning();
+  return stored;
 }
 
 export function listTurns(db: Database, userId: string, conversationId: string) {

@@ -115,32 +115,41 @@ async function releaseLease(db: Database, runId: string) {
   await db.execute(sql`UPDATE job_leases SET leased_until = now() WHERE job = ${JOB} AND run_id = ${runId}`);
 }
 
+/** Works across all users, so each step is a system unit of work; each batch is its own. */
 export async function runDecay(services: MemoryServices, options: DecayOptions = defaultDecayOptions): Promise<DecaySummary> {
-  const { db } = services;
+  const { store } = services;
   const started = performance.now();
   const runId = randomUUID();
-  if (!(await takeLease(db, runId, options.leaseSeconds))) return { status: 'skipped', reason: 'another run holds the lease' };
+  if (!(await store.asSystem((tx) => takeLease(tx, runId, options.leaseSeconds)))) {
+    return { status: 'skipped', reason: 'another run holds the lease' };
+  }
 
   try {
     const totals = { users: 0, factsExpired: 0, factsCapped: 0, historyPurged: 0 };
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       // Users by id, a batch at a time: a range of the primary key, never a scan of the facts.
-      const batch = (
-        await selectRows<{ id: string }>(
-          db,
-          sql`SELECT id FROM users WHERE id > ${after}::uuid ORDER BY id LIMIT ${options.batchSize}`,
-        )
-      ).map((r) => r.id);
-      if (!batch.length) break;
-      after = batch.at(-1)!;
-      const users = sql`${sql.param(batch)}::uuid[]`;
-      const counts = await db.transaction(async (tx) => ({
-        factsExpired: await apply(tx, expired(users, options.policy), options.dryRun),
-        factsCapped: await apply(tx, overCap(users, options.policy), options.dryRun),
-        historyPurged: await apply(tx, oldHistory(users, options.policy), options.dryRun),
-      }));
-      totals.users += batch.length;
+      const from = after;
+      const counts = await store.asSystem(async (tx) => {
+        const batch = (
+          await selectRows<{ id: string }>(
+            tx,
+            sql`SELECT id FROM users WHERE id > ${from}::uuid ORDER BY id LIMIT ${options.batchSize}`,
+          )
+        ).map((r) => r.id);
+        if (!batch.length) return undefined;
+        const users = sql`${sql.param(batch)}::uuid[]`;
+        return {
+          users: batch.length,
+          last: batch.at(-1)!,
+          factsExpired: await apply(tx, expired(users, options.policy), options.dryRun),
+          factsCapped: await apply(tx, overCap(users, options.policy), options.dryRun),
+          historyPurged: await apply(tx, oldHistory(users, options.policy), options.dryRun),
+        };
+      });
+      if (!counts) break;
+      after = counts.last;
+      totals.users += counts.users;
       totals.factsExpired += counts.factsExpired;
       totals.factsCapped += counts.factsCapped;
       totals.historyPurged += counts.historyPurged;
@@ -156,6 +165,6 @@ export async function runDecay(services: MemoryServices, options: DecayOptions =
       durationMs: Math.round(performance.now() - started),
     };
   } finally {
-    await releaseLease(db, runId);
+    await store.asSystem((tx) => releaseLease(tx, runId));
   }
 }

@@ -10,6 +10,7 @@ import { extractFacts } from './extract-facts';
 import { retrieveFacts } from './retrieve';
 import type { MemoryServices } from './services';
 import { writeFacts, type FactOutcome } from './write-facts';
+import { messageOf } from '../errors';
 
 export type ExtractTurnResult =
   | { status: 'extracted'; outcomes: FactOutcome[] }
@@ -27,31 +28,24 @@ export async function extractTurn(
   /** The user message's embedding, when the chat turn already computed it. */
   messageVector?: number[],
 ): Promise<ExtractTurnResult> {
-  const { db, embedder, extract, settings } = services;
-  // Count the attempt first, so a process killed mid-extraction still counts it.
-  const [turn] = await db
-    .update(conversationTurns)
-    .set({ extractionAttempts: sql`${conversationTurns.extractionAttempts} + 1` })
-    .where(
-      and(
-        eq(conversationTurns.id, turnId),
-        eq(conversationTurns.userId, userId),
-        eq(conversationTurns.role, 'user'),
-        isNull(conversationTurns.extractedAt),
-      ),
-    )
-    .returning();
-  if (!turn) return { status: 'skipped', reason: 'not_found' };
-
-  const [user] = await db.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, userId));
-  if (!user?.memoryEnabled) {
-    // What is said while memory is off is never learned, not even later.
-    await writeFacts(db, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write);
-    return { status: 'skipped', reason: 'memory_off' };
-  }
-
-  try {
-    const [reply] = await db
+  const { store, embedder, extract, settings } = services;
+  const claimed = await store.asUser(userId, async (tx) => {
+    // Count the attempt first, so a process killed mid-extraction still counts it.
+    const [turn] = await tx
+      .update(conversationTurns)
+      .set({ extractionAttempts: sql`${conversationTurns.extractionAttempts} + 1` })
+      .where(
+        and(
+          eq(conversationTurns.id, turnId),
+          eq(conversationTurns.userId, userId),
+          eq(conversationTurns.role, 'user'),
+          isNull(conversationTurns.extractedAt),
+        ),
+      )
+      .returning();
+    if (!turn) return undefined;
+    const [user] = await tx.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, userId));
+    const [reply] = await tx
       .select({ content: conversationTurns.content })
       .from(conversationTurns)
       .where(
@@ -64,31 +58,47 @@ export async function extractTurn(
       )
       .orderBy(asc(conversationTurns.id))
       .limit(1);
+    return { turn, memoryEnabled: user?.memoryEnabled ?? false, reply: reply?.content };
+  });
+  if (!claimed) return { status: 'skipped', reason: 'not_found' };
+  const { turn } = claimed;
+
+  if (!claimed.memoryEnabled) {
+    // What is said while memory is off is never learned, not even later.
+    await writeFacts(store, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write);
+    return { status: 'skipped', reason: 'memory_off' };
+  }
+
+  try {
     const vector = messageVector ?? (await embedder.embed([turn.content]))[0]!;
-    const knownFacts = await retrieveFacts(
-      db,
-      { userId, model: embedder.model, vector, text: turn.content },
-      { ...settings.retrieve, k: RELATED_FACTS, minSimilarity: RELATED_MIN_SIMILARITY },
+    const knownFacts = await store.asUser(userId, (tx) =>
+      retrieveFacts(
+        tx,
+        { userId, model: embedder.model, vector, text: turn.content },
+        { ...settings.retrieve, k: RELATED_FACTS, minSimilarity: RELATED_MIN_SIMILARITY },
+      ),
     );
     const candidates = await extractFacts(extract, {
       userMessage: turn.content,
-      assistantReply: reply?.content,
+      assistantReply: claimed.reply,
       knownFacts,
     });
     const outcomes = await writeFacts(
-      db,
+      store,
       embedder,
       { userId, sourceConversationId: turn.conversationId, sourceTurnId: turn.id, candidates },
       settings.write,
     );
     return { status: 'extracted', outcomes };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     console.error(`[memory] extraction of turn ${turnId} failed (attempt ${turn.extractionAttempts}): ${message}`);
-    await db
-      .update(conversationTurns)
-      .set({ extractionError: message.slice(0, 2000) })
-      .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId)));
+    await store.asUser(userId, (tx) =>
+      tx
+        .update(conversationTurns)
+        .set({ extractionError: message.slice(0, 2000) })
+        .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId))),
+    );
     return { status: 'failed', error: message };
   }
 }
@@ -110,19 +120,22 @@ export async function sweepPendingExtractions(
   services: MemoryServices,
   { minAgeSeconds, limit }: SweepOptions,
 ): Promise<SweepSummary> {
-  const pending = await services.db
-    .select({ id: conversationTurns.id, userId: conversationTurns.userId })
-    .from(conversationTurns)
-    .where(
-      and(
-        isNull(conversationTurns.extractedAt),
-        eq(conversationTurns.role, 'user'),
-        lt(conversationTurns.createdAt, sql`now() - make_interval(secs => ${minAgeSeconds})`),
-        lt(conversationTurns.extractionAttempts, services.settings.maxExtractionAttempts),
-      ),
-    )
-    .orderBy(asc(conversationTurns.createdAt))
-    .limit(limit);
+  // Across users: the one read the sweep makes as the system; each turn is then extracted as its user.
+  const pending = await services.store.asSystem((tx) =>
+    tx
+      .select({ id: conversationTurns.id, userId: conversationTurns.userId })
+      .from(conversationTurns)
+      .where(
+        and(
+          isNull(conversationTurns.extractedAt),
+          eq(conversationTurns.role, 'user'),
+          lt(conversationTurns.createdAt, sql`now() - make_interval(secs => ${minAgeSeconds})`),
+          lt(conversationTurns.extractionAttempts, services.settings.maxExtractionAttempts),
+        ),
+      )
+      .orderBy(asc(conversationTurns.createdAt))
+      .limit(limit),
+  );
 
   const summary: SweepSummary = { attempted: pending.length, extracted: 0, failed: 0 };
   for (const turn of pending) {

@@ -7,6 +7,7 @@ import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Embedder } from '../ai/types';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
+import type { Store } from '../db/store';
 import { factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
 import { retrieveFacts, type RetrieveOptions } from './retrieve';
 import { toStoredVector } from './stored-vector';
@@ -36,16 +37,17 @@ export async function countCurrentFacts(db: Database, userId: string): Promise<n
   return row?.n ?? 0;
 }
 
-/** Facts matching a search by meaning and by words: the retriever's own hybrid ranking. */
+/**
+ * Facts matching a search by meaning and by words: the retriever's own hybrid ranking. The query
+ * is embedded by the caller, outside any unit of work (see searchVectorOf).
+ */
 export async function searchFacts(
   db: Database,
-  embedder: Embedder,
   userId: string,
-  query: string,
+  query: { model: string; vector: number[]; text: string },
   options: RetrieveOptions,
 ): Promise<UserFact[]> {
-  const [vector] = await embedder.embed([query]);
-  const found = await retrieveFacts(db, { userId, model: embedder.model, vector: vector!, text: query }, { ...options, k: 50, ranking: 'hybrid' });
+  const found = await retrieveFacts(db, { userId, ...query }, { ...options, k: 50, ranking: 'hybrid' });
   if (!found.length) return [];
   const rows = await db
     .select()
@@ -56,10 +58,16 @@ export async function searchFacts(
   return found.map((f) => byId.get(f.id)).filter((f) => f !== undefined);
 }
 
+/** A search's text with its embedding, as searchFacts takes it. */
+export async function searchVectorOf(embedder: Embedder, text: string) {
+  const [vector] = await embedder.embed([text]);
+  return { model: embedder.model, vector: vector!, text };
+}
+
 /** Changes a current fact's text and embeds it again; undefined when it is not the user's. */
-export async function editFact(db: Database, embedder: Embedder, userId: string, factId: string, factText: string) {
+export async function editFact(store: Store, embedder: Embedder, userId: string, factId: string, factText: string) {
   const [vector] = await embedder.embed([factText]);
-  return db.transaction(async (tx) => {
+  return store.asUser(userId, async (tx) => {
     const [fact] = await tx
       .update(userFacts)
       .set({ factText, updatedAt: sql`now()`, confidence: 1 })
@@ -96,9 +104,9 @@ export async function deleteFacts(db: Database, userId: string, factIds: string[
 }
 
 /** Undo of a delete: the fact comes back with its id and dates, embedded again. */
-export async function restoreFact(db: Database, embedder: Embedder, userId: string, fact: DeletedFact) {
+export async function restoreFact(store: Store, embedder: Embedder, userId: string, fact: DeletedFact) {
   const [vector] = await embedder.embed([fact.factText]);
-  return db.transaction(async (tx) => {
+  return store.asUser(userId, async (tx) => {
     // The source conversation may be gone by now, and must be the user's own to be linked.
     const [source] = fact.sourceConversationId
       ? await selectRows<{ id: string }>(

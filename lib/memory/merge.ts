@@ -1,64 +1,108 @@
 /**
  * Moving a guest's data into an account, on sign-up or sign-in: conversations, turns, facts and
- * embeddings change owner in one transaction; then each moved fact that duplicates or
- * contradicts one of the account's is resolved by the writer's own similarity rules, the higher
- * confidence (then the newer fact) winning and the other kept as history. The merge is recorded
- * in account_merges and the guest's row removed, so running it twice, or twice at once, moves
- * nothing more.
+ * embeddings change owner in one system unit of work (it touches two users' rows); then each
+ * moved fact that duplicates or contradicts one of the account's is resolved by the writer's own
+ * similarity rules, the higher confidence (then the newer fact) winning and the other kept as
+ * history. The merge is recorded in account_merges and the guest's row removed, so running it
+ * twice, or twice at once, moves nothing more.
+ *
+ * Deleting the guest cascades over every row still under its id, so it happens only once a count
+ * shows nothing is left there; otherwise the whole unit rolls back and the guest stays as it was.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { accountMerges, factEmbeddings, userFacts, users } from '../db/schema';
+import { SYSTEM_CONTEXT, type Store } from '../db/store';
 import { defaultWriteFactsOptions, type WriteFactsOptions } from './write-facts';
 
 export type MergeResult =
   | { status: 'merged'; rowsMoved: Record<string, number>; factsResolved: number }
   | { status: 'already_merged'; accountUserId: string }
-  | { status: 'not_a_guest' };
+  | { status: 'not_a_guest' }
+  /** Rows were still under the guest after the move: nothing was changed, the guest is kept. */
+  | { status: 'incomplete'; rowsLeft: Record<string, number> };
 
+/** Every table whose rows belong to a user (and would cascade with the user's row). */
 const MOVED_TABLES = ['conversations', 'conversation_turns', 'user_facts', 'fact_embeddings'] as const;
 
+/** Thrown inside the unit to roll it back; answered as the 'incomplete' result. */
+class RowsLeftBehind extends Error {
+  constructor(readonly rowsLeft: Record<string, number>) {
+    super(`rows still under the guest after the move: ${JSON.stringify(rowsLeft)}`);
+  }
+}
+
 export async function mergeGuestIntoAccount(
-  db: Database,
+  store: Store,
   guestUserId: string,
   accountUserId: string,
   options: Pick<WriteFactsOptions, 'duplicateCosine' | 'duplicateTrigram'> = defaultWriteFactsOptions,
 ): Promise<MergeResult> {
   if (guestUserId === accountUserId) return { status: 'not_a_guest' };
-  return db.transaction(async (tx) => {
-    // The guest's row is the lock: a second merge waits here, then finds the row gone.
-    const [guest] = await selectRows<{ id: string }>(
+  try {
+    return await store.asSystem((tx) => moveGuestData(tx, guestUserId, accountUserId, options));
+  } catch (error) {
+    if (!(error instanceof RowsLeftBehind)) throw error;
+    console.error(`[merge] guest ${guestUserId} kept, nothing moved: ${error.message}`);
+    return { status: 'incomplete', rowsLeft: error.rowsLeft };
+  }
+}
+
+/** The merge inside the caller's system unit of work; throws RowsLeftBehind rather than lose a row. */
+export async function moveGuestData(
+  tx: Database,
+  guestUserId: string,
+  accountUserId: string,
+  options: Pick<WriteFactsOptions, 'duplicateCosine' | 'duplicateTrigram'> = defaultWriteFactsOptions,
+): Promise<MergeResult> {
+  // Row-level security would hide the guest's rows from the move and from the count alike, while
+  // the cascade (run by the foreign keys) would still find them: so this must see every row.
+  const [unit] = await selectRows<{ who: string | null }>(tx, sql`SELECT current_setting('app.user_id', true) AS who`);
+  if (unit?.who !== SYSTEM_CONTEXT) throw new Error('A merge must run as a system unit of work (store.asSystem).');
+
+  // The guest's row is the lock: a second merge waits here, then finds the row gone.
+  const [guest] = await selectRows<{ id: string }>(
+    tx,
+    sql`SELECT id FROM users WHERE id = ${guestUserId} AND is_anonymous FOR UPDATE`,
+  );
+  if (!guest) {
+    const [done] = await tx.select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guestUserId));
+    return done ? { status: 'already_merged', accountUserId: done.accountUserId } : { status: 'not_a_guest' };
+  }
+
+  const movedFacts = (
+    await selectRows<{ id: string }>(
       tx,
-      sql`SELECT id FROM users WHERE id = ${guestUserId} AND is_anonymous FOR UPDATE`,
+      sql`SELECT id FROM user_facts WHERE user_id = ${guestUserId} AND superseded_at IS NULL`,
+    )
+  ).map((r) => r.id);
+  const rowsMoved: Record<string, number> = {};
+  for (const table of MOVED_TABLES) {
+    const [row] = await selectRows<{ n: number }>(
+      tx,
+      sql`WITH moved AS (
+            UPDATE ${sql.identifier(table)} SET user_id = ${accountUserId} WHERE user_id = ${guestUserId} RETURNING 1
+          ) SELECT count(*)::int AS n FROM moved`,
     );
-    if (!guest) {
-      const [done] = await tx.select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guestUserId));
-      return done ? { status: 'already_merged', accountUserId: done.accountUserId } : { status: 'not_a_guest' };
-    }
+    rowsMoved[table] = row!.n;
+  }
+  const factsResolved = await resolveMovedFacts(tx, accountUserId, movedFacts, options);
 
-    const movedFacts = (
-      await selectRows<{ id: string }>(
-        tx,
-        sql`SELECT id FROM user_facts WHERE user_id = ${guestUserId} AND superseded_at IS NULL`,
-      )
-    ).map((r) => r.id);
-    const rowsMoved: Record<string, number> = {};
-    for (const table of MOVED_TABLES) {
-      const [row] = await selectRows<{ n: number }>(
-        tx,
-        sql`WITH moved AS (
-              UPDATE ${sql.identifier(table)} SET user_id = ${accountUserId} WHERE user_id = ${guestUserId} RETURNING 1
-            ) SELECT count(*)::int AS n FROM moved`,
-      );
-      rowsMoved[table] = row!.n;
-    }
-    const factsResolved = await resolveMovedFacts(tx, accountUserId, movedFacts, options);
+  const rowsLeft = await rowsUnder(tx, guestUserId);
+  if (Object.values(rowsLeft).some((n) => n > 0)) throw new RowsLeftBehind(rowsLeft);
+  await tx.insert(accountMerges).values({ anonymousUserId: guestUserId, accountUserId, rowsMoved });
+  await tx.delete(users).where(eq(users.id, guestUserId));
+  return { status: 'merged', rowsMoved, factsResolved };
+}
 
-    await tx.insert(accountMerges).values({ anonymousUserId: guestUserId, accountUserId, rowsMoved });
-    await tx.delete(users).where(eq(users.id, guestUserId));
-    return { status: 'merged', rowsMoved, factsResolved };
-  });
+/** How many rows of each user-data table belong to `userId`. */
+async function rowsUnder(tx: Database, userId: string): Promise<Record<string, number>> {
+  const counts = MOVED_TABLES.map(
+    (table) => sql`(SELECT count(*)::int FROM ${sql.identifier(table)} WHERE user_id = ${userId}) AS ${sql.identifier(table)}`,
+  );
+  const [row] = await selectRows<Record<string, number>>(tx, sql`SELECT ${sql.join(counts, sql`, `)}`);
+  return row!;
 }
 
 /** Each moved fact against the account's own current facts: one of each near-duplicate pair stays. */

@@ -32,8 +32,10 @@ export interface PrepareTurnInput {
   memoryEnabled?: boolean;
 }
 
-async function readMemorySwitch({ db }: MemoryServices, userId: string): Promise<boolean> {
-  const [user] = await db.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, userId));
+async function readMemorySwitch({ store }: MemoryServices, userId: string): Promise<boolean> {
+  const [user] = await store.asUser(userId, (tx) =>
+    tx.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, userId)),
+  );
   return user?.memoryEnabled ?? false;
 }
 
@@ -44,19 +46,18 @@ function embeddingFailed(error: unknown): null {
 }
 
 export async function prepareTurn(services: MemoryServices, input: PrepareTurnInput): Promise<PreparedTurn> {
-  const { db, embedder, settings } = services;
-  const memoryEnabled = input.memoryEnabled ?? (await readMemorySwitch(services, input.userId));
+  const { store, embedder, settings } = services;
+  const { userId } = input;
+  const memoryEnabled = input.memoryEnabled ?? (await readMemorySwitch(services, userId));
 
   const [vectors, shortTerm] = await Promise.all([
     memoryEnabled ? embedder.embed([input.message]).catch(embeddingFailed) : Promise.resolve(null),
-    loadShortTermContext(db, input.userId, input.conversationId),
+    store.asUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId)),
   ]);
   const messageVector = vectors?.[0] ?? null;
   const retrieved = messageVector
-    ? await retrieveFacts(
-        db,
-        { userId: input.userId, model: embedder.model, vector: messageVector, text: input.message },
-        settings.retrieve,
+    ? await store.asUser(userId, (tx) =>
+        retrieveFacts(tx, { userId, model: embedder.model, vector: messageVector, text: input.message }, settings.retrieve),
       )
     : [];
   const block = buildMemoryBlock(retrieved, settings.memoryTokenBudget);

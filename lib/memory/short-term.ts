@@ -7,6 +7,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client';
+import type { Store } from '../db/store';
 import { conversationTurns, conversations } from '../db/schema';
 import type { ChatMessage, ExtractFn } from '../ai/types';
 import { quoteAsData } from './memory-block';
@@ -84,13 +85,13 @@ const SUMMARY_SYSTEM =
  * whether it folded. Safe to run concurrently: only one fold of the same turns is stored.
  */
 export async function foldOldTurns(
-  db: Database,
+  store: Store,
   extract: ExtractFn,
   userId: string,
   conversationId: string,
   options: ShortTermOptions = defaultShortTermOptions,
 ): Promise<boolean> {
-  const state = await unsummarizedTurns(db, userId, conversationId);
+  const state = await store.asUser(userId, (tx) => unsummarizedTurns(tx, userId, conversationId));
   if (!state || state.turns.length <= options.summarizeAfter) return false;
   const folding = state.turns.slice(0, state.turns.length - options.recentTurns);
   const through = folding.at(-1)!.id;
@@ -105,17 +106,19 @@ export async function foldOldTurns(
     data: { previousSummary: state.summary, turns: folding.map((t) => ({ role: t.role, content: t.content })) } satisfies SummaryData,
   });
 
-  const updated = await db
-    .update(conversations)
-    .set({ summary, summarizedThroughTurnId: through })
-    .where(
-      and(
-        eq(conversations.id, conversationId),
-        eq(conversations.userId, userId),
-        // Another fold of the same turns may have won the race; keep its result.
-        sql`${conversations.summarizedThroughTurnId} IS NOT DISTINCT FROM ${state.through}`,
-      ),
-    )
-    .returning({ id: conversations.id });
+  const updated = await store.asUser(userId, (tx) =>
+    tx
+      .update(conversations)
+      .set({ summary, summarizedThroughTurnId: through })
+      .where(
+        and(
+          eq(conversations.id, conversationId),
+          eq(conversations.userId, userId),
+          // Another fold of the same turns may have won the race; keep its result.
+          sql`${conversations.summarizedThroughTurnId} IS NOT DISTINCT FROM ${state.through}`,
+        ),
+      )
+      .returning({ id: conversations.id }),
+  );
   return updated.length > 0;
 }

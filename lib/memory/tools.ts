@@ -67,16 +67,16 @@ function containsAllWords(fact: string, description: string): boolean {
 }
 
 export async function runMemoryTool(services: MemoryServices, userId: string, name: string, input: unknown): Promise<ToolOutcome> {
-  const { db, embedder, settings } = services;
+  const { store, embedder, settings } = services;
   switch (name) {
     case 'list_my_memories': {
-      const facts = await listCurrentFacts(db, userId, 'newest');
+      const facts = await store.asUser(userId, (tx) => listCurrentFacts(tx, userId, 'newest'));
       const lines = facts.slice(0, 200).map((f) => `- [${f.id}] (${f.factType}) ${f.factText}`);
       return { result: lines.length ? `Remembered about the user:\n${lines.join('\n')}` : 'Nothing is remembered about the user yet.', change: null };
     }
     case 'remember': {
       const { fact, type } = rememberInput.parse(input);
-      const [outcome] = await writeFacts(db, embedder, { userId, candidates: [{ factType: type ?? 'personal_context', factText: fact, confidence: 1, supersedes: [] }] }, settings.write);
+      const [outcome] = await writeFacts(store, embedder, { userId, candidates: [{ factType: type ?? 'personal_context', factText: fact, confidence: 1, supersedes: [] }] }, settings.write);
       if (!outcome || outcome.action === 'dropped') return { result: 'Not remembered.', change: null };
       const stored = { id: outcome.fact.id, factType: outcome.fact.factType, factText: outcome.fact.factText };
       return { result: `Remembered: ${stored.factText}`, change: { action: 'remembered', facts: [stored] } };
@@ -85,10 +85,12 @@ export async function runMemoryTool(services: MemoryServices, userId: string, na
       const { description } = forgetInput.parse(input);
       // The retriever's own candidates, with their cosine to the description: no embedding twice.
       const [vector] = await embedder.embed([description]);
-      const found = await retrieveFacts(
-        db,
-        { userId, model: embedder.model, vector: vector!, text: description },
-        { ...settings.retrieve, k: FORGET_CANDIDATES, ranking: 'hybrid' },
+      const found = await store.asUser(userId, (tx) =>
+        retrieveFacts(
+          tx,
+          { userId, model: embedder.model, vector: vector!, text: description },
+          { ...settings.retrieve, k: FORGET_CANDIDATES, ranking: 'hybrid' },
+        ),
       );
       const matching = found.filter(
         (fact) => (fact.similarity ?? 0) >= FORGET_MIN_SIMILARITY || containsAllWords(fact.factText, description),
@@ -103,7 +105,7 @@ export async function runMemoryTool(services: MemoryServices, userId: string, na
 }
 
 async function forgetIds(services: MemoryServices, userId: string, ids: string[]): Promise<ToolOutcome> {
-  const deleted = await deleteFacts(services.db, userId, ids);
+  const deleted = await services.store.asUser(userId, (tx) => deleteFacts(tx, userId, ids));
   if (!deleted.length) return { result: 'Nothing matching was remembered, so nothing was deleted.', change: null };
   return {
     result: `Deleted:\n${deleted.map((f) => `- ${f.factText}`).join('\n')}`,

@@ -8,6 +8,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
+import type { Store } from '../db/store';
 import { conversationTurns, factEmbeddings, userFacts, type FactType, type UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
 import { toStoredVector } from './stored-vector';
@@ -48,16 +49,16 @@ export interface WriteFactsInput {
 }
 
 export async function writeFacts(
-  db: Database,
+  store: Store,
   embedder: Embedder,
   input: WriteFactsInput,
   options: WriteFactsOptions = defaultWriteFactsOptions,
 ): Promise<FactOutcome[]> {
   const kept = input.candidates.filter((c) => c.confidence >= options.minConfidence);
-  // The vendor call happens before the transaction, so no lock is held while waiting on it.
+  // The vendor call happens before the unit of work, so no connection is held while waiting on it.
   const vectors = kept.length ? await embedder.embed(kept.map((c) => c.factText)) : [];
 
-  const stored = await db.transaction(async (tx) => {
+  const stored = await store.asUser(input.userId, async (tx) => {
     const outcomes: FactOutcome[] = [];
     for (const [i, candidate] of kept.entries()) {
       const vector = toStoredVector(vectors[i]!, embedder.model);

@@ -9,17 +9,18 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openPglite, openPostgres, type Database, type DatabaseHandle, type Engine } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
+import { createStore, type Store } from '@/lib/db/store';
 import { scratchDatabase } from './scratch-database';
 
 export interface BenchDatabase {
   engine: Engine;
-  /** Seeds and sets up, as the tables' owner. */
+  /** Seeds and sets up, as the server's superuser (row-level security does not apply). */
   owner: Database;
   /**
    * Runs the timed work as the app does. On the server that is a role that is not a superuser,
    * so row-level security applies as in production (superusers bypass it).
    */
-  app: Database;
+  app: Store;
   /** Where the data lives, for the report. */
   location: string;
   close(): Promise<void>;
@@ -32,7 +33,7 @@ export async function openBenchPglite(): Promise<BenchDatabase> {
   return {
     engine: 'pglite',
     owner: handle.db,
-    app: handle.db,
+    app: createStore(handle),
     location: dir,
     close: async () => {
       await handle.close();
@@ -84,7 +85,7 @@ export async function openBenchPostgres(serverUrl: string, database: string): Pr
     return {
       engine: 'postgres',
       owner: owner.db,
-      app: app.db,
+      app: createStore(app),
       location: `${new URL(serverUrl).host}/${database}`,
       close: async () => {
         await Promise.all(handles.map((h) => h.close()));

@@ -10,7 +10,6 @@ import type { Database } from '@/lib/db/client';
 import { appendTurn, createConversation } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
 import type { FactType } from '@/lib/db/schema';
-import { runAsSystem } from '@/lib/db/user-context';
 import { FACT_EXTRACTION_TASK, type FactExtractionData } from '@/lib/memory/extract-facts';
 import { SUMMARY_TASK } from '@/lib/memory/short-term';
 import type { CandidateFact } from '@/lib/memory/write-facts';
@@ -61,20 +60,19 @@ async function userWithConversation(db: Database, row: { user_id: string; fact_t
 }
 
 /** `count` random users, each given a conversation with four turns. */
-export function sampleUsers(db: Database, count: number, dimensions: number): Promise<BenchUser[]> {
-  return runAsSystem(async () => {
-    const rows = await selectRows<{ user_id: string; fact_type: FactType; fact_text: string; embedding: string }>(
-      db,
-      sql`SELECT DISTINCT ON (f.user_id) f.user_id, f.fact_type, f.fact_text, e.embedding::text AS embedding
-          FROM (SELECT id FROM users ORDER BY random() LIMIT ${count}) u
-          JOIN user_facts f ON f.user_id = u.id
-          JOIN fact_embeddings e ON e.fact_id = f.id
-          ORDER BY f.user_id, random()`,
-    );
-    const users: BenchUser[] = [];
-    for (const row of rows) users.push(await userWithConversation(db, row, dimensions));
-    return users;
-  });
+export async function sampleUsers(db: Database, count: number, dimensions: number): Promise<BenchUser[]> {
+  // As the owner that seeded them (engines.ts), across users.
+  const rows = await selectRows<{ user_id: string; fact_type: FactType; fact_text: string; embedding: string }>(
+    db,
+    sql`SELECT DISTINCT ON (f.user_id) f.user_id, f.fact_type, f.fact_text, e.embedding::text AS embedding
+        FROM (SELECT id FROM users ORDER BY random() LIMIT ${count}) u
+        JOIN user_facts f ON f.user_id = u.id
+        JOIN fact_embeddings e ON e.fact_id = f.id
+        ORDER BY f.user_id, random()`,
+  );
+  const users: BenchUser[] = [];
+  for (const row of rows) users.push(await userWithConversation(db, row, dimensions));
+  return users;
 }
 
 /** Inputs for `count` runs of an operation, cycling through the users; every text is unique. */

@@ -1,10 +1,9 @@
 /**
- * The timed operations, each the product's own functions run in the user's data context as the
+ * The timed operations, each the product's own functions run in the user's units of work as the
  * app runs them; model calls answer at once (fixtures.ts), so the figures are memory work alone.
  */
-import type { Database } from '@/lib/db/client';
 import { appendTurn, getConversation } from '@/lib/db/queries';
-import { runAsUser } from '@/lib/db/user-context';
+import type { Store } from '@/lib/db/store';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { prepareTurn } from '@/lib/memory/prepare-turn';
 import { recordFactAccess, retrieveFacts, type Ranking } from '@/lib/memory/retrieve';
@@ -16,7 +15,7 @@ import { instantEmbedder, instantExtract, makeIterations, type BenchUser, type I
 import { measure, summarize, type LatencySummary } from './stats';
 
 export interface OperationsContext {
-  db: Database;
+  store: Store;
   model: string;
   users: BenchUser[];
   warmup: number;
@@ -34,7 +33,7 @@ type Operation = (it: Iteration, services: MemoryServices, work: WorkDone) => Pr
 function prepare(ctx: OperationsContext) {
   const iterations = makeIterations(ctx.users, ctx.warmup + ctx.queries);
   const services: MemoryServices = {
-    db: ctx.db,
+    store: ctx.store,
     embedder: instantEmbedder(iterations, ctx.model),
     extract: instantExtract(iterations),
     settings: defaultMemorySettings,
@@ -44,7 +43,7 @@ function prepare(ctx: OperationsContext) {
 
 async function timeOperation(ctx: OperationsContext, work: WorkDone, operation: Operation): Promise<LatencySummary> {
   const { warmup, timed, services } = prepare(ctx);
-  const run = (it: Iteration) => runAsUser(it.user.id, () => operation(it, services, work));
+  const run = (it: Iteration) => operation(it, services, work);
   for (const it of warmup) await run(it);
   return measure(timed.length, (i) => run(timed[i]!));
 }
@@ -53,15 +52,16 @@ const count = (work: WorkDone, outcomes: FactOutcome[]) => outcomes.forEach((o) 
 
 const retrieve =
   (ranking: Ranking): Operation =>
-  async (it, { db, embedder, settings }, work) => {
-    const facts = await retrieveFacts(db, { userId: it.user.id, model: embedder.model, vector: it.vector, text: it.message }, { ...settings.retrieve, ranking });
+  async (it, { store, embedder, settings }, work) => {
+    const query = { userId: it.user.id, model: embedder.model, vector: it.vector, text: it.message };
+    const facts = await store.asUser(it.user.id, (tx) => retrieveFacts(tx, query, { ...settings.retrieve, ranking }));
     work.retrieved.push(facts.length);
   };
 
-const write: Operation = async (it, { db, embedder, settings }, work) => {
+const write: Operation = async (it, { store, embedder, settings }, work) => {
   const { user } = it;
   const input = { userId: user.id, sourceConversationId: user.conversationId, sourceTurnId: user.turnId, candidates: it.candidates };
-  count(work, await writeFacts(db, embedder, input, settings.write));
+  count(work, await writeFacts(store, embedder, input, settings.write));
 };
 
 const buildPrompt: Operation = (it, services) =>
@@ -72,22 +72,24 @@ const buildPrompt: Operation = (it, services) =>
  * calls: answers [before the answer, after it] in ms. Only the first part delays the first token.
  */
 async function turn(it: Iteration, services: MemoryServices, work: WorkDone): Promise<[number, number]> {
-  const { db, settings } = services;
+  const { store, settings } = services;
   const { id: userId, conversationId } = it.user;
   const started = performance.now();
-  const [, userTurn] = await Promise.all([
-    getConversation(db, userId, conversationId),
-    appendTurn(db, userId, { conversationId, role: 'user', content: it.message }),
-  ]);
+  const userTurn = await store.asUser(userId, async (tx) => {
+    await getConversation(tx, userId, conversationId);
+    return appendTurn(tx, userId, { conversationId, role: 'user', content: it.message });
+  });
   const prepared = await prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true });
   const answered = performance.now();
 
   const used = prepared.usedFacts.map((f) => f.id);
-  await appendTurn(db, userId, { conversationId, role: 'assistant', content: 'A bench answer.', memoryFactIds: used });
-  // afterTurn runs its steps concurrently, each on a connection of its own.
+  await store.asUser(userId, (tx) =>
+    appendTurn(tx, userId, { conversationId, role: 'assistant', content: 'A bench answer.', memoryFactIds: used }),
+  );
+  // afterTurn runs its steps concurrently, each in units of work of its own.
   const [, , extracted] = await Promise.all([
-    foldOldTurns(db, services.extract, userId, conversationId, settings.shortTerm),
-    recordFactAccess(db, userId, used),
+    foldOldTurns(store, services.extract, userId, conversationId, settings.shortTerm),
+    store.asUser(userId, (tx) => recordFactAccess(tx, userId, used)),
     extractTurn(services, userId, userTurn!.id, prepared.messageVector ?? undefined),
   ]);
   if (extracted.status !== 'extracted') throw new Error(`extraction of a bench turn: ${JSON.stringify(extracted)}`);
@@ -98,7 +100,7 @@ async function turn(it: Iteration, services: MemoryServices, work: WorkDone): Pr
 
 async function timeTurns(ctx: OperationsContext, work: WorkDone): Promise<Record<string, LatencySummary>> {
   const { warmup, timed, services } = prepare(ctx);
-  const run = (it: Iteration) => runAsUser(it.user.id, () => turn(it, services, work));
+  const run = (it: Iteration) => turn(it, services, work);
   for (const it of warmup) await run(it);
   const phases: [number, number][] = [];
   const started = performance.now();

@@ -6,7 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { selectRows } from '@/lib/db/rows';
-import { runAsUser } from '@/lib/db/user-context';
+import type { Store } from '@/lib/db/store';
 import { retrieveFacts, type RetrieveOptions, type RetrieveQuery } from '@/lib/memory/retrieve';
 
 async function retrievalSql(query: RetrieveQuery, options: RetrieveOptions): Promise<SQL> {
@@ -18,11 +18,11 @@ async function retrievalSql(query: RetrieveQuery, options: RetrieveOptions): Pro
   return captured[0]!;
 }
 
-/** The plan lines, in the user's data context (so a server applies row-level security). */
-export async function explainRetrieval(db: Database, query: RetrieveQuery, options: RetrieveOptions): Promise<string[]> {
+/** The plan lines, in a unit of work as the user (so a server applies row-level security). */
+export async function explainRetrieval(store: Store, query: RetrieveQuery, options: RetrieveOptions): Promise<string[]> {
   const statement = await retrievalSql(query, options);
-  const rows = await runAsUser(query.userId, () =>
-    selectRows<{ 'QUERY PLAN': string }>(db, sql`EXPLAIN (ANALYZE, BUFFERS) ${statement}`),
+  const rows = await store.asUser(query.userId, (tx) =>
+    selectRows<{ 'QUERY PLAN': string }>(tx, sql`EXPLAIN (ANALYZE, BUFFERS) ${statement}`),
   );
   // The query vector is printed in full wherever the plan mentions it: thousands of digits.
   return rows.map((r) => r['QUERY PLAN'].replace(/'\[[-+0-9.,e]+\]'/g, "'[query vector]'"));

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { selectRows } from '@/lib/db/rows';
 import { EMBEDDING_DIMENSIONS } from '@/lib/db/schema';
-import { runAsSystem } from '@/lib/db/user-context';
+import { messageOf } from '@/lib/errors';
 
 export interface SeedOptions {
   users: number;
@@ -75,13 +75,14 @@ async function checkpoint(db: Database) {
     await db.execute(sql`CHECKPOINT`);
   } catch (error) {
     // Needs a superuser or pg_checkpoint; without it the first timed runs may share the disk with it.
-    console.warn(`[seed] CHECKPOINT failed, continuing: ${error instanceof Error ? error.message : String(error)}`);
+    console.warn(`[seed] CHECKPOINT failed, continuing: ${messageOf(error)}`);
   }
 }
 
 export function seed(db: Database, options: SeedOptions): Promise<SeedReport> {
-  // The system context, so row-level security never hides rows from an owner that is not a superuser.
-  return runAsSystem(async () => {
+  // As the server's superuser (engines.ts), which row-level security does not bind: VACUUM cannot
+  // run inside a unit of work's transaction.
+  return (async () => {
     const started = performance.now();
     await insertFacts(db, options);
     await insertEmbeddings(db, options);
@@ -89,5 +90,5 @@ export function seed(db: Database, options: SeedOptions): Promise<SeedReport> {
     await checkpoint(db);
     const seconds = Math.round((performance.now() - started) / 100) / 10;
     return { seconds, ...(await describeTables(db)) };
-  });
+  })();
 }

@@ -8,14 +8,14 @@ import { offlineExtract } from '@/lib/ai/offline/extract';
 import { offlineChat } from '@/lib/ai/offline/reply-writer';
 import type { ChatFn, ExtractFn } from '@/lib/ai/types';
 import type { ChatDeps } from '@/lib/chat/turn';
-import type { Database } from '@/lib/db/client';
+import type { Store } from '@/lib/db/store';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import type { FakeVendorServer } from '../fakes/vendor-server';
 
-export function chatDeps(db: Database, models: { chat?: ChatFn; extract?: ExtractFn; offline?: boolean } = {}): ChatDeps {
+export function chatDeps(store: Store, models: { chat?: ChatFn; extract?: ExtractFn; offline?: boolean } = {}): ChatDeps {
   return {
     services: {
-      db,
+      store,
       extract: models.extract ?? offlineExtract,
       embedder: hashedEmbedder,
       settings: {

@@ -4,26 +4,37 @@
  * logic lives in lib/chat.
  */
 import { after } from 'next/server';
-import { getCurrentUser, sessionMergedIntoAccount } from '@/lib/auth/current-user';
+import { getSessionUser, sessionMergedIntoAccount } from '@/lib/auth/session';
 import { afterTurn } from '@/lib/chat/after-turn';
 import { encodeEvent, type TurnEvent } from '@/lib/chat/events';
 import { chatRequestSchema } from '@/lib/chat/request';
-import { startTurn, streamReply, temporaryReply, type TurnUser } from '@/lib/chat/turn';
-import { runAsUser } from '@/lib/db/user-context';
+import { AnswerNotStarted, startTurn, streamReply, temporaryReply, type TurnUser } from '@/lib/chat/turn';
 import { env } from '@/lib/env';
 import { getServices } from '@/lib/services';
+import { messageOf } from '@/lib/errors';
 
-const fail = (status: number, error: string) => Response.json({ error }, { status });
+/**
+ * An error answer. `conversationId` is set when the message was stored, so the page can offer
+ * Retry; without it nothing was stored, and the page gives the text back to send again.
+ */
+const fail = (status: number, error: string, conversationId?: string) => Response.json({ error, conversationId }, { status });
 
 export async function POST(request: Request) {
-  const user = await getCurrentUser();
-  if (!user) {
-    return (await sessionMergedIntoAccount())
-      ? fail(401, 'This guest session now belongs to an account: sign in to continue.')
-      : fail(401, 'No session: reload the page to continue.');
+  try {
+    const user = await getSessionUser();
+    if (!user) {
+      return (await sessionMergedIntoAccount())
+        ? fail(401, 'This guest session now belongs to an account: sign in to continue.')
+        : fail(401, 'No session: reload the page to continue.');
+    }
+    return await answer(request, user);
+  } catch (error) {
+    // Never an empty 500: say what happened to the message.
+    console.error(`[chat] the turn failed before its answer began: ${messageOf(error)}`);
+    return error instanceof AnswerNotStarted
+      ? fail(503, 'Your message was saved, but the answer could not start. Press Retry in a moment.', error.conversationId)
+      : fail(503, 'Your message could not be saved just now; nothing was stored. Send it again in a moment.');
   }
-  // Row-level security on a PostgreSQL server: every query of this request is the user's.
-  return runAsUser(user.id, () => answer(request, user));
 }
 
 async function answer(request: Request, user: TurnUser) {
@@ -49,7 +60,7 @@ async function answer(request: Request, user: TurnUser) {
     // Extraction, summary and title run after the response, never before the first token.
     const reply = replyOf(events);
     events = reply.events;
-    after(() => runAsUser(user.id, async () => afterTurn(chat.services, started.turn, await reply.stored)));
+    after(async () => afterTurn(chat.services, started.turn, await reply.stored));
   }
 
   const encoder = new TextEncoder();

@@ -4,46 +4,62 @@ import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { signOut } from '@/lib/auth';
-import { getCurrentUser } from '@/lib/auth/current-user';
+import { asSessionUser, getSessionUser } from '@/lib/auth/session';
+import type { Database } from '@/lib/db/client';
+import type { User } from '@/lib/db/schema';
 import { deleteAccount } from '@/lib/db/user-data';
-import { runAsUser } from '@/lib/db/user-context';
 import { deleteAllFacts, deleteFacts, editFact, restoreFact, setMemoryEnabled, type DeletedFact } from '@/lib/memory/manage-facts';
 import { FACT_TYPES } from '@/lib/memory/fact-schema';
 import { getServices } from '@/lib/services';
 
 const PATH = '/settings/memory';
 
-/** Runs `work` as the session's user; every action acts on that user's rows only. */
-async function asCurrentUser<T>(work: (userId: string) => Promise<T>): Promise<T> {
-  const user = await getCurrentUser();
-  if (!user) redirect('/');
-  return runAsUser(user.id, () => work(user.id));
+/** One unit of work as the session's user; every action acts on that user's rows only. */
+async function asCurrentUser<T>(work: (tx: Database, user: User) => Promise<T>): Promise<T> {
+  const session = await asSessionUser(work);
+  if (!session) redirect('/');
+  return session.result;
 }
 
+/** The session's user, for actions that embed (a model call) outside their unit of work. */
+async function currentUser(): Promise<User> {
+  const user = await getSessionUser();
+  if (!user) redirect('/');
+  return user;
+}
+
+// Ids come from the page, so anything may arrive: a malformed one is refused before the database.
+const factId = z.uuid('That is not a memory id.');
+
 export async function setMemoryAction(form: FormData) {
-  await asCurrentUser(async (userId) => {
-    const { memory } = await getServices();
-    await setMemoryEnabled(memory.db, userId, form.get('enabled') === 'on');
-  });
+  await asCurrentUser((tx, user) => setMemoryEnabled(tx, user.id, form.get('enabled') === 'on'));
   revalidatePath('/', 'layout');
 }
 
-const factText = z.string().trim().min(1, 'A memory cannot be empty.').max(500, 'Keep a memory under 500 characters.');
+const factText = z
+  .string()
+  .trim()
+  .min(1, 'A memory cannot be empty.')
+  .max(500, 'Keep a memory under 500 characters.')
+  .refine((text) => !text.includes('\0'), 'A memory cannot contain a NUL character (\\0).');
 
-export async function editFactAction(factId: string, _previous: string | null, form: FormData): Promise<string | null> {
+export async function editFactAction(id: string, _previous: string | null, form: FormData): Promise<string | null> {
+  const parsedId = factId.safeParse(id);
+  if (!parsedId.success) return 'That memory no longer exists.';
   const parsed = factText.safeParse(form.get('factText'));
   if (!parsed.success) return parsed.error.issues[0]!.message;
-  const edited = await asCurrentUser(async (userId) => {
-    const { memory } = await getServices();
-    return editFact(memory.db, memory.embedder, userId, factId, parsed.data);
-  });
+  const user = await currentUser();
+  const { store, memory } = await getServices();
+  const edited = await editFact(store, memory.embedder, user.id, parsedId.data, parsed.data);
   if (!edited) return 'That memory no longer exists.';
   revalidatePath(PATH);
   return null;
 }
 
-export async function deleteFactAction(factId: string): Promise<DeletedFact | null> {
-  const [deleted] = await asCurrentUser(async (userId) => deleteFacts((await getServices()).memory.db, userId, [factId]));
+export async function deleteFactAction(id: string): Promise<DeletedFact | null> {
+  const parsedId = factId.safeParse(id);
+  if (!parsedId.success) return null;
+  const [deleted] = await asCurrentUser((tx, user) => deleteFacts(tx, user.id, [parsedId.data]));
   revalidatePath(PATH);
   return deleted ?? null;
 }
@@ -59,22 +75,23 @@ const deletedFact = z.object({
 });
 
 export async function undoDeleteAction(fact: DeletedFact) {
-  const parsed = deletedFact.parse(fact);
-  await asCurrentUser(async (userId) => {
-    const { memory } = await getServices();
-    return restoreFact(memory.db, memory.embedder, userId, parsed);
-  });
+  const parsed = deletedFact.safeParse(fact);
+  if (!parsed.success) return;
+  const user = await currentUser();
+  const { store, memory } = await getServices();
+  await restoreFact(store, memory.embedder, user.id, parsed.data);
   revalidatePath(PATH);
 }
 
 export async function deleteAllFactsAction(form: FormData) {
   if (form.get('confirm') !== 'on') return;
-  await asCurrentUser(async (userId) => deleteAllFacts((await getServices()).memory.db, userId));
+  await asCurrentUser((tx, user) => deleteAllFacts(tx, user.id));
   revalidatePath(PATH);
 }
 
 export async function deleteAccountAction(form: FormData) {
   if (form.get('confirm') !== 'on') return;
-  await asCurrentUser(async (userId) => deleteAccount((await getServices()).memory.db, userId));
+  // Deliberate: the user's row goes, and its foreign keys' cascades take every row of theirs.
+  await asCurrentUser((tx, user) => deleteAccount(tx, user.id));
   await signOut({ redirectTo: '/' });
 }

@@ -1,13 +1,12 @@
 import Link from 'next/link';
 import { connection } from 'next/server';
 import { MemoryList, type FactView } from '@/components/settings/memory-list';
-import { getCurrentUser } from '@/lib/auth/current-user';
-import { runAsUser } from '@/lib/db/user-context';
+import { getSessionUser } from '@/lib/auth/session';
 import type { UserFact } from '@/lib/db/schema';
 import { env } from '@/lib/env';
 import { FACT_HEADINGS } from '@/lib/memory/memory-block';
 import { FACT_TYPES } from '@/lib/memory/fact-schema';
-import { countCurrentFacts, historiesOf, listCurrentFacts, searchFacts, type FactSort } from '@/lib/memory/manage-facts';
+import { countCurrentFacts, historiesOf, listCurrentFacts, searchFacts, searchVectorOf, type FactSort } from '@/lib/memory/manage-facts';
 import { decayPolicyFrom, getServices } from '@/lib/services';
 import { deleteAccountAction, deleteAllFactsAction, deleteFactAction, editFactAction, setMemoryAction, undoDeleteAction } from './actions';
 
@@ -20,7 +19,7 @@ const dangerClass = 'rounded-lg bg-red-700 px-3 py-1.5 text-sm font-medium text-
 
 export default async function MemorySettingsPage({ searchParams }: { searchParams: Promise<{ q?: string; sort?: string }> }) {
   await connection();
-  const user = await getCurrentUser();
+  const user = await getSessionUser();
   if (!user) {
     return (
       <main className="space-y-3">
@@ -32,14 +31,14 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
   const params = await searchParams;
   const query = params.q?.trim().slice(0, 200) ?? '';
   const sort: FactSort = params.sort && params.sort in SORTS ? (params.sort as FactSort) : 'newest';
-  const { memory } = await getServices();
-  const [facts, count, histories] = await runAsUser(user.id, () =>
-    Promise.all([
-      query ? searchFacts(memory.db, memory.embedder, user.id, query, memory.settings.retrieve) : listCurrentFacts(memory.db, user.id, sort),
-      countCurrentFacts(memory.db, user.id),
-      historiesOf(memory.db, user.id),
-    ]),
-  );
+  const { store, memory } = await getServices();
+  // Embedded before the unit of work: no connection is held while the model answers.
+  const search = query ? await searchVectorOf(memory.embedder, query) : null;
+  const { facts, count, histories } = await store.asUser(user.id, async (tx) => ({
+    facts: search ? await searchFacts(tx, user.id, search, memory.settings.retrieve) : await listCurrentFacts(tx, user.id, sort),
+    count: await countCurrentFacts(tx, user.id),
+    histories: await historiesOf(tx, user.id),
+  }));
   const view = (f: UserFact): FactView => ({
     id: f.id,
     factType: f.factType,

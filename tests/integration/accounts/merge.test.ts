@@ -20,7 +20,7 @@ const embedder = scriptedEmbedder({
 
 const fact = (factText: string, confidence = 0.9) => ({ factType: 'personal_context' as const, factText, confidence, supersedes: [] });
 
-describeOnEngine('moving a guest into an account', (db) => {
+describeOnEngine('moving a guest into an account', (db, _engine, store) => {
   let guest: string;
 
   /** A guest who chatted once and taught Engram some facts. */
@@ -29,7 +29,7 @@ describeOnEngine('moving a guest into an account', (db) => {
     const conversation = await createConversation(db(), id, 'Guest chat');
     const turn = await appendTurn(db(), id, { conversationId: conversation.id, role: 'user', content: 'hello' });
     await appendTurn(db(), id, { conversationId: conversation.id, role: 'assistant', content: 'hi' });
-    await writeFacts(db(), embedder, {
+    await writeFacts(store(), embedder, {
       userId: id,
       sourceConversationId: conversation.id,
       sourceTurnId: turn!.id,
@@ -59,7 +59,7 @@ describeOnEngine('moving a guest into an account', (db) => {
   });
 
   const newAccount = async () => {
-    const created = await createAccount(db(), `user-${Math.random().toString(36).slice(2)}@example.com`, 'a good long password');
+    const created = await createAccount(store(), `user-${Math.random().toString(36).slice(2)}@example.com`, 'a good long password');
     if (!created.ok) throw new Error(created.error);
     return created.user.id;
   };
@@ -67,7 +67,7 @@ describeOnEngine('moving a guest into an account', (db) => {
   it('on sign-up, everything the guest said and Engram learned becomes the account’s', async () => {
     const account = await newAccount();
     const before = await rowsOf(guest);
-    const result = await mergeGuestIntoAccount(db(), guest, account);
+    const result = await mergeGuestIntoAccount(store(), guest, account);
 
     expect(result).toEqual({
       status: 'merged',
@@ -84,11 +84,11 @@ describeOnEngine('moving a guest into an account', (db) => {
 
   it('into an existing account, duplicates and updates are resolved: higher confidence, then newer, wins', async () => {
     const account = await newAccount();
-    await writeFacts(db(), embedder, {
+    await writeFacts(store(), embedder, {
       userId: account,
       candidates: [fact('Lives in Paris', 0.8), fact('Likes green tea a lot', 0.95), fact('Plays chess', 0.9)],
     });
-    const result = await mergeGuestIntoAccount(db(), guest, account);
+    const result = await mergeGuestIntoAccount(store(), guest, account);
     expect(result).toMatchObject({ status: 'merged', factsResolved: 2 });
 
     // Berlin (0.9) beats Paris (0.8); the account's tea (0.95) beats the guest's (0.7).
@@ -102,18 +102,18 @@ describeOnEngine('moving a guest into an account', (db) => {
 
   it('a second merge of the same guest changes nothing', async () => {
     const account = await newAccount();
-    await mergeGuestIntoAccount(db(), guest, account);
+    await mergeGuestIntoAccount(store(), guest, account);
     const after = await rowsOf(account);
-    expect(await mergeGuestIntoAccount(db(), guest, account)).toEqual({ status: 'already_merged', accountUserId: account });
+    expect(await mergeGuestIntoAccount(store(), guest, account)).toEqual({ status: 'already_merged', accountUserId: account });
     // Not even into another account.
-    expect(await mergeGuestIntoAccount(db(), guest, await newAccount())).toEqual({ status: 'already_merged', accountUserId: account });
+    expect(await mergeGuestIntoAccount(store(), guest, await newAccount())).toEqual({ status: 'already_merged', accountUserId: account });
     expect(await rowsOf(account)).toEqual(after);
   });
 
   it('two merges at once neither lose nor duplicate rows', async () => {
     const account = await newAccount();
     const before = await rowsOf(guest);
-    const results = await Promise.all([mergeGuestIntoAccount(db(), guest, account), mergeGuestIntoAccount(db(), guest, account)]);
+    const results = await Promise.all([mergeGuestIntoAccount(store(), guest, account), mergeGuestIntoAccount(store(), guest, account)]);
     expect(results.map((r) => r.status).sort()).toEqual(['already_merged', 'merged']);
     expect(await rowsOf(account)).toEqual(before);
     expect(await db().select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guest))).toHaveLength(1);
@@ -122,8 +122,8 @@ describeOnEngine('moving a guest into an account', (db) => {
   it('several guests can merge into one account', async () => {
     const account = await newAccount();
     const second = await guestWith({ factText: 'Plays chess', confidence: 0.9 });
-    await mergeGuestIntoAccount(db(), guest, account);
-    await mergeGuestIntoAccount(db(), second, account);
+    await mergeGuestIntoAccount(store(), guest, account);
+    await mergeGuestIntoAccount(store(), second, account);
     expect(await db().select().from(accountMerges).where(eq(accountMerges.accountUserId, account))).toHaveLength(2);
     expect(await db().select().from(conversations).where(eq(conversations.userId, account))).toHaveLength(2);
     expect(await db().select().from(conversationTurns).where(eq(conversationTurns.userId, account))).toHaveLength(4);
@@ -132,18 +132,18 @@ describeOnEngine('moving a guest into an account', (db) => {
   it('an account is not a guest: nothing moves out of it', async () => {
     const account = await newAccount();
     const other = await newAccount();
-    expect(await mergeGuestIntoAccount(db(), account, other)).toEqual({ status: 'not_a_guest' });
+    expect(await mergeGuestIntoAccount(store(), account, other)).toEqual({ status: 'not_a_guest' });
   });
 });
 
-describeOnEngine('accounts', (db) => {
+describeOnEngine('accounts', (db, _engine, store) => {
   it('refuses a taken email, and checks passwords', async () => {
     const email = `taken-${Math.random().toString(36).slice(2)}@example.com`;
-    expect(await createAccount(db(), email, 'first password here')).toMatchObject({ ok: true });
-    expect(await createAccount(db(), email, 'second password here')).toEqual({ ok: false, error: 'email_taken' });
-    expect(await checkCredentials(db(), email, 'first password here')).toMatchObject({ email, isAnonymous: false });
-    expect(await checkCredentials(db(), email, 'wrong password')).toBeUndefined();
-    expect(await checkCredentials(db(), 'nobody@example.com', 'first password here')).toBeUndefined();
+    expect(await createAccount(store(), email, 'first password here')).toMatchObject({ ok: true });
+    expect(await createAccount(store(), email, 'second password here')).toEqual({ ok: false, error: 'email_taken' });
+    expect(await checkCredentials(store(), email, 'first password here')).toMatchObject({ email, isAnonymous: false });
+    expect(await checkCredentials(store(), email, 'wrong password')).toBeUndefined();
+    expect(await checkCredentials(store(), 'nobody@example.com', 'first password here')).toBeUndefined();
     const [stored] = await db().select().from(users).where(eq(users.email, email));
     expect(stored!.passwordHash).toMatch(/^\$argon2id\$/);
   });

@@ -7,7 +7,7 @@ import { writeFacts } from '@/lib/memory/write-facts';
 import { scriptedEmbedder } from '../../helpers/models';
 import { describeOnEngine } from '../engines';
 
-describeOnEngine('chat reads are per user', (db) => {
+describeOnEngine('chat reads are per user', (db, _engine, store) => {
   let owner: string;
   let stranger: string;
   let conversationId: string;
@@ -19,7 +19,7 @@ describeOnEngine('chat reads are per user', (db) => {
     conversationId = (await createConversation(db(), owner, 'Private')).id;
     turnId = (await appendTurn(db(), owner, { conversationId, role: 'user', content: 'I live in Oslo' }))!.id;
     await appendTurn(db(), owner, { conversationId, role: 'assistant', content: 'Noted.' });
-    await writeFacts(db(), scriptedEmbedder(), {
+    await writeFacts(store(), scriptedEmbedder(), {
       userId: owner,
       sourceConversationId: conversationId,
       sourceTurnId: turnId,

@@ -20,9 +20,9 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-describeOnEngine('memory tools in the chat', (db) => {
+describeOnEngine('memory tools in the chat', (db, _engine, store) => {
   let userId: string;
-  const deps = (chat?: ChatFn) => chatDeps(db(), { chat });
+  const deps = (chat?: ChatFn) => chatDeps(store(), { chat });
 
   async function send(message: string, chat?: ChatFn, memoryEnabled = true) {
     const d = deps(chat);
@@ -38,7 +38,7 @@ describeOnEngine('memory tools in the chat', (db) => {
   beforeEach(async () => {
     userId = (await createAnonymousUser(db())).id;
     fake.reset();
-    await writeFacts(db(), hashedEmbedder, {
+    await writeFacts(store(), hashedEmbedder, {
       userId,
       candidates: ['Lives in Paris', 'Lives near the Louvre museum', 'Plays the cello'].map((factText) => ({
         factType: 'personal_context' as const,
@@ -64,7 +64,7 @@ describeOnEngine('memory tools in the chat', (db) => {
 
   it("Claude's tool calls act on this user's facts only, and the answer follows the results", async () => {
     const stranger = (await createAnonymousUser(db())).id;
-    await writeFacts(db(), hashedEmbedder, { userId: stranger, candidates: [{ factType: 'personal_context', factText: 'Lives in Paris', confidence: 0.9, supersedes: [] }] });
+    await writeFacts(store(), hashedEmbedder, { userId: stranger, candidates: [{ factType: 'personal_context', factText: 'Lives in Paris', confidence: 0.9, supersedes: [] }] });
     fake.script(
       { text: 'Let me do that.', toolCalls: [{ name: 'forget', input: { description: 'lives in Paris' } }] },
       { text: 'Done: I forgot that you live in Paris.' },

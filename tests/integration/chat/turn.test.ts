@@ -20,9 +20,9 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-describeOnEngine('a chat turn', (db) => {
+describeOnEngine('a chat turn', (db, _engine, store) => {
   let userId: string;
-  const deps = (models?: Parameters<typeof chatDeps>[1]) => chatDeps(db(), models);
+  const deps = (models?: Parameters<typeof chatDeps>[1]) => chatDeps(store(), models);
 
   /** Sends one message and reads the whole stream, then runs the after-response work. */
   async function send(d: ChatDeps, message: string, conversationId?: string, signal = new AbortController().signal) {

@@ -1,101 +1,129 @@
 /**
- * Row-level security, on a PostgreSQL server, as the app would connect in production: a role
- * that is not a superuser. A query that forgets its user filter still sees only the user of the
- * running context; code with no context sees nothing; a whole chat turn works under it.
+ * Row-level security, on a PostgreSQL server, as the app connects in production: a role that is
+ * neither a superuser nor BYPASSRLS. A unit of work sees only its user's rows, even through a
+ * query that forgets its user filter; outside a unit nothing is seen; a whole chat turn and a
+ * guest's move into an account work under it.
  */
-import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterTurn } from '@/lib/chat/after-turn';
 import { startTurn, streamReply } from '@/lib/chat/turn';
-import { openPostgres, type DatabaseHandle } from '@/lib/db/client';
+import { createAccount } from '@/lib/auth/accounts';
 import { selectRows } from '@/lib/db/rows';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { conversations, userFacts } from '@/lib/db/schema';
-import { runAsSystem, runAsUser } from '@/lib/db/user-context';
-import { mergeGuestIntoAccount } from '@/lib/memory/merge';
+import { mergeGuestIntoAccount, moveGuestData } from '@/lib/memory/merge';
 import { chatDeps } from '../../helpers/chat';
-import { openTestDatabase, testEngine } from '../engines';
+import { openTestStore, testEngine, type TestDatabase } from '../engines';
 
 describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL server', () => {
-  let admin: DatabaseHandle;
-  let app: DatabaseHandle;
-  const role = `engram_app_${randomBytes(4).toString('hex')}`;
+  let t: TestDatabase;
   let alice: string;
   let bob: string;
 
   beforeAll(async () => {
-    admin = await openTestDatabase('postgres');
-    const [{ database }] = (await selectRows<{ database: string }>(admin.db, sql`SELECT current_database() AS database`)) as [
-      { database: string },
-    ];
-    for (const statement of [
-      `CREATE ROLE ${role} LOGIN PASSWORD 'app' NOSUPERUSER`,
-      `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`,
-      `GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role}`,
-    ]) {
-      await admin.db.execute(statement);
-    }
-    const url = new URL(process.env.TEST_DATABASE_URL!);
-    url.username = role;
-    url.password = 'app';
-    url.pathname = `/${database}`;
-    app = await openPostgres(url.toString(), 2);
-    alice = (await createAnonymousUser(app.db)).id;
-    bob = (await createAnonymousUser(app.db)).id;
+    t = await openTestStore('postgres');
+    alice = (await t.store.asSystem((tx) => createAnonymousUser(tx))).id;
+    bob = (await t.store.asSystem((tx) => createAnonymousUser(tx))).id;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await admin?.close();
-    const cleanup = await openPostgres(process.env.TEST_DATABASE_URL!, 1);
-    await cleanup.db.execute(`DROP ROLE IF EXISTS ${role}`);
-    await cleanup.close();
+    await t?.close();
   });
 
-  const deps = () => chatDeps(app.db);
+  const deps = () => chatDeps(t.store);
 
   async function chat(userId: string, message: string) {
-    return runAsUser(userId, async () => {
-      const started = await startTurn(deps(), { id: userId, memoryEnabled: true }, { message });
-      if (!started.ok) throw new Error(started.error);
-      let reply = '';
-      for await (const event of streamReply(deps(), started.turn, new AbortController().signal)) {
-        if (event.type === 'text') reply += event.text;
-      }
-      await afterTurn(deps().services, started.turn, reply);
-      return started.turn.conversation.id;
-    });
+    const started = await startTurn(deps(), { id: userId, memoryEnabled: true }, { message });
+    if (!started.ok) throw new Error(started.error);
+    let reply = '';
+    for await (const event of streamReply(deps(), started.turn, new AbortController().signal)) {
+      if (event.type === 'text') reply += event.text;
+    }
+    await afterTurn(deps().services, started.turn, reply);
+    return started.turn.conversation.id;
   }
+
+  it('connects as a role that row-level security binds', async () => {
+    const [me] = await t.store.asSystem((tx) =>
+      selectRows<{ privileged: boolean }>(tx, sql`SELECT rolsuper OR rolbypassrls AS privileged FROM pg_roles WHERE rolname = current_user`),
+    );
+    expect(me).toEqual({ privileged: false });
+  });
 
   it('runs a whole chat turn, memory included, as the user', async () => {
     await chat(alice, 'I live in Lyon.');
     await chat(bob, 'I live in Porto.');
-    const facts = await runAsUser(alice, () => app.db.select().from(userFacts));
+    const facts = await t.store.asUser(alice, (tx) => tx.select().from(userFacts));
     expect(facts.map((f) => f.factText)).toEqual(['Lives in Lyon']);
   });
 
-  it('shows a query with no user filter only the context user’s rows', async () => {
-    const everyone = async () => (await app.db.select().from(conversations)).map((c) => c.userId);
-    expect(await runAsUser(alice, everyone)).toEqual([alice]);
-    expect(await runAsUser(bob, everyone)).toEqual([bob]);
-    expect((await runAsSystem(everyone)).sort()).toEqual([alice, bob].sort());
-    // No context: nothing at all.
-    expect(await everyone()).toEqual([]);
+  it('shows a query with no user filter only the unit’s user’s rows', async () => {
+    const everyone = async (tx: typeof t.db) => (await tx.select().from(conversations)).map((c) => c.userId);
+    expect(await t.store.asUser(alice, everyone)).toEqual([alice]);
+    expect(await t.store.asUser(bob, everyone)).toEqual([bob]);
+    expect((await t.store.asSystem(everyone)).sort()).toEqual([alice, bob].sort());
+  });
+
+  it('leaves no user on a pooled connection once a unit ends, so a stray query sees nothing', async () => {
+    // The pool under the store has 4 connections: use them all as Alice, then read outside a unit.
+    await Promise.all(Array.from({ length: 8 }, () => t.store.asUser(alice, (tx) => tx.select().from(conversations))));
+    const outside = await Promise.all(
+      Array.from({ length: 8 }, async () => ({
+        who: (await selectRows<{ who: string | null }>(t.app, sql`SELECT current_setting('app.user_id', true) AS who`))[0]!.who,
+        rows: (await t.app.select().from(conversations)).length,
+      })),
+    );
+    for (const seen of outside) expect(seen).toEqual({ who: expect.toSatisfy((w: string | null) => !w), rows: 0 });
+  });
+
+  it('refuses a user id that is not one, so nothing runs as the system by mistake', async () => {
+    await expect(t.store.asUser('system', (tx) => tx.select().from(conversations))).rejects.toThrow(/Not a user id/);
+    await expect(t.store.asUser('', (tx) => tx.select().from(conversations))).rejects.toThrow(/Not a user id/);
   });
 
   it("refuses to write a row into another user's data", async () => {
-    await expect(runAsUser(alice, () => app.db.insert(conversations).values({ userId: bob, title: 'planted' }))).rejects.toMatchObject({
+    await expect(t.store.asUser(alice, (tx) => tx.insert(conversations).values({ userId: bob, title: 'planted' }))).rejects.toMatchObject({
       cause: { message: expect.stringMatching(/row-level security/) },
     });
   });
 
-  it('lets a merge move a guest into an account as the system', async () => {
-    const guest = (await createAnonymousUser(app.db)).id;
+  it('moves every conversation, turn, fact and embedding of a guest into a new account', async () => {
+    const guest = (await t.store.asSystem((tx) => createAnonymousUser(tx))).id;
     await chat(guest, "I'm allergic to peanuts.");
-    const result = await runAsSystem(() => mergeGuestIntoAccount(app.db, guest, alice));
-    expect(result).toMatchObject({ status: 'merged', rowsMoved: { conversations: 1, user_facts: 1 } });
-    const facts = await runAsUser(alice, () => app.db.select().from(userFacts));
-    expect(facts.map((f) => f.factText).sort()).toEqual(['Is allergic to peanuts', 'Lives in Lyon']);
+    const second = await chat(guest, 'I work as a nurse.');
+    await chat(guest, 'I prefer short answers.');
+    const created = await createAccount(t.store, `rls-${guest}@example.com`, 'a good long password');
+    if (!created.ok) throw new Error(created.error);
+    const account = created.user.id;
+
+    const counts = (userId: string) =>
+      selectRows<Record<string, number>>(
+        t.db,
+        sql`SELECT (SELECT count(*)::int FROM conversations WHERE user_id = ${userId}) AS conversations,
+                   (SELECT count(*)::int FROM conversation_turns WHERE user_id = ${userId}) AS conversation_turns,
+                   (SELECT count(*)::int FROM user_facts WHERE user_id = ${userId}) AS user_facts,
+                   (SELECT count(*)::int FROM fact_embeddings WHERE user_id = ${userId}) AS fact_embeddings`,
+      ).then(([row]) => row!);
+    const before = await counts(guest);
+    expect(before).toMatchObject({ conversations: 2, conversation_turns: 6 });
+    expect(before.user_facts).toBeGreaterThanOrEqual(3);
+
+    const result = await mergeGuestIntoAccount(t.store, guest, account);
+    expect(result).toEqual({ status: 'merged', rowsMoved: before, factsResolved: 0 });
+    expect(await counts(account)).toEqual(before);
+    expect(await counts(guest)).toEqual({ conversations: 0, conversation_turns: 0, user_facts: 0, fact_embeddings: 0 });
+    // And the account sees them as itself.
+    const mine = await t.store.asUser(account, (tx) => tx.select().from(conversations));
+    expect(mine.map((c) => c.id)).toContain(second);
+  });
+
+  it('never deletes a guest from a unit that cannot see all of its rows', async () => {
+    const guest = (await t.store.asSystem((tx) => createAnonymousUser(tx))).id;
+    await chat(guest, "I'm allergic to peanuts.");
+    // Inside a user's unit the guest's rows could be hidden from the move yet not from the cascade.
+    await expect(t.store.asUser(guest, (tx) => moveGuestData(tx, guest, alice))).rejects.toThrow(/system unit/);
+    const [left] = await selectRows<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM conversation_turns WHERE user_id = ${guest}`);
+    expect(left!.n).toBe(2);
   });
 });

@@ -14,15 +14,15 @@ import { describeOnEngine } from '../engines';
 const policy: DecayPolicy = { ttlDays: 60, minAccessCount: 3, maxFactsPerUser: 4, historyRetentionDays: 90 };
 const embedder = scriptedEmbedder();
 
-describeOnEngine('the nightly decay', (db) => {
+describeOnEngine('the nightly decay', (db, _engine, store) => {
   let userId: string;
-  const services = (extract = scriptedExtract()): MemoryServices => ({ db: db(), extract, embedder, settings: defaultMemorySettings });
+  const services = (extract = scriptedExtract()): MemoryServices => ({ store: store(), extract, embedder, settings: defaultMemorySettings });
   const run = (overrides: Partial<typeof defaultDecayOptions> = {}) => runDecay(services(), { ...defaultDecayOptions, policy, ...overrides });
 
   /** A fact whose age and use the test sets: `lastUsedDaysAgo` null means never used. */
   async function fact(text: string, o: { createdDaysAgo?: number; lastUsedDaysAgo?: number | null; uses?: number; confidence?: number; owner?: string } = {}) {
     const owner = o.owner ?? userId;
-    const [outcome] = await writeFacts(db(), embedder, {
+    const [outcome] = await writeFacts(store(), embedder, {
       userId: owner,
       candidates: [{ factType: 'preference', factText: text, confidence: o.confidence ?? 0.9, supersedes: [] }],
     });

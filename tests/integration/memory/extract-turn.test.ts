@@ -15,11 +15,11 @@ const embedder = scriptedEmbedder({
   'Lives in Berlin': axisVector(0, 0.6),
 });
 
-describeOnEngine('extraction after a turn', (db) => {
+describeOnEngine('extraction after a turn', (db, _engine, store) => {
   let userId: string;
   let conversationId: string;
   const services = (extract: MemoryServices['extract']): MemoryServices => ({
-    db: db(),
+    store: store(),
     extract,
     embedder,
     settings: defaultMemorySettings,

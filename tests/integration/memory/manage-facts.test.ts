@@ -13,6 +13,7 @@ import {
   listCurrentFacts,
   restoreFact,
   searchFacts,
+  searchVectorOf,
   setMemoryEnabled,
 } from '@/lib/memory/manage-facts';
 import { defaultRetrieveOptions } from '@/lib/memory/retrieve';
@@ -28,13 +29,13 @@ const fact = (factText: string, extra: { confidence?: number; supersedes?: strin
   supersedes: extra.supersedes ?? [],
 });
 
-describeOnEngine('managing one’s memory', (db) => {
+describeOnEngine('managing one’s memory', (db, _engine, store) => {
   let userId: string;
   let stranger: string;
   let conversationId: string;
 
   async function add(text: string, extra?: Parameters<typeof fact>[1]) {
-    const [outcome] = await writeFacts(db(), hashedEmbedder, { userId, sourceConversationId: conversationId, candidates: [fact(text, extra)] });
+    const [outcome] = await writeFacts(store(), hashedEmbedder, { userId, sourceConversationId: conversationId, candidates: [fact(text, extra)] });
     if (outcome?.action !== 'added') throw new Error(`not added: ${text}`);
     return outcome.fact;
   }
@@ -54,18 +55,18 @@ describeOnEngine('managing one’s memory', (db) => {
     expect(await texts('confidence')).toEqual(['Plays the cello in an orchestra', 'Lives in Paris']);
     expect((await listCurrentFacts(db(), userId, 'most_used'))[0]!.factText).toBe('Lives in Paris');
     expect(await countCurrentFacts(db(), userId)).toBe(2);
-    expect((await searchFacts(db(), hashedEmbedder, userId, 'cello', retrieve)).map((f) => f.factText)).toEqual([
+    expect((await searchFacts(db(), userId, await searchVectorOf(hashedEmbedder, 'cello'), retrieve)).map((f) => f.factText)).toEqual([
       'Plays the cello in an orchestra',
     ]);
-    expect(await searchFacts(db(), hashedEmbedder, stranger, 'cello', retrieve)).toEqual([]);
+    expect(await searchFacts(db(), stranger, await searchVectorOf(hashedEmbedder, 'cello'), retrieve)).toEqual([]);
   });
 
   it('edits a fact and embeds it again; not another user’s', async () => {
     const paris = await add('Lives in Paris');
-    expect(await editFact(db(), hashedEmbedder, stranger, paris.id, 'Lives in Rome')).toBeUndefined();
-    const edited = await editFact(db(), hashedEmbedder, userId, paris.id, 'Lives in Lisbon');
+    expect(await editFact(store(), hashedEmbedder, stranger, paris.id, 'Lives in Rome')).toBeUndefined();
+    const edited = await editFact(store(), hashedEmbedder, userId, paris.id, 'Lives in Lisbon');
     expect(edited).toMatchObject({ factText: 'Lives in Lisbon' });
-    expect((await searchFacts(db(), hashedEmbedder, userId, 'Lisbon', retrieve)).map((f) => f.id)).toEqual([paris.id]);
+    expect((await searchFacts(db(), userId, await searchVectorOf(hashedEmbedder, 'Lisbon'), retrieve)).map((f) => f.id)).toEqual([paris.id]);
     const [embedding] = await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, paris.id));
     expect(embedding!.embedding.slice(0, 512)).toEqual((await hashedEmbedder.embed(['Lives in Lisbon']))[0]!.map((x) => expect.closeTo(x, 2)));
   });
@@ -78,9 +79,9 @@ describeOnEngine('managing one’s memory', (db) => {
     expect(await texts()).toEqual([]);
     expect(await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, paris.id))).toEqual([]);
 
-    const restored = await restoreFact(db(), hashedEmbedder, userId, deleted!);
+    const restored = await restoreFact(store(), hashedEmbedder, userId, deleted!);
     expect(restored).toMatchObject({ id: paris.id, createdAt: paris.createdAt, sourceConversationId: conversationId });
-    expect((await searchFacts(db(), hashedEmbedder, userId, 'Paris', retrieve)).map((f) => f.id)).toEqual([paris.id]);
+    expect((await searchFacts(db(), userId, await searchVectorOf(hashedEmbedder, 'Paris'), retrieve)).map((f) => f.id)).toEqual([paris.id]);
   });
 
   it('shows the history of a superseded fact, and deletes everything on request', async () => {

@@ -22,7 +22,7 @@ const candidate = (factText: string): CandidateFact => ({
   supersedes: [],
 });
 
-describeOnEngine('the retriever', (db) => {
+describeOnEngine('the retriever', (db, _engine, store) => {
   let userId: string;
   let otherUserId: string;
   const vector = { k: 8, minSimilarity: 0.65, ranking: 'vector' } satisfies RetrieveOptions;
@@ -33,9 +33,9 @@ describeOnEngine('the retriever', (db) => {
   beforeAll(async () => {
     userId = (await createAnonymousUser(db())).id;
     otherUserId = (await createAnonymousUser(db())).id;
-    await writeFacts(db(), embedder, { userId, candidates: Object.keys(facts).map(candidate) });
+    await writeFacts(store(), embedder, { userId, candidates: Object.keys(facts).map(candidate) });
     // Another user's fact, identical in text and vector to one of ours.
-    await writeFacts(db(), embedder, { userId: otherUserId, candidates: [candidate('Prefers dark roast coffee')] });
+    await writeFacts(store(), embedder, { userId: otherUserId, candidates: [candidate('Prefers dark roast coffee')] });
   });
 
   it('ranks the user’s facts by cosine similarity, above the minimum only', async () => {
@@ -68,7 +68,7 @@ describeOnEngine('the retriever', (db) => {
   it('never returns a superseded fact', async () => {
     const [paris] = await db().select().from(userFacts).where(eq(userFacts.factText, 'Lives in Paris'));
     const moved = scriptedEmbedder({ 'Lives in Lyon': axisVector(30, 0.3) });
-    await writeFacts(db(), moved, {
+    await writeFacts(store(), moved, {
       userId,
       candidates: [{ ...candidate('Lives in Lyon'), supersedes: [paris!.id] }],
     });

@@ -8,7 +8,7 @@ import { describeOnEngine } from '../engines';
 
 const options = { recentTurns: 2, summarizeAfter: 4 };
 
-describeOnEngine('short-term memory', (db) => {
+describeOnEngine('short-term memory', (db, _engine, store) => {
   let userId: string;
   let conversationId: string;
 
@@ -26,7 +26,7 @@ describeOnEngine('short-term memory', (db) => {
   it('returns every turn while the conversation is short, and folds nothing', async () => {
     await say(4);
     const extract = scriptedExtract();
-    expect(await foldOldTurns(db(), extract, userId, conversationId, options)).toBe(false);
+    expect(await foldOldTurns(store(), extract, userId, conversationId, options)).toBe(false);
     expect(extract.requests).toHaveLength(0);
     const context = await loadShortTermContext(db(), userId, conversationId);
     expect(context.summary).toBeNull();
@@ -37,7 +37,7 @@ describeOnEngine('short-term memory', (db) => {
   it('folds all but the recent turns into the summary once past the threshold', async () => {
     await say(5);
     const extract = scriptedExtract({ summary: 'They counted to three.' });
-    expect(await foldOldTurns(db(), extract, userId, conversationId, options)).toBe(true);
+    expect(await foldOldTurns(store(), extract, userId, conversationId, options)).toBe(true);
     expect(extract.requests[0]!.prompt).toContain('"turn 3"');
     expect(extract.requests[0]!.prompt).not.toContain('"turn 4"');
 
@@ -51,7 +51,7 @@ describeOnEngine('short-term memory', (db) => {
     const extract = scriptedExtract(...answers);
     for (let i = 1; i <= 30; i++) {
       await say(1, i);
-      await foldOldTurns(db(), extract, userId, conversationId, options);
+      await foldOldTurns(store(), extract, userId, conversationId, options);
       const context = await loadShortTermContext(db(), userId, conversationId);
       expect(context.messages.length).toBeLessThanOrEqual(options.summarizeAfter);
     }
@@ -64,7 +64,7 @@ describeOnEngine('short-term memory', (db) => {
   it('leaves the conversation unchanged when summarising fails', async () => {
     await say(5);
     await expect(
-      foldOldTurns(db(), scriptedExtract(new Error('vendor down')), userId, conversationId, options),
+      foldOldTurns(store(), scriptedExtract(new Error('vendor down')), userId, conversationId, options),
     ).rejects.toThrow('vendor down');
     const [row] = await db().select().from(conversations).where(eq(conversations.id, conversationId));
     expect(row).toMatchObject({ summary: null, summarizedThroughTurnId: null });
@@ -75,6 +75,6 @@ describeOnEngine('short-term memory', (db) => {
     await say(3);
     const stranger = (await createAnonymousUser(db())).id;
     expect(await loadShortTermContext(db(), stranger, conversationId)).toEqual({ summary: null, messages: [] });
-    expect(await foldOldTurns(db(), scriptedExtract(), stranger, conversationId, options)).toBe(false);
+    expect(await foldOldTurns(store(), scriptedExtract(), stranger, conversationId, options)).toBe(false);
   });
 });

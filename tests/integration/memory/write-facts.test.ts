@@ -14,7 +14,7 @@ const fact = (factText: string, extra: Partial<CandidateFact> = {}): CandidateFa
   ...extra,
 });
 
-describeOnEngine('the writer', (db) => {
+describeOnEngine('the writer', (db, _engine, store) => {
   let userId: string;
   const embedder = scriptedEmbedder({
     'Lives in Paris': axisVector(0),
@@ -37,7 +37,7 @@ describeOnEngine('the writer', (db) => {
       .then((rows) => rows.filter((r) => !r.supersededAt).map((r) => r.factText).sort());
 
   it('adds a new fact with its embedding, source and confidence', async () => {
-    const [outcome] = await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Paris')] });
+    const [outcome] = await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Paris')] });
     expect(outcome!.action).toBe('added');
     const [stored] = await db().select().from(userFacts).where(eq(userFacts.userId, userId));
     expect(stored).toMatchObject({ factText: 'Lives in Paris', confidence: 0.9, factType: 'personal_context' });
@@ -47,7 +47,7 @@ describeOnEngine('the writer', (db) => {
   });
 
   it('drops a fact under the confidence threshold', async () => {
-    const outcomes = await writeFacts(db(), embedder, {
+    const outcomes = await writeFacts(store(), embedder, {
       userId,
       candidates: [fact('Prefers tea', { confidence: defaultWriteFactsOptions.minConfidence - 0.01 })],
     });
@@ -56,8 +56,8 @@ describeOnEngine('the writer', (db) => {
   });
 
   it('refreshes a near-duplicate found by embedding instead of storing it again', async () => {
-    await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Berlin', { confidence: 0.7 })] });
-    const [outcome] = await writeFacts(db(), embedder, { userId, candidates: [fact('Is based in Berlin')] });
+    await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Berlin', { confidence: 0.7 })] });
+    const [outcome] = await writeFacts(store(), embedder, { userId, candidates: [fact('Is based in Berlin')] });
     expect(outcome).toMatchObject({ action: 'refreshed', fact: { factText: 'Lives in Berlin' } });
     expect(await current()).toEqual(['Lives in Berlin']);
     // The higher confidence wins.
@@ -66,8 +66,8 @@ describeOnEngine('the writer', (db) => {
   });
 
   it('refreshes a near-duplicate of the same type found by trigram similarity', async () => {
-    await writeFacts(db(), embedder, { userId, candidates: [fact('Likes green tea', { factType: 'preference' })] });
-    const [outcome] = await writeFacts(db(), embedder, {
+    await writeFacts(store(), embedder, { userId, candidates: [fact('Likes green tea', { factType: 'preference' })] });
+    const [outcome] = await writeFacts(store(), embedder, {
       userId,
       candidates: [fact('likes green tea.', { factType: 'preference' })],
     });
@@ -76,8 +76,8 @@ describeOnEngine('the writer', (db) => {
   });
 
   it('does not treat a similar text of another type as the same fact', async () => {
-    await writeFacts(db(), embedder, { userId, candidates: [fact('Likes green tea', { factType: 'preference' })] });
-    const [outcome] = await writeFacts(db(), embedder, {
+    await writeFacts(store(), embedder, { userId, candidates: [fact('Likes green tea', { factType: 'preference' })] });
+    const [outcome] = await writeFacts(store(), embedder, {
       userId,
       candidates: [fact('likes green tea.', { factType: 'constraint' })],
     });
@@ -85,9 +85,9 @@ describeOnEngine('the writer', (db) => {
   });
 
   it('stores a contradicting fact as the successor and keeps the old one as history', async () => {
-    const [paris] = await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Paris')] });
+    const [paris] = await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Paris')] });
     const parisId = paris!.action === 'added' ? paris!.fact.id : '';
-    const [berlin] = await writeFacts(db(), embedder, {
+    const [berlin] = await writeFacts(store(), embedder, {
       userId,
       candidates: [fact('Lives in Berlin', { supersedes: [parisId] })],
     });
@@ -103,10 +103,10 @@ describeOnEngine('the writer', (db) => {
   });
 
   it('supersedes through an existing duplicate when the new fact is already known', async () => {
-    await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Berlin')] });
-    const [paris] = await writeFacts(db(), embedder, { userId, candidates: [fact('Lives in Paris')] });
+    await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Berlin')] });
+    const [paris] = await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Paris')] });
     const parisId = paris!.action === 'added' ? paris!.fact.id : '';
-    const [outcome] = await writeFacts(db(), embedder, {
+    const [outcome] = await writeFacts(store(), embedder, {
       userId,
       candidates: [fact('Is based in Berlin', { supersedes: [parisId] })],
     });
@@ -116,9 +116,9 @@ describeOnEngine('the writer', (db) => {
 
   it('never supersedes another user’s fact, whatever id it is given', async () => {
     const otherId = (await createAnonymousUser(db())).id;
-    const [theirs] = await writeFacts(db(), embedder, { userId: otherId, candidates: [fact('Lives in Paris')] });
+    const [theirs] = await writeFacts(store(), embedder, { userId: otherId, candidates: [fact('Lives in Paris')] });
     const theirId = theirs!.action === 'added' ? theirs!.fact.id : '';
-    const [mine] = await writeFacts(db(), embedder, {
+    const [mine] = await writeFacts(store(), embedder, {
       userId,
       candidates: [fact('Lives in Berlin', { supersedes: [theirId] })],
     });
@@ -128,7 +128,7 @@ describeOnEngine('the writer', (db) => {
   });
 
   it('does not store the same fact twice within one batch', async () => {
-    const outcomes = await writeFacts(db(), embedder, {
+    const outcomes = await writeFacts(store(), embedder, {
       userId,
       candidates: [fact('Lives in Berlin'), fact('Is based in Berlin'), fact('Prefers tea', { factType: 'preference' })],
     });
@@ -138,7 +138,7 @@ describeOnEngine('the writer', (db) => {
 
   it('stores nothing when embedding fails, and raises', async () => {
     const failing = { ...embedder, embed: async () => Promise.reject(new Error('embedding service down')) };
-    await expect(writeFacts(db(), failing, { userId, candidates: [fact('Prefers tea')] })).rejects.toThrow(
+    await expect(writeFacts(store(), failing, { userId, candidates: [fact('Prefers tea')] })).rejects.toThrow(
       'embedding service down',
     );
     expect(await current()).toEqual([]);
@@ -147,7 +147,7 @@ describeOnEngine('the writer', (db) => {
   it('rolls back every fact of the batch when one cannot be stored', async () => {
     const tooWide = scriptedEmbedder({ 'Prefers tea': new Array(2000).fill(0.01) });
     await expect(
-      writeFacts(db(), tooWide, { userId, candidates: [fact('Lives in Paris'), fact('Prefers tea')] }),
+      writeFacts(store(), tooWide, { userId, candidates: [fact('Lives in Paris'), fact('Prefers tea')] }),
     ).rejects.toThrow(/returned 2000 dimensions/);
     expect(
       await db().select().from(userFacts).where(and(eq(userFacts.userId, userId))),

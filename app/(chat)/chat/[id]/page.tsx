@@ -1,18 +1,15 @@
 import { notFound } from 'next/navigation';
+import { z } from 'zod';
 import { Chat } from '@/components/chat/chat';
-import { getCurrentUser } from '@/lib/auth/current-user';
+import { asSessionUser } from '@/lib/auth/session';
 import { loadConversationView } from '@/lib/chat/history';
-import { getDatabase } from '@/lib/db';
-import { runAsUser } from '@/lib/db/user-context';
 import { env } from '@/lib/env';
 
 export default async function ConversationPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const user = await getCurrentUser();
   // Not yours, or not a conversation at all: the same answer, so ids reveal nothing.
-  if (!user || !/^[0-9a-f-]{36}$/i.test(id)) notFound();
-  const { db } = await getDatabase();
-  const view = await runAsUser(user.id, () => loadConversationView(db, user.id, id));
+  if (!z.uuid().safeParse(id).success) notFound();
+  const view = (await asSessionUser((tx, user) => loadConversationView(tx, user.id, id)))?.result;
   if (!view) notFound();
   return (
     <Chat

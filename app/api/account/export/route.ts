@@ -1,14 +1,11 @@
 /** GET: everything Engram holds about the caller, as a JSON download. */
-import { getCurrentUser } from '@/lib/auth/current-user';
-import { getDatabase } from '@/lib/db';
-import { runAsUser } from '@/lib/db/user-context';
+import { asSessionUser } from '@/lib/auth/session';
 import { exportUserData } from '@/lib/db/user-data';
 
 export async function GET() {
-  const user = await getCurrentUser();
-  if (!user) return Response.json({ error: 'Not signed in.' }, { status: 401 });
-  const { db } = await getDatabase();
-  const data = await runAsUser(user.id, () => exportUserData(db, user.id));
+  const session = await asSessionUser((tx, user) => exportUserData(tx, user.id));
+  if (!session) return Response.json({ error: 'Not signed in.' }, { status: 401 });
+  const data = session.result;
   const day = new Date().toISOString().slice(0, 10);
   return new Response(JSON.stringify(data, null, 2), {
     headers: {

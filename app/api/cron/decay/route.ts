@@ -3,7 +3,6 @@
  * `Authorization: Bearer $CRON_SECRET`. Without a configured secret it refuses to run at all.
  */
 import { hasBearerSecret } from '@/lib/auth/bearer';
-import { runAsSystem } from '@/lib/db/user-context';
 import { env } from '@/lib/env';
 import { runDecay, defaultDecayOptions } from '@/lib/memory/decay';
 import { decayPolicyFrom, getServices } from '@/lib/services';
@@ -20,8 +19,8 @@ export async function GET(request: Request) {
     return Response.json({ error: 'Unauthorized.' }, { status: 401 });
   }
   const { memory } = await getServices();
-  // The job works across all users.
-  const summary = await runAsSystem(() => runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(settings) }));
+  // The job works across all users, in system units of work of its own.
+  const summary = await runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(settings) });
   console.log(`[decay] ${JSON.stringify(summary)}`);
   return Response.json(summary);
 }

@@ -1,16 +1,15 @@
 /** GET: whether the caller's turn has had its facts extracted, and what Engram learned from it. */
-import { getCurrentUser } from '@/lib/auth/current-user';
+import { z } from 'zod';
+import { asSessionUser } from '@/lib/auth/session';
 import { turnMemoryStatus } from '@/lib/chat/memory-status';
-import { getDatabase } from '@/lib/db';
-import { runAsUser } from '@/lib/db/user-context';
+
+const turnIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 export async function GET(_request: Request, { params }: { params: Promise<{ turnId: string }> }) {
-  const user = await getCurrentUser();
-  if (!user) return Response.json({ error: 'Not signed in.' }, { status: 401 });
-  const turnId = Number((await params).turnId);
-  const { db } = await getDatabase();
-  const status =
-    Number.isSafeInteger(turnId) && turnId > 0 ? await runAsUser(user.id, () => turnMemoryStatus(db, user.id, turnId)) : undefined;
+  const turnId = turnIdSchema.safeParse((await params).turnId);
+  const session = await asSessionUser(async (tx, user) => (turnId.success ? turnMemoryStatus(tx, user.id, turnId.data) : undefined));
+  if (!session) return Response.json({ error: 'Not signed in.' }, { status: 401 });
+  const status = session.result;
   if (!status) return Response.json({ error: 'No such turn.' }, { status: 404 });
   return Response.json(status, { headers: { 'cache-control': 'no-store' } });
 }

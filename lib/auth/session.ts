@@ -1,0 +1,54 @@
+/**
+ * The session's user, then its unit of work: the one way pages, routes and actions act for the
+ * person making the request. The user id comes from the signed session cookie only, never from
+ * the request's body, path or query.
+ */
+import 'server-only';
+import { eq } from 'drizzle-orm';
+import type { Database } from '@/lib/db/client';
+import { getUser } from '@/lib/db/queries';
+import { accountMerges, type User } from '@/lib/db/schema';
+import { isUserId } from '@/lib/db/store';
+import { getServices } from '@/lib/services';
+import { auth } from '.';
+
+async function sessionUserId(): Promise<string | undefined> {
+  const userId = (await auth())?.user?.id;
+  return userId && isUserId(userId) ? userId : undefined;
+}
+
+/**
+ * Runs `work` in one unit of work as the session's user, with their row. Undefined for a visitor
+ * who has not acted yet, and for a session whose user no longer exists (deleted account, reset
+ * database, or a guest merged into an account: see sessionMergedIntoAccount).
+ */
+export async function asSessionUser<T>(work: (tx: Database, user: User) => Promise<T>): Promise<{ user: User; result: T } | undefined> {
+  const userId = await sessionUserId();
+  if (!userId) return undefined;
+  const { store } = await getServices();
+  return store.asUser(userId, async (tx) => {
+    const user = await getUser(tx, userId);
+    return user ? { user, result: await work(tx, user) } : undefined;
+  });
+}
+
+/** The session's user row, for work that runs its own units (a chat turn, an edit that embeds). */
+export async function getSessionUser(): Promise<User | undefined> {
+  return (await asSessionUser(async () => undefined))?.user;
+}
+
+/**
+ * Whether this session is an old guest cookie whose data now belongs to an account. Such a
+ * request must sign in to the account; it never acts as the account, and never writes under the
+ * guest's dead id.
+ */
+export async function sessionMergedIntoAccount(): Promise<boolean> {
+  const session = await auth();
+  const userId = session?.user?.id;
+  if (!userId || !session.user.isAnonymous || !isUserId(userId)) return false;
+  const { store } = await getServices();
+  const [merge] = await store.asUser(userId, (tx) =>
+    tx.select({ id: accountMerges.accountUserId }).from(accountMerges).where(eq(accountMerges.anonymousUserId, userId)),
+  );
+  return merge !== undefined;
+}
