@@ -1,4 +1,7 @@
-// Adds up the vitest and Playwright JSON reports into one closing line: "N passed, N failed".
+// Adds up the vitest and Playwright JSON reports it is given (any number: vitest.json, one
+// Playwright report per engine) into one closing line: "N passed, N failed, N skipped". A report
+// that is missing, or a run that stopped before its tests (a web server that would not start),
+// counts as a failure.
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
@@ -14,9 +17,12 @@ for (const file of process.argv.slice(2)) {
   if (report.stats) {
     // Playwright
     const { expected = 0, unexpected = 0, flaky = 0, skipped: s = 0 } = report.stats;
-    console.log(`${file}: ${expected} passed, ${unexpected + flaky} failed, ${s} skipped`);
+    // Errors outside any test: a web server that did not start, a config that did not load.
+    const errors = Array.isArray(report.errors) ? report.errors.length : 0;
+    const note = errors ? ` (+${errors} error${errors === 1 ? '' : 's'} outside the tests: ${firstLine(report.errors[0])})` : '';
+    console.log(`${file}: ${expected} passed, ${unexpected + flaky} failed, ${s} skipped${note}`);
     passed += expected;
-    failed += unexpected + flaky;
+    failed += unexpected + flaky + errors;
     skipped += s;
   } else {
     // vitest
@@ -28,3 +34,7 @@ for (const file of process.argv.slice(2)) {
   }
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+
+function firstLine(error) {
+  return String(error?.message ?? error ?? '').split('\n')[0].slice(0, 160);
+}
