@@ -3,7 +3,8 @@
  * fake vendor server, which answers after a fixed delay, with N concurrent users, and reports the
  * time Engram adds to the first token beyond the vendor's own, turns per second and errors; then
  * checks that every turn and every scripted fact was stored. On the PostgreSQL server of
- * DATABASE_URL when set (a database `engram_bench_turn` is created there), else on PGlite.
+ * DATABASE_URL when set (a database `engram_bench_turn` is created there and served as the app
+ * role, which row-level security binds), else on PGlite.
  * Flags: --users N --turns N --vendor-delay-ms N --embedding-delay-ms N --port N --json FILE.
  * Needs `npm run build`.
  */
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeEvents } from '@/lib/chat/events';
 import { startFakeVendorServer } from '@/tests/fakes/vendor-server';
-import { scratchDatabase } from './bench/scratch-database';
+import { scratchAppDatabase } from './bench/scratch-database';
 import { summarize } from './bench/stats';
 
 const { values } = parseArgs({
@@ -87,7 +88,9 @@ async function turn(cookie: string, message: string, conversationId?: string): P
 
 const embeddingDelay = Number(values['embedding-delay-ms']);
 const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayMs: embeddingDelay });
-const databaseUrl = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'engram_bench_turn') : undefined;
+// As in production: migrated by the admin, served as a plain role that row-level security binds.
+const database = process.env.DATABASE_URL ? await scratchAppDatabase(process.env.DATABASE_URL, 'engram_bench_turn') : undefined;
+const databaseUrl = database?.appUrl;
 const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', values.port!], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
@@ -95,7 +98,6 @@ const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'star
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     DATABASE_URL: databaseUrl ?? '',
-    MIGRATE_ON_START: 'true',
     DATABASE_POOL_MAX: '20',
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'engram-bench-turn-')),
     AUTH_SECRET: randomBytes(32).toString('base64'),

@@ -5,12 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { openPglite, openPostgres, type Database, type DatabaseHandle, type Engine } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
 import { createStore, type Store } from '@/lib/db/store';
-import { scratchDatabase } from './scratch-database';
+import { scratchAppDatabase } from './scratch-database';
 
 export interface BenchDatabase {
   engine: Engine;
@@ -42,45 +40,15 @@ export async function openBenchPglite(): Promise<BenchDatabase> {
   };
 }
 
-const APP_ROLE = 'engram_bench_app';
-const APP_PASSWORD = 'bench';
-
-function withUser(url: string, name: string, password: string): string {
-  const parsed = new URL(url);
-  [parsed.username, parsed.password] = [name, password];
-  return parsed.toString();
-}
-
-/** The role the timed work connects as; created once per server, so needs a user allowed to. */
-async function ensureAppRole(serverUrl: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(
-      `DO $$ BEGIN
-         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
-           CREATE ROLE ${APP_ROLE} LOGIN PASSWORD '${APP_PASSWORD}' NOSUPERUSER;
-         END IF;
-       END $$`,
-    );
-  } finally {
-    await client.end();
-  }
-}
-
 export async function openBenchPostgres(serverUrl: string, database: string): Promise<BenchDatabase> {
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain lower-case name, got ${database}`);
-  await ensureAppRole(serverUrl);
-  const url = await scratchDatabase(serverUrl, database);
+  const { ownerUrl, appUrl } = await scratchAppDatabase(serverUrl, database);
   const handles: DatabaseHandle[] = [];
   try {
-    const owner = await openPostgres(url, 4);
+    const owner = await openPostgres(ownerUrl, 4);
     handles.push(owner);
-    await migrateDatabase(owner);
-    await owner.db.execute(sql.raw(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${APP_ROLE}`));
-    await owner.db.execute(sql.raw(`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE}`));
     // The app's pool: the after-response steps of a turn run on connections of their own.
-    const app = await openPostgres(withUser(url, APP_ROLE, APP_PASSWORD), 4);
+    const app = await openPostgres(appUrl, 4);
     handles.push(app);
     return {
       engine: 'postgres',

@@ -1,4 +1,7 @@
 import pg from 'pg';
+import { ensureAppRole, type AppRole } from '@/lib/db/app-role';
+import { openPostgres } from '@/lib/db/client';
+import { migrateDatabase } from '@/lib/db/migrate';
 
 /**
  * A fresh, empty database of the given name on the server of `serverUrl` (dropped first if a
@@ -16,4 +19,31 @@ export async function scratchDatabase(serverUrl: string, name: string): Promise<
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** The plain role benchmarks run the app as, so row-level security costs what it costs in production. */
+export const BENCH_APP_ROLE: AppRole = { name: 'engram_bench_app', password: 'engram-bench-app' };
+
+/**
+ * A scratch database, migrated as the server's admin (`ownerUrl`), with the app role set up as
+ * `npm run db:app-role` does (`appUrl`).
+ */
+export async function scratchAppDatabase(serverUrl: string, name: string): Promise<{ ownerUrl: string; appUrl: string }> {
+  const ownerUrl = await scratchDatabase(serverUrl, name);
+  const owner = await openPostgres(ownerUrl, 1);
+  try {
+    await migrateDatabase(owner);
+  } finally {
+    await owner.close();
+  }
+  const admin = new pg.Client({ connectionString: ownerUrl });
+  await admin.connect();
+  try {
+    await ensureAppRole(admin, BENCH_APP_ROLE);
+  } finally {
+    await admin.end();
+  }
+  const app = new URL(ownerUrl);
+  [app.username, app.password] = [BENCH_APP_ROLE.name, BENCH_APP_ROLE.password];
+  return { ownerUrl, appUrl: app.toString() };
 }

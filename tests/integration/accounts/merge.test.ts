@@ -20,7 +20,7 @@ const embedder = scriptedEmbedder({
 
 const fact = (factText: string, confidence = 0.9) => ({ factType: 'personal_context' as const, factText, confidence, supersedes: [] });
 
-describeOnEngine('moving a guest into an account', (db, _engine, store) => {
+describeOnEngine('moving a guest into an account', (db, engine, store) => {
   let guest: string;
 
   /** A guest who chatted once and taught Engram some facts. */
@@ -136,7 +136,7 @@ describeOnEngine('moving a guest into an account', (db, _engine, store) => {
   });
 });
 
-describeOnEngine('accounts', (db, _engine, store) => {
+describeOnEngine('accounts', (db, engine, store) => {
   it('refuses a taken email, and checks passwords', async () => {
     const email = `taken-${Math.random().toString(36).slice(2)}@example.com`;
     expect(await createAccount(store(), email, 'first password here')).toMatchObject({ ok: true });

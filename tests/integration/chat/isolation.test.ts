@@ -7,7 +7,7 @@ import { writeFacts } from '@/lib/memory/write-facts';
 import { scriptedEmbedder } from '../../helpers/models';
 import { describeOnEngine } from '../engines';
 
-describeOnEngine('chat reads are per user', (db, _engine, store) => {
+describeOnEngine('chat reads are per user', (db, engine, store) => {
   let owner: string;
   let stranger: string;
   let conversationId: string;

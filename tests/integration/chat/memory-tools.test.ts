@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-describeOnEngine('memory tools in the chat', (db, _engine, store) => {
+describeOnEngine('memory tools in the chat', (db, engine, store) => {
   let userId: string;
   const deps = (chat?: ChatFn) => chatDeps(store(), { chat });
 

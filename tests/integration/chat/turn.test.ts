@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-describeOnEngine('a chat turn', (db, _engine, store) => {
+describeOnEngine('a chat turn', (db, engine, store) => {
   let userId: string;
   const deps = (models?: Parameters<typeof chatDeps>[1]) => chatDeps(store(), models);
 

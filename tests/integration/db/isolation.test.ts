@@ -10,7 +10,7 @@ import {
 import type { Conversation } from '@/lib/db/schema';
 import { describeOnEngine } from '../engines';
 
-describeOnEngine("one user's rows are never another's", (db, _engine, store) => {
+describeOnEngine("one user's rows are never another's", (db) => {
   let alice: string;
   let bob: string;
   let alicesChat: Conversation;

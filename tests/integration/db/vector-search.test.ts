@@ -13,7 +13,7 @@ function vectorNear(axis: number, lean = 0): number[] {
   return v;
 }
 
-describeOnEngine('pgvector and pg_trgm', (db, _engine, store) => {
+describeOnEngine('pgvector and pg_trgm', (db) => {
   let userId: string;
   let otherUserId: string;
 

@@ -14,7 +14,7 @@ import { describeOnEngine } from '../engines';
 const policy: DecayPolicy = { ttlDays: 60, minAccessCount: 3, maxFactsPerUser: 4, historyRetentionDays: 90 };
 const embedder = scriptedEmbedder();
 
-describeOnEngine('the nightly decay', (db, _engine, store) => {
+describeOnEngine('the nightly decay', (db, engine, store) => {
   let userId: string;
   const services = (extract = scriptedExtract()): MemoryServices => ({ store: store(), extract, embedder, settings: defaultMemorySettings });
   const run = (overrides: Partial<typeof defaultDecayOptions> = {}) => runDecay(services(), { ...defaultDecayOptions, policy, ...overrides });

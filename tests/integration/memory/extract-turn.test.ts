@@ -15,7 +15,7 @@ const embedder = scriptedEmbedder({
   'Lives in Berlin': axisVector(0, 0.6),
 });
 
-describeOnEngine('extraction after a turn', (db, _engine, store) => {
+describeOnEngine('extraction after a turn', (db, engine, store) => {
   let userId: string;
   let conversationId: string;
   const services = (extract: MemoryServices['extract']): MemoryServices => ({

@@ -29,7 +29,7 @@ const fact = (factText: string, extra: { confidence?: number; supersedes?: strin
   supersedes: extra.supersedes ?? [],
 });
 
-describeOnEngine('managing one’s memory', (db, _engine, store) => {
+describeOnEngine('managing one’s memory', (db, engine, store) => {
   let userId: string;
   let stranger: string;
   let conversationId: string;

@@ -22,7 +22,7 @@ const candidate = (factText: string): CandidateFact => ({
   supersedes: [],
 });
 
-describeOnEngine('the retriever', (db, _engine, store) => {
+describeOnEngine('the retriever', (db, engine, store) => {
   let userId: string;
   let otherUserId: string;
   const vector = { k: 8, minSimilarity: 0.65, ranking: 'vector' } satisfies RetrieveOptions;

@@ -8,7 +8,7 @@ import { describeOnEngine } from '../engines';
 
 const options = { recentTurns: 2, summarizeAfter: 4 };
 
-describeOnEngine('short-term memory', (db, _engine, store) => {
+describeOnEngine('short-term memory', (db, engine, store) => {
   let userId: string;
   let conversationId: string;
 

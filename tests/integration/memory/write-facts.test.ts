@@ -14,7 +14,7 @@ const fact = (factText: string, extra: Partial<CandidateFact> = {}): CandidateFa
   ...extra,
 });
 
-describeOnEngine('the writer', (db, _engine, store) => {
+describeOnEngine('the writer', (db, engine, store) => {
   let userId: string;
   const embedder = scriptedEmbedder({
     'Lives in Paris': axisVector(0),
