@@ -38,8 +38,8 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /**
  * Row-level security, the second wall behind the queries' own filters (on a PostgreSQL server;
- * PGlite's superuser bypasses it): a connection sees the rows of the user it is tagged with
- * (lib/db/user-context.ts), or every row when tagged as the system (nightly job, merges).
+ * PGlite's superuser bypasses it): a unit of work sees the rows of the user it acts as
+ * (lib/db/store.ts), or every row when it acts as the system (nightly job, merges).
  * Migration 0006 also FORCEs it, so it binds the tables' owner, which the app usually connects as.
  */
 const ownerOnly = (table: string, userId: AnyPgColumn) =>

@@ -9,9 +9,11 @@
  * Deleting the guest cascades over every row still under its id, so it happens only once a count
  * shows nothing is left there; otherwise the whole unit rolls back and the guest stays as it was.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, is, sql } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
+import * as schema from '../db/schema';
 import { accountMerges, factEmbeddings, userFacts, users } from '../db/schema';
 import { SYSTEM_CONTEXT, type Store } from '../db/store';
 import { defaultWriteFactsOptions, type WriteFactsOptions } from './write-facts';
@@ -23,8 +25,15 @@ export type MergeResult =
   /** Rows were still under the guest after the move: nothing was changed, the guest is kept. */
   | { status: 'incomplete'; rowsLeft: Record<string, number> };
 
-/** Every table whose rows belong to a user (and would cascade with the user's row). */
-const MOVED_TABLES = ['conversations', 'conversation_turns', 'user_facts', 'fact_embeddings'] as const;
+/**
+ * Every table whose rows belong to a user (and would cascade with the user's row): read from the
+ * schema, so a table added later moves too instead of being deleted with the guest.
+ */
+const MOVED_TABLES = Object.values(schema as Record<string, unknown>)
+  .filter((value): value is PgTable => is(value, PgTable))
+  .map((table) => getTableConfig(table))
+  .filter((table) => table.columns.some((column) => column.name === 'user_id'))
+  .map((table) => table.name);
 
 /** Thrown inside the unit to roll it back; answered as the 'incomplete' result. */
 class RowsLeftBehind extends Error {

@@ -22,5 +22,6 @@ describe('chat request', () => {
     expect(problem({ message: 'x'.repeat(101) })).toBe('The message is longer than 100 characters.');
     expect(problem({ conversationId: 'not-an-id', message: 'hi' })).toBeDefined();
     expect(problem({ temporary: true, message: 'hi', history: [{ role: 'system', content: 'x' }] })).toBeDefined();
+    expect(problem({ message: 'a NUL \0 byte' })).toMatch(/NUL character/);
   });
 });

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it, vi } from 'vitest';
 import { checkCredentials, createAccount } from '@/lib/auth/accounts';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { accountMerges, conversationTurns, conversations, factEmbeddings, userFacts, users } from '@/lib/db/schema';
@@ -127,6 +127,31 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
     expect(await db().select().from(accountMerges).where(eq(accountMerges.accountUserId, account))).toHaveLength(2);
     expect(await db().select().from(conversations).where(eq(conversations.userId, account))).toHaveLength(2);
     expect(await db().select().from(conversationTurns).where(eq(conversationTurns.userId, account))).toHaveLength(4);
+  });
+
+  it('keeps the guest, and every row of it, when a row could not be moved', async () => {
+    const account = await newAccount();
+    const before = await rowsOf(guest);
+    // A fault that leaves one of the guest's rows behind: a trigger that skips its update.
+    await db().execute(sql.raw(`CREATE FUNCTION keep_guest_turn() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF OLD.user_id = '${guest}' AND OLD.role = 'assistant' THEN RETURN NULL; END IF; RETURN NEW; END $$`));
+    await db().execute(sql.raw('CREATE TRIGGER keep_guest_turn BEFORE UPDATE ON conversation_turns FOR EACH ROW EXECUTE FUNCTION keep_guest_turn()'));
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const result = await mergeGuestIntoAccount(store(), guest, account);
+      expect(result).toEqual({ status: 'incomplete', rowsLeft: { conversations: 0, conversation_turns: 1, user_facts: 0, fact_embeddings: 0 } });
+      expect(logged).toHaveBeenCalledWith(expect.stringMatching(/guest .* kept, nothing moved: rows still under the guest/));
+    } finally {
+      logged.mockRestore();
+      await db().execute(sql.raw('DROP TRIGGER keep_guest_turn ON conversation_turns'));
+      await db().execute(sql.raw('DROP FUNCTION keep_guest_turn()'));
+    }
+    // Nothing moved, nothing deleted, no merge recorded: the next sign-in tries again.
+    expect(await rowsOf(guest)).toEqual(before);
+    expect(await rowsOf(account)).toEqual({ conversations: 0, turns: 0, facts: 0, embeddings: 0 });
+    expect(await db().select().from(users).where(eq(users.id, guest))).toHaveLength(1);
+    expect(await db().select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guest))).toEqual([]);
+    expect(await mergeGuestIntoAccount(store(), guest, account)).toMatchObject({ status: 'merged', rowsMoved: { conversation_turns: 2 } });
   });
 
   it('an account is not a guest: nothing moves out of it', async () => {

@@ -9,7 +9,7 @@ import { afterTurn } from '@/lib/chat/after-turn';
 import type { TurnEvent } from '@/lib/chat/events';
 import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
 import { createAnonymousUser, getConversation } from '@/lib/db/queries';
-import { conversationTurns, userFacts } from '@/lib/db/schema';
+import { conversationTurns, conversations, userFacts } from '@/lib/db/schema';
 import { startFakeVendorServer, systemPromptOf, type FakeVendorServer } from '@/tests/fakes/vendor-server';
 import { chatDeps, fakeClaude } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
@@ -48,6 +48,13 @@ describeOnEngine('a chat turn', (db, engine, store) => {
   beforeEach(async () => {
     userId = (await createAnonymousUser(db())).id;
     fake.reset();
+  });
+
+  it('stores a new conversation and its first message together, or neither', async () => {
+    // A NUL byte, which PostgreSQL text cannot hold, makes the message's insert fail after the
+    // conversation's (the route refuses it earlier, with a 400).
+    await expect(startTurn(deps(), { id: userId, memoryEnabled: true }, { message: 'half\0way' })).rejects.toThrow();
+    expect(await db().select().from(conversations).where(eq(conversations.userId, userId))).toEqual([]);
   });
 
   it('offline: learns a fact in one chat and uses it in a new one', async () => {
