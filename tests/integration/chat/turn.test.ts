@@ -4,7 +4,7 @@
  * stream ends. Offline providers, and Anthropic's SDK against the fake vendor server.
  */
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it, onTestFinished, vi } from 'vitest';
 import { afterTurn } from '@/lib/chat/after-turn';
 import type { TurnEvent } from '@/lib/chat/events';
 import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
@@ -100,8 +100,12 @@ describeOnEngine('a chat turn', (db, engine, store) => {
   it('stores the message before the vendor fails, and the failed answer; a retry replaces it', async () => {
     const vendor = deps(fakeClaude(fake));
     fake.script({ match: { forcedTool: 'none' }, status: 529, errorMessage: 'Overloaded' });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    onTestFinished(() => logged.mockRestore());
     const failed = await send(vendor, 'Tell me a joke');
     expect(failed.events.at(-1)).toMatchObject({ type: 'error', message: 'The model provider is overloaded. Try again in a moment.' });
+    // The server log says what failed, in one line.
+    expect(logged.mock.calls).toEqual([[expect.stringMatching(/^\[chat\] the reply for turn \d+ failed: 529 .*Overloaded/)]]);
     expect((await turnsOf(failed.conversationId)).map((t) => [t.role, t.status])).toEqual([
       ['user', 'complete'],
       ['assistant', 'failed'],

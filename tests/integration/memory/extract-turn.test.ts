@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it, onTestFinished, vi } from 'vitest';
 import { ExtractionError } from '@/lib/ai/types';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { conversationTurns, userFacts, users } from '@/lib/db/schema';
@@ -84,12 +84,15 @@ describeOnEngine('extraction after a turn', (db, engine, store) => {
 
   it('records a failed extraction on the turn, and the sweep retries it later', async () => {
     const turn = await exchange('I live in Paris');
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    onTestFinished(() => logged.mockRestore());
     const failed = await extractTurn(
       services(scriptedExtract(new ExtractionError('the model answered with no valid JSON'))),
       userId,
       turn.id,
     );
     expect(failed).toEqual({ status: 'failed', error: 'the model answered with no valid JSON' });
+    expect(logged.mock.calls).toEqual([[expect.stringMatching(/extraction of turn \d+ failed \(attempt 1\): the model answered with no valid JSON/)]]);
     expect(await turnRow(turn.id)).toMatchObject({
       extractedAt: null,
       extractionAttempts: 1,
