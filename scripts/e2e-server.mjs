@@ -56,6 +56,10 @@ async function preparePostgres() {
     console.error('[e2e-server] E2E_ENGINE=postgres needs TEST_DATABASE_URL (a superuser URL of a PostgreSQL server with pgvector).');
     process.exit(1);
   }
+  if (!URL.canParse(superUrl) || !/^postgres(ql)?:$/.test(new URL(superUrl).protocol)) {
+    console.error(`[e2e-server] TEST_DATABASE_URL is not a postgres:// URL: ${JSON.stringify(superUrl)}`);
+    process.exit(1);
+  }
   const database = `engram_e2e_${mode}_${port}`;
   const admin = new pg.Client({ connectionString: superUrl });
   await admin.connect();
