@@ -30,16 +30,14 @@ export async function loadConversationView(db: Database, userId: string, convers
 
   const usedIds = [...new Set(turns.flatMap((t) => t.memoryFactIds ?? []))];
   const factColumns = { id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText, sourceTurnId: userFacts.sourceTurnId };
-  const [used, learned] = await Promise.all([
-    // Only facts that still exist: a deleted memory disappears from old answers too.
-    usedIds.length
-      ? db.select(factColumns).from(userFacts).where(and(eq(userFacts.userId, userId), inArray(userFacts.id, usedIds)))
-      : [],
-    db
-      .select(factColumns)
-      .from(userFacts)
-      .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceConversationId, conversationId), isNotNull(userFacts.sourceTurnId))),
-  ]);
+  // Only facts that still exist: a deleted memory disappears from old answers too.
+  const used = usedIds.length
+    ? await db.select(factColumns).from(userFacts).where(and(eq(userFacts.userId, userId), inArray(userFacts.id, usedIds)))
+    : [];
+  const learned = await db
+    .select(factColumns)
+    .from(userFacts)
+    .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceConversationId, conversationId), isNotNull(userFacts.sourceTurnId)));
   const usedById = new Map(used.map((f) => [f.id, f]));
   const view = ({ id, factType, factText }: (typeof used)[number]): UsedMemory => ({ id, factType, factText });
 

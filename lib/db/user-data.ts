@@ -9,12 +9,11 @@ import { accountMerges, conversationTurns, conversations, userFacts, users } fro
 export async function exportUserData(db: Database, userId: string) {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
   if (!user) return undefined;
-  const [chats, turns, facts, merges] = await Promise.all([
-    db.select().from(conversations).where(eq(conversations.userId, userId)).orderBy(asc(conversations.createdAt)),
-    db.select().from(conversationTurns).where(eq(conversationTurns.userId, userId)).orderBy(asc(conversationTurns.id)),
-    db.select().from(userFacts).where(eq(userFacts.userId, userId)).orderBy(asc(userFacts.createdAt)),
-    db.select().from(accountMerges).where(eq(accountMerges.accountUserId, userId)),
-  ]);
+  // One after another: a unit of work is one connection, which runs one statement at a time.
+  const chats = await db.select().from(conversations).where(eq(conversations.userId, userId)).orderBy(asc(conversations.createdAt));
+  const turns = await db.select().from(conversationTurns).where(eq(conversationTurns.userId, userId)).orderBy(asc(conversationTurns.id));
+  const facts = await db.select().from(userFacts).where(eq(userFacts.userId, userId)).orderBy(asc(userFacts.createdAt));
+  const merges = await db.select().from(accountMerges).where(eq(accountMerges.accountUserId, userId));
   return {
     exportedAt: new Date().toISOString(),
     account: {

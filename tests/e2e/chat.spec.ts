@@ -11,7 +11,7 @@ test('a page view creates no user; the first message makes the visitor a guest',
   const chat = new ChatPage(page);
   await chat.open();
   await expect(page.getByTestId('current-user')).toHaveCount(0);
-  await expect(chat.engine()).toHaveText('the embedded database (PGlite)');
+  await expect(chat.engine()).toHaveText(process.env.E2E_ENGINE === 'postgres' ? 'PostgreSQL' : 'the embedded database (PGlite)');
 
   await chat.ask('Hello there');
   await expect(chat.lastAnswer()).toContainText('This is the fake vendor speaking.');

@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterTurn } from '@/lib/chat/after-turn';
 import { startTurn, streamReply } from '@/lib/chat/turn';
 import { createAccount } from '@/lib/auth/accounts';
+import { assertUnprivilegedRole } from '@/lib/db/app-role';
 import { selectRows } from '@/lib/db/rows';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { conversations, userFacts } from '@/lib/db/schema';
+import { parseEnv } from '@/lib/env';
 import { mergeGuestIntoAccount, moveGuestData } from '@/lib/memory/merge';
 import { chatDeps } from '../../helpers/chat';
 import { openTestStore, testEngine, type TestDatabase } from '../engines';
@@ -49,6 +51,15 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
       selectRows<{ privileged: boolean }>(tx, sql`SELECT rolsuper OR rolbypassrls AS privileged FROM pg_roles WHERE rolname = current_user`),
     );
     expect(me).toEqual({ privileged: false });
+  });
+
+  it('lets the app start in production only as such a role, unless told otherwise', async () => {
+    const production = parseEnv({ NODE_ENV: 'production', DATABASE_URL: process.env.TEST_DATABASE_URL, AUTH_SECRET: 'x'.repeat(32) });
+    // The owner connection of these tests is the server's superuser.
+    await expect(assertUnprivilegedRole(t.db, production)).rejects.toThrow(/a superuser\. Row-level security.*ALLOW_PRIVILEGED_DATABASE_ROLE=true/s);
+    await expect(assertUnprivilegedRole(t.app, production)).resolves.toBeUndefined();
+    await expect(assertUnprivilegedRole(t.db, { ...production, ALLOW_PRIVILEGED_DATABASE_ROLE: true })).resolves.toBeUndefined();
+    await expect(assertUnprivilegedRole(t.db, { ...production, NODE_ENV: 'development' })).resolves.toBeUndefined();
   });
 
   it('runs a whole chat turn, memory included, as the user', async () => {
