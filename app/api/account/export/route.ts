@@ -1,8 +1,9 @@
 /** GET: everything Engram holds about the caller, as a JSON download. */
 import { asSessionUser } from '@/lib/auth/session';
 import { exportUserData } from '@/lib/db/user-data';
+import { withJsonErrors } from '@/lib/http/json-errors';
 
-export async function GET() {
+export const GET = withJsonErrors('export', async () => {
   const session = await asSessionUser((tx, user) => exportUserData(tx, user.id));
   if (!session) return Response.json({ error: 'Not signed in.' }, { status: 401 });
   const data = session.result;
@@ -14,4 +15,4 @@ export async function GET() {
       'cache-control': 'no-store',
     },
   });
-}
+});

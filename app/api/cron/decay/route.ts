@@ -4,13 +4,14 @@
  */
 import { hasBearerSecret } from '@/lib/auth/bearer';
 import { env } from '@/lib/env';
+import { withJsonErrors } from '@/lib/http/json-errors';
 import { runDecay, defaultDecayOptions } from '@/lib/memory/decay';
 import { decayPolicyFrom, getServices } from '@/lib/services';
 
 // A large run takes a while; Vercel's default function limit would cut it short.
 export const maxDuration = 300;
 
-export async function GET(request: Request) {
+export const GET = withJsonErrors('decay', async (request: Request) => {
   const settings = env();
   if (!settings.CRON_SECRET) {
     return Response.json({ error: 'CRON_SECRET is not configured, so the job does not run.' }, { status: 503 });
@@ -23,4 +24,4 @@ export async function GET(request: Request) {
   const summary = await runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(settings) });
   console.log(`[decay] ${JSON.stringify(summary)}`);
   return Response.json(summary);
-}
+});

@@ -2,14 +2,15 @@
 import { z } from 'zod';
 import { asSessionUser } from '@/lib/auth/session';
 import { turnMemoryStatus } from '@/lib/chat/memory-status';
+import { withJsonErrors } from '@/lib/http/json-errors';
 
 const turnIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-export async function GET(_request: Request, { params }: { params: Promise<{ turnId: string }> }) {
+export const GET = withJsonErrors('turn memory', async (_request: Request, { params }: { params: Promise<{ turnId: string }> }) => {
   const turnId = turnIdSchema.safeParse((await params).turnId);
   const session = await asSessionUser(async (tx, user) => (turnId.success ? turnMemoryStatus(tx, user.id, turnId.data) : undefined));
   if (!session) return Response.json({ error: 'Not signed in.' }, { status: 401 });
   const status = session.result;
   if (!status) return Response.json({ error: 'No such turn.' }, { status: 404 });
   return Response.json(status, { headers: { 'cache-control': 'no-store' } });
-}
+});

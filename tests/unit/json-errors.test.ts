@@ -1,0 +1,22 @@
+import { describe, expect, it, vi } from 'vitest';
+import { withJsonErrors } from '@/lib/http/json-errors';
+
+describe('route errors', () => {
+  it('answers an unexpected failure with JSON a person can read, and logs its cause in one line', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const route = withJsonErrors('export', async () => {
+      throw new Error('terminating connection due to administrator command');
+    });
+    const response = await route();
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: 'Something went wrong on our side. Try again in a moment.' });
+    expect(logged.mock.calls).toEqual([['[export] failed: terminating connection due to administrator command']]);
+    logged.mockRestore();
+  });
+
+  it('passes an answer through untouched', async () => {
+    const route = withJsonErrors('echo', async (request: Request) => new Response(await request.text(), { status: 201 }));
+    const response = await route(new Request('http://localhost/', { method: 'POST', body: 'hi' }));
+    expect([response.status, await response.text()]).toEqual([201, 'hi']);
+  });
+});
