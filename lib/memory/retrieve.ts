@@ -37,6 +37,7 @@ export interface RetrievedFact {
   confidence: number;
   createdAt: Date;
   sourceConversationId: string | null;
+  sourceTurnId: number | null;
   /** Cosine similarity to the message; null when the fact was outside the vector candidates. */
   similarity: number | null;
   score: number;
@@ -70,6 +71,7 @@ export async function retrieveFacts(
     confidence: number;
     created_at: string | Date;
     source_conversation_id: string | null;
+    source_turn_id: string | number | null;
     similarity: number | null;
     score: number;
   }>(
@@ -94,7 +96,7 @@ export async function retrieveFacts(
           FROM vec FULL JOIN lex ON lex.id = vec.id
           WHERE vec.similarity >= ${options.minSimilarity} OR lex.id IS NOT NULL
         )
-        SELECT f.id, f.fact_type, f.fact_text, f.confidence, f.created_at, f.source_conversation_id,
+        SELECT f.id, f.fact_type, f.fact_text, f.confidence, f.created_at, f.source_conversation_id, f.source_turn_id,
                fused.similarity::float8 AS similarity, fused.score::float8 AS score
         FROM fused JOIN user_facts f ON f.id = fused.id AND f.user_id = ${query.userId}
         ORDER BY fused.score DESC, f.id
@@ -107,6 +109,8 @@ export async function retrieveFacts(
     confidence: r.confidence,
     createdAt: new Date(r.created_at),
     sourceConversationId: r.source_conversation_id,
+    // bigint: node-postgres answers a string, PGlite a number.
+    sourceTurnId: r.source_turn_id === null ? null : Number(r.source_turn_id),
     similarity: r.similarity === null ? null : Number(r.similarity),
     score: Number(r.score),
   }));
