@@ -9,7 +9,7 @@ import { conversationTurns, users } from '../db/schema';
 import { extractFacts } from './extract-facts';
 import { retrieveFacts } from './retrieve';
 import type { MemoryServices } from './services';
-import { writeFacts, type FactOutcome } from './write-facts';
+import { currentAttributeFacts, writeFacts, type FactOutcome } from './write-facts';
 import { messageOf } from '../errors';
 
 export type ExtractTurnResult =
@@ -71,13 +71,17 @@ export async function extractTurn(
 
   try {
     const vector = messageVector ?? (await embedder.embed([turn.content]))[0]!;
-    const knownFacts = await store.asUser(userId, (tx) =>
-      retrieveFacts(
+    // The most similar facts, and every current value of a single-valued attribute (where they
+    // live, work…), so the extractor can mark what a new value replaces even when it is not similar.
+    const knownFacts = await store.asUser(userId, async (tx) => {
+      const similar = await retrieveFacts(
         tx,
         { userId, model: embedder.model, vector, text: turn.content },
         { ...settings.retrieve, k: RELATED_FACTS, minSimilarity: RELATED_MIN_SIMILARITY },
-      ),
-    );
+      );
+      const attributes = await currentAttributeFacts(tx, userId);
+      return [...similar, ...attributes.filter((a) => !similar.some((f) => f.id === a.id))];
+    });
     const candidates = await extractFacts(extract, {
       userMessage: turn.content,
       assistantReply: claimed.reply,

@@ -9,14 +9,15 @@
  * Deleting the guest cascades over every row still under its id, so it happens only once a count
  * shows nothing is left there; otherwise the whole unit rolls back and the guest stays as it was.
  */
-import { and, eq, inArray, is, sql } from 'drizzle-orm';
+import { and, eq, is, sql } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import * as schema from '../db/schema';
-import { accountMerges, factEmbeddings, userFacts, users } from '../db/schema';
+import { accountMerges, userFacts, users } from '../db/schema';
 import { SYSTEM_CONTEXT, type Store } from '../db/store';
-import { defaultWriteFactsOptions, type WriteFactsOptions } from './write-facts';
+import { attributeOf, sameValue } from './attributes';
+import { currentAttributeFacts, defaultWriteFactsOptions, supersede, type WriteFactsOptions } from './write-facts';
 
 export type MergeResult =
   | { status: 'merged'; rowsMoved: Record<string, number>; factsResolved: number }
@@ -114,7 +115,12 @@ async function rowsUnder(tx: Database, userId: string): Promise<Record<string, n
   return row!;
 }
 
-/** Each moved fact against the account's own current facts: one of each near-duplicate pair stays. */
+/**
+ * Each moved fact against the account's own current facts: one of each near-duplicate pair stays
+ * (the higher confidence, then the newer). Values of a single-valued attribute are not
+ * duplicates of each other: of those, the newest stays ("I live in Berlin" said as a guest last
+ * week replaces the account's "Lives in Lyon" of last year).
+ */
 async function resolveMovedFacts(
   tx: Database,
   userId: string,
@@ -126,10 +132,12 @@ async function resolveMovedFacts(
   const pairs = await selectRows<{
     moved_id: string;
     own_id: string;
+    moved_text: string;
+    own_text: string;
     moved_wins: boolean;
   }>(
     tx,
-    sql`SELECT m.id AS moved_id, o.id AS own_id,
+    sql`SELECT m.id AS moved_id, o.id AS own_id, m.fact_text AS moved_text, o.fact_text AS own_text,
                (m.confidence, m.created_at) > (o.confidence, o.created_at) AS moved_wins
         FROM user_facts m
         JOIN user_facts o ON o.user_id = ${userId} AND o.superseded_at IS NULL AND NOT (o.id = ANY(${moved}))
@@ -144,6 +152,8 @@ async function resolveMovedFacts(
   let resolved = 0;
   for (const pair of pairs) {
     if (gone.has(pair.moved_id) || gone.has(pair.own_id)) continue;
+    const attribute = attributeOf(pair.moved_text);
+    if (attribute && attribute === attributeOf(pair.own_text) && !sameValue(pair.moved_text, pair.own_text)) continue;
     const [winner, loser] = pair.moved_wins ? [pair.moved_id, pair.own_id] : [pair.own_id, pair.moved_id];
     await tx
       .update(userFacts)
@@ -152,14 +162,21 @@ async function resolveMovedFacts(
         updatedAt: sql`now()`,
       })
       .where(and(eq(userFacts.id, winner), eq(userFacts.userId, userId)));
-    await tx
-      .update(userFacts)
-      .set({ supersededAt: sql`now()`, supersededBy: winner, updatedAt: sql`now()` })
-      .where(and(eq(userFacts.id, loser), eq(userFacts.userId, userId)));
-    // History is never searched, as in the writer.
-    await tx.delete(factEmbeddings).where(and(eq(factEmbeddings.userId, userId), inArray(factEmbeddings.factId, [loser])));
+    await supersede(tx, userId, [loser], winner);
     gone.add(loser);
     resolved++;
+  }
+
+  // One value per attribute: the newest, the others kept as its history.
+  const byAttribute = new Map<string, { id: string; createdAt: Date }[]>();
+  for (const fact of await currentAttributeFacts(tx, userId)) {
+    const attribute = attributeOf(fact.factText)!;
+    byAttribute.set(attribute, [...(byAttribute.get(attribute) ?? []), fact]);
+  }
+  for (const facts of byAttribute.values()) {
+    if (facts.length < 2) continue;
+    const [newest, ...older] = facts.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id));
+    resolved += (await supersede(tx, userId, older.map((f) => f.id), newest!.id)).length;
   }
   return resolved;
 }

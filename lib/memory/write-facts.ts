@@ -1,7 +1,9 @@
 /**
  * The writer: after a turn, each extracted fact is checked against the user's current facts and
  * is either dropped (low confidence), folded into a near-duplicate (which it refreshes), stored
- * as the successor of the facts it contradicts (which stay as history), or added. New facts are
+ * as the successor of the facts it contradicts (which stay as history), or added. A new value of
+ * a single-valued attribute (attributes.ts) supersedes the old value whatever the extractor said
+ * and whatever the embeddings say. New facts are
  * stored with their embedding, in one transaction, which also marks the source turn extracted:
  * a crash leaves either both or neither, so a retried turn never loses or doubles its facts.
  */
@@ -11,6 +13,7 @@ import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
 import { conversationTurns, factEmbeddings, userFacts, type FactType, type UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
+import { attributeOf, sameValue, SINGLE_VALUED_ATTRIBUTES, type Attribute } from './attributes';
 import { toStoredVector } from './stored-vector';
 
 export interface CandidateFact {
@@ -87,11 +90,12 @@ export async function resolveFact(
   tx: Database,
   model: string,
   input: Omit<WriteFactsInput, 'candidates'>,
-  candidate: CandidateFact,
+  extracted: CandidateFact,
   vector: number[],
   options: WriteFactsOptions,
 ): Promise<FactOutcome> {
   const { userId } = input;
+  const candidate = await withAttributeRule(tx, userId, extracted);
   const duplicate = await findDuplicate(tx, model, userId, candidate, vector, options);
   let fact: UserFact;
   let action: 'refreshed' | 'added';
@@ -122,7 +126,28 @@ export async function resolveFact(
   }
 
   const superseded = await supersede(tx, userId, candidate.supersedes, fact.id);
-  return { action, candidate, fact, superseded };
+  return { action, candidate: extracted, fact, superseded };
+}
+
+/** The user's current facts stating a value of `attribute` (of any, without one). */
+export function currentAttributeFacts(tx: Database, userId: string, attribute?: Attribute) {
+  const pattern = attribute ? SINGLE_VALUED_ATTRIBUTES[attribute] : Object.values(SINGLE_VALUED_ATTRIBUTES).join('|');
+  return tx
+    .select({ id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText, createdAt: userFacts.createdAt })
+    .from(userFacts)
+    .where(and(eq(userFacts.userId, userId), isNull(userFacts.supersededAt), sql`${userFacts.factText} ~* ${pattern}`));
+}
+
+/**
+ * A candidate stating a value of a single-valued attribute supersedes the user's other values of
+ * it (the same value, reworded, is its duplicate instead).
+ */
+async function withAttributeRule(tx: Database, userId: string, candidate: CandidateFact): Promise<CandidateFact> {
+  const attribute = attributeOf(candidate.factText);
+  if (!attribute) return candidate;
+  const others = (await currentAttributeFacts(tx, userId, attribute)).filter((f) => !sameValue(f.factText, candidate.factText));
+  if (!others.length) return candidate;
+  return { ...candidate, supersedes: [...new Set([...candidate.supersedes, ...others.map((f) => f.id)])] };
 }
 
 async function findDuplicate(
@@ -169,7 +194,7 @@ async function findDuplicate(
  * history; its embedding goes, since history is never searched: so only current facts have
  * embeddings, and vector search needs no join to skip superseded ones.
  */
-async function supersede(tx: Database, userId: string, ids: string[], successorId: string): Promise<string[]> {
+export async function supersede(tx: Database, userId: string, ids: string[], successorId: string): Promise<string[]> {
   const targets = ids.filter((id) => id !== successorId);
   if (!targets.length) return [];
   const rows = await tx

@@ -82,22 +82,32 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
     ]);
   });
 
-  it('into an existing account, duplicates and updates are resolved: higher confidence, then newer, wins', async () => {
+  it('into an existing account, duplicates are resolved (higher confidence, then newer, wins) and the newer home replaces the older', async () => {
     const account = await newAccount();
     await writeFacts(store(), embedder, {
       userId: account,
-      candidates: [fact('Lives in Paris', 0.8), fact('Likes green tea a lot', 0.95), fact('Plays chess', 0.9)],
+      candidates: [fact('Lives in Paris', 0.95), fact('Likes green tea a lot', 0.95), fact('Plays chess', 0.9)],
     });
+    // The account learned Paris before the guest said Berlin.
+    await db().update(userFacts).set({ createdAt: sql`now() - interval '1 year'` }).where(eq(userFacts.userId, account));
     const result = await mergeGuestIntoAccount(store(), guest, account);
     expect(result).toMatchObject({ status: 'merged', factsResolved: 2 });
 
-    // Berlin (0.9) beats Paris (0.8); the account's tea (0.95) beats the guest's (0.7).
+    // Berlin is newer than Paris, whatever the confidence; the account's tea (0.95) beats the guest's (0.7).
     expect(await currentFacts(account)).toEqual(['Likes green tea a lot 0.95', 'Lives in Berlin 0.9', 'Plays chess 0.9']);
     const accountFacts = await db().select().from(userFacts).where(eq(userFacts.userId, account));
     const paris = accountFacts.find((f) => f.factText === 'Lives in Paris');
     const berlin = accountFacts.find((f) => f.factText === 'Lives in Berlin');
     expect(paris).toMatchObject({ userId: account, supersededBy: berlin!.id });
     expect(await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, paris!.id))).toEqual([]);
+  });
+
+  it('keeps the account’s home when it is newer than the guest’s', async () => {
+    const account = await newAccount();
+    await db().update(userFacts).set({ createdAt: sql`now() - interval '1 year'` }).where(eq(userFacts.userId, guest));
+    await writeFacts(store(), embedder, { userId: account, candidates: [fact('Lives in Paris', 0.6)] });
+    await mergeGuestIntoAccount(store(), guest, account);
+    expect((await currentFacts(account)).filter((f) => f.startsWith('Lives'))).toEqual(['Lives in Paris 0.6']);
   });
 
   it('a second merge of the same guest changes nothing', async () => {

@@ -103,15 +103,29 @@ describeOnEngine('the writer', (db, engine, store) => {
   });
 
   it('supersedes through an existing duplicate when the new fact is already known', async () => {
-    await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Berlin')] });
-    const [paris] = await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Paris')] });
-    const parisId = paris!.action === 'added' ? paris!.fact.id : '';
+    await writeFacts(store(), embedder, { userId, candidates: [fact('Likes green tea', { factType: 'preference' })] });
+    const [coffee] = await writeFacts(store(), embedder, { userId, candidates: [fact('Prefers tea', { factType: 'preference' })] });
+    const coffeeId = coffee!.action === 'added' ? coffee!.fact.id : '';
     const [outcome] = await writeFacts(store(), embedder, {
       userId,
-      candidates: [fact('Is based in Berlin', { supersedes: [parisId] })],
+      candidates: [fact('likes green tea.', { factType: 'preference', supersedes: [coffeeId] })],
     });
-    expect(outcome!.action).toBe('refreshed');
+    expect(outcome).toMatchObject({ action: 'refreshed', superseded: [coffeeId] });
+    expect(await current()).toEqual(['Likes green tea']);
+  });
+
+  it('keeps one value of a single-valued attribute: a new home supersedes the old, whatever the similarity', async () => {
+    const [paris] = await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Paris')] });
+    // The extractor marked nothing as replaced, and the embeddings are not close enough to call it a duplicate.
+    const [berlin] = await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Berlin')] });
+    expect(berlin).toMatchObject({ action: 'added', superseded: [paris!.action === 'added' ? paris!.fact.id : ''] });
     expect(await current()).toEqual(['Lives in Berlin']);
+    // The same home, worded otherwise, is the same fact.
+    const [again] = await writeFacts(store(), embedder, { userId, candidates: [fact('Is based in Berlin')] });
+    expect(again).toMatchObject({ action: 'refreshed', superseded: [] });
+    expect(await current()).toEqual(['Lives in Berlin']);
+    const history = await db().select().from(userFacts).where(and(eq(userFacts.userId, userId), eq(userFacts.factText, 'Lives in Paris')));
+    expect(history).toMatchObject([{ supersededBy: berlin!.action === 'added' ? berlin!.fact.id : '' }]);
   });
 
   it('never supersedes another user’s fact, whatever id it is given', async () => {
