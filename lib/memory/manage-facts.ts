@@ -10,7 +10,9 @@ import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
 import { factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
 import { retrieveFacts, type RetrieveOptions } from './retrieve';
+import { attributeOf, sameValue } from './attributes';
 import { toStoredVector } from './stored-vector';
+import { currentAttributeFacts, supersede } from './write-facts';
 
 export type FactSort = 'newest' | 'most_used' | 'confidence';
 
@@ -64,19 +66,42 @@ export async function searchVectorOf(embedder: Embedder, text: string) {
   return { model: embedder.model, vector: vector!, text };
 }
 
-/** Changes a current fact's text and embeds it again; undefined when it is not the user's. */
+/**
+ * A person's correction of a current fact: the new text becomes a new current fact (their own
+ * words, so confidence 1; same type, source and use), and the old text stays as its history. A
+ * new value of a single-valued attribute also replaces any other current value of it. Undefined
+ * when the fact is not the user's, or no longer current.
+ */
 export async function editFact(store: Store, embedder: Embedder, userId: string, factId: string, factText: string) {
   const [vector] = await embedder.embed([factText]);
   return store.asUser(userId, async (tx) => {
-    const [fact] = await tx
-      .update(userFacts)
-      .set({ factText, updatedAt: sql`now()`, confidence: 1 })
+    const [old] = await tx
+      .select()
+      .from(userFacts)
       .where(and(eq(userFacts.id, factId), eq(userFacts.userId, userId), isNull(userFacts.supersededAt)))
+      .for('update');
+    if (!old) return undefined;
+    if (old.factText === factText) return old;
+    const [fact] = await tx
+      .insert(userFacts)
+      .values({
+        userId,
+        factType: old.factType,
+        factText,
+        confidence: 1,
+        sourceConversationId: old.sourceConversationId,
+        sourceTurnId: old.sourceTurnId,
+        accessCount: old.accessCount,
+        lastAccessed: old.lastAccessed,
+      })
       .returning();
-    if (!fact) return undefined;
-    await tx.delete(factEmbeddings).where(and(eq(factEmbeddings.factId, factId), eq(factEmbeddings.userId, userId)));
-    await tx.insert(factEmbeddings).values({ factId, userId, model: embedder.model, embedding: toStoredVector(vector!, embedder.model) });
-    return fact;
+    await tx.insert(factEmbeddings).values({ factId: fact!.id, userId, model: embedder.model, embedding: toStoredVector(vector!, embedder.model) });
+    const attribute = attributeOf(factText);
+    const otherValues = attribute
+      ? (await currentAttributeFacts(tx, userId, attribute)).filter((f) => f.id !== fact!.id && !sameValue(f.factText, factText))
+      : [];
+    await supersede(tx, userId, [old.id, ...otherValues.map((f) => f.id)], fact!.id);
+    return fact!;
   });
 }
 

@@ -61,14 +61,20 @@ describeOnEngine('managing one’s memory', (db, engine, store) => {
     expect(await searchFacts(db(), stranger, await searchVectorOf(hashedEmbedder, 'cello'), retrieve)).toEqual([]);
   });
 
-  it('edits a fact and embeds it again; not another user’s', async () => {
+  it('edits a fact into a new one, embedded, with the old text kept as its history; not another user’s', async () => {
     const paris = await add('Lives in Paris');
     expect(await editFact(store(), hashedEmbedder, stranger, paris.id, 'Lives in Rome')).toBeUndefined();
     const edited = await editFact(store(), hashedEmbedder, userId, paris.id, 'Lives in Lisbon');
-    expect(edited).toMatchObject({ factText: 'Lives in Lisbon' });
-    expect((await searchFacts(db(), userId, await searchVectorOf(hashedEmbedder, 'Lisbon'), retrieve)).map((f) => f.id)).toEqual([paris.id]);
-    const [embedding] = await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, paris.id));
+    expect(edited).toMatchObject({ factText: 'Lives in Lisbon', factType: paris.factType, confidence: 1, sourceConversationId: conversationId });
+    expect(await texts()).toEqual(['Lives in Lisbon']);
+    expect((await searchFacts(db(), userId, await searchVectorOf(hashedEmbedder, 'Lisbon'), retrieve)).map((f) => f.id)).toEqual([edited!.id]);
+    const [embedding] = await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, edited!.id));
     expect(embedding!.embedding.slice(0, 512)).toEqual((await hashedEmbedder.embed(['Lives in Lisbon']))[0]!.map((x) => expect.closeTo(x, 2)));
+    // The old text is history, no longer searched.
+    expect((await factHistory(db(), userId, edited!.id)).map((f) => f.factText)).toEqual(['Lives in Paris']);
+    expect(await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, paris.id))).toEqual([]);
+    // Editing a fact that was replaced meanwhile changes nothing.
+    expect(await editFact(store(), hashedEmbedder, userId, paris.id, 'Lives in Oslo')).toBeUndefined();
   });
 
   it('deletes a fact with its embedding, and Undo restores it as it was', async () => {
