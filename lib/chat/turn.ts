@@ -12,7 +12,7 @@ import { conversationTurns, type Conversation, type ConversationTurn } from '../
 import { prepareTurn, type PreparedTurn } from '../memory/prepare-turn';
 import type { MemoryServices } from '../memory/services';
 import { buildSystemPrompt } from '../memory/system-prompt';
-import { MEMORY_TOOLS, runMemoryTool } from '../memory/tools';
+import { MEMORY_TOOLS, runMemoryTool, type ToolContext } from '../memory/tools';
 import type { TurnEvent } from './events';
 import type { StoredChatRequest } from './request';
 import { messageOf } from '../errors';
@@ -121,7 +121,7 @@ async function* generate(
   deps: ChatDeps,
   prompt: { system: string; messages: ChatMessage[]; memories: MemoryNote[] },
   signal: AbortSignal,
-  toolsFor: string | null,
+  toolsFor: ToolContext | null,
 ): AsyncGenerator<TurnEvent, Generation> {
   let content = '';
   let messages = prompt.messages;
@@ -198,7 +198,7 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
     { system: prepared.system, messages: prepared.messages, memories: prepared.usedFacts },
     signal,
     // While memory is off, the model gets no memory tools either.
-    prepared.memoryEnabled ? turn.userId : null,
+    prepared.memoryEnabled ? { userId: turn.userId, conversationId: turn.conversation.id } : null,
   );
 
   const status = signal.aborted ? 'interrupted' : failure ? 'failed' : 'complete';

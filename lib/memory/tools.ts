@@ -9,7 +9,9 @@ import { FACT_TYPES } from './fact-schema';
 import { deleteFacts, listCurrentFacts } from './manage-facts';
 import { retrieveFacts } from './retrieve';
 import type { MemoryServices } from './services';
-import { writeFacts } from './write-facts';
+import type { FactType } from '../db/schema';
+import { extractFacts } from './extract-facts';
+import { writeFacts, type CandidateFact } from './write-facts';
 
 export const MEMORY_TOOLS: ChatTool[] = [
   {
@@ -66,8 +68,26 @@ function containsAllWords(fact: string, description: string): boolean {
   return words.length > 0 && words.every((w) => text.includes(w.replace(/s$/, '')));
 }
 
-export async function runMemoryTool(services: MemoryServices, userId: string, name: string, input: unknown): Promise<ToolOutcome> {
+/** Whom a tool call acts for, and the conversation it was made in (the source of what it remembers). */
+export interface ToolContext {
+  userId: string;
+  conversationId: string;
+}
+
+/**
+ * What "remember that…" stores: the model's fact and type; without a type, the fact extractor's
+ * reading of it (so "I'm allergic to peanuts" is the constraint "Is allergic to peanuts").
+ */
+async function factsToRemember({ extract }: MemoryServices, fact: string, type: FactType | undefined): Promise<CandidateFact[]> {
+  const asGiven: CandidateFact = { factType: type ?? 'personal_context', factText: fact, confidence: 1, supersedes: [] };
+  if (type) return [asGiven];
+  const read = await extractFacts(extract, { userMessage: fact, knownFacts: [] }).catch(() => []);
+  return read.length ? read.map((f) => ({ ...f, confidence: 1, supersedes: [] })) : [asGiven];
+}
+
+export async function runMemoryTool(services: MemoryServices, context: ToolContext, name: string, input: unknown): Promise<ToolOutcome> {
   const { store, embedder, settings } = services;
+  const { userId } = context;
   switch (name) {
     case 'list_my_memories': {
       const facts = await store.asUser(userId, (tx) => listCurrentFacts(tx, userId, 'newest'));
@@ -76,10 +96,11 @@ export async function runMemoryTool(services: MemoryServices, userId: string, na
     }
     case 'remember': {
       const { fact, type } = rememberInput.parse(input);
-      const [outcome] = await writeFacts(store, embedder, { userId, candidates: [{ factType: type ?? 'personal_context', factText: fact, confidence: 1, supersedes: [] }] }, settings.write);
-      if (!outcome || outcome.action === 'dropped') return { result: 'Not remembered.', change: null };
-      const stored = { id: outcome.fact.id, factType: outcome.fact.factType, factText: outcome.fact.factText };
-      return { result: `Remembered: ${stored.factText}`, change: { action: 'remembered', facts: [stored] } };
+      const candidates = await factsToRemember(services, fact, type);
+      const outcomes = await writeFacts(store, embedder, { userId, sourceConversationId: context.conversationId, candidates }, settings.write);
+      const stored = outcomes.flatMap((o) => (o.action === 'dropped' ? [] : [{ id: o.fact.id, factType: o.fact.factType, factText: o.fact.factText }]));
+      if (!stored.length) return { result: 'Not remembered.', change: null };
+      return { result: `Remembered: ${stored.map((f) => f.factText).join('; ')}`, change: { action: 'remembered', facts: stored } };
     }
     case 'forget': {
       const { description } = forgetInput.parse(input);

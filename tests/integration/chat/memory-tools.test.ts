@@ -1,5 +1,5 @@
 /** The memory tools inside a chat turn: offline by rules, and Claude's tool use through the fake vendor. */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
 import { offlineChat } from '@/lib/ai/offline/reply-writer';
@@ -54,12 +54,23 @@ describeOnEngine('memory tools in the chat', (db, engine, store) => {
     expect(listed.reply).toContain('Plays the cello');
     expect(listed.events.some((e) => e.type === 'memory')).toBe(false);
 
+    // Remembered as the extractor reads it: typed, in the third person, from this conversation.
     const remembered = await send('Remember that I prefer green tea.');
-    expect(remembered.events).toContainEqual(expect.objectContaining({ type: 'memory', action: 'remembered', facts: [expect.objectContaining({ factText: 'I prefer green tea' })] }));
+    expect(remembered.events).toContainEqual(
+      expect.objectContaining({ type: 'memory', action: 'remembered', facts: [expect.objectContaining({ factText: 'Prefers green tea', factType: 'preference' })] }),
+    );
+    const [tea] = await db().select().from(userFacts).where(and(eq(userFacts.userId, userId), eq(userFacts.factText, 'Prefers green tea')));
+    const start = remembered.events[0];
+    expect(tea!.sourceConversationId).toBe(start?.type === 'start' ? start.conversationId : 'none');
+
+    const allergy = await send("Please remember that I'm allergic to shellfish");
+    expect(allergy.events).toContainEqual(
+      expect.objectContaining({ action: 'remembered', facts: [expect.objectContaining({ factText: 'Is allergic to shellfish', factType: 'constraint' })] }),
+    );
 
     const forgot = await send('Forget that I live in Paris');
     expect(forgot.events).toContainEqual(expect.objectContaining({ type: 'memory', action: 'forgot', facts: [expect.objectContaining({ factText: 'Lives in Paris' })] }));
-    expect(await current()).toEqual(['I prefer green tea', 'Lives near the Louvre museum', 'Plays the cello']);
+    expect(await current()).toEqual(['Is allergic to shellfish', 'Lives near the Louvre museum', 'Plays the cello', 'Prefers green tea']);
   });
 
   it("Claude's tool calls act on this user's facts only, and the answer follows the results", async () => {
