@@ -64,7 +64,7 @@ export interface Question {
 export interface Turn {
   speaker: string;
   diaId: string;
-  /** What was said; a shared photo is described by its caption, as the dataset's own prompts do. */
+  /** What was said; a shared photo is described by its caption ("… [shares a photo of a loaf]"). */
   text: string;
 }
 
@@ -132,7 +132,7 @@ function fromFlat(record: unknown, name: string): Conversation {
           .map((t) => ({
             speaker: t.speaker,
             diaId: t.dia_id,
-            text: t.blip_caption ? `${t.text} [shares a photo: ${t.blip_caption}]` : t.text,
+            text: t.blip_caption ? `${t.text} [shares ${t.blip_caption}]` : t.text,
           })),
       });
     }
