@@ -1,6 +1,7 @@
 /**
- * The memory block of the system prompt: retrieved facts grouped by type, within a token budget,
- * framed as information about the user. Each fact is a quoted, escaped string, so a stored fact
+ * The memory block of the system prompt: the user's facts grouped by type, each with the day it
+ * was learned (so "when did I…" can be answered), within a token budget, framed as information
+ * about the user. Each fact is a quoted, escaped string, so a stored fact
  * that says "ignore your rules" reads as something the user once said, never as an instruction,
  * and cannot close the block or start a line of its own.
  */
@@ -9,6 +10,8 @@ import type { FactType } from '../db/schema';
 export interface MemoryFact {
   factType: FactType;
   factText: string;
+  /** When it was learned; shown as a date. */
+  createdAt?: Date;
 }
 
 export const FACT_HEADINGS: Record<FactType, string> = {
@@ -35,6 +38,33 @@ export function quoteAsData(text: string): string {
   return JSON.stringify(text).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
 }
 
+function factLine(fact: MemoryFact): string {
+  const learned = fact.createdAt ? ` (learned ${fact.createdAt.toISOString().slice(0, 10)})` : '';
+  return `- ${quoteAsData(fact.factText)}${learned}`;
+}
+
+const factCost = (fact: MemoryFact) => estimateTokens(factLine(fact)) + 1;
+const BLOCK_COST = estimateTokens(PREAMBLE) + 20;
+
+/**
+ * The facts offered to the prompt, in the order buildMemoryBlock fills its budget: the user's
+ * constraints first (an allergy matters whatever the message says), then what retrieval found
+ * most relevant, then, when the user's whole memory fits the budget, everything else: a small
+ * memory is given whole; retrieval ranks, it does not hide.
+ */
+export function orderForPrompt<F extends MemoryFact & { id: string }>(
+  relevant: F[],
+  standing: { facts: F[]; complete: boolean },
+  tokenBudget: number,
+): F[] {
+  const whole = standing.complete && BLOCK_COST + standing.facts.reduce((sum, f) => sum + factCost(f), 0) <= tokenBudget;
+  const ordered = new Map<string, F>();
+  for (const fact of [...standing.facts.filter((f) => f.factType === 'constraint'), ...relevant, ...(whole ? standing.facts : [])]) {
+    if (!ordered.has(fact.id)) ordered.set(fact.id, fact);
+  }
+  return [...ordered.values()];
+}
+
 export interface MemoryBlock {
   text: string;
   /** The facts that fit the budget, in the order given. */
@@ -47,9 +77,9 @@ export interface MemoryBlock {
  */
 export function buildMemoryBlock<F extends MemoryFact>(facts: F[], tokenBudget: number): MemoryBlock & { included: F[] } {
   const included: F[] = [];
-  let used = estimateTokens(PREAMBLE) + 20;
+  let used = BLOCK_COST;
   for (const fact of facts) {
-    const cost = estimateTokens(quoteAsData(fact.factText)) + 2;
+    const cost = factCost(fact);
     if (used + cost > tokenBudget) continue;
     used += cost;
     included.push(fact);
@@ -58,7 +88,7 @@ export function buildMemoryBlock<F extends MemoryFact>(facts: F[], tokenBudget: 
 
   const sections = (Object.keys(FACT_HEADINGS) as FactType[])
     .map((type) => {
-      const lines = included.filter((f) => f.factType === type).map((f) => `- ${quoteAsData(f.factText)}`);
+      const lines = included.filter((f) => f.factType === type).map(factLine);
       return lines.length ? `${FACT_HEADINGS[type]}:\n${lines.join('\n')}` : '';
     })
     .filter(Boolean);

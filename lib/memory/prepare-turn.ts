@@ -6,8 +6,8 @@
 import { eq } from 'drizzle-orm';
 import { users } from '../db/schema';
 import type { ChatMessage } from '../ai/types';
-import { buildMemoryBlock } from './memory-block';
-import { retrieveFacts, type RetrievedFact } from './retrieve';
+import { buildMemoryBlock, estimateTokens, orderForPrompt } from './memory-block';
+import { loadStandingFacts, retrieveFacts, type RetrievedFact } from './retrieve';
 import type { MemoryServices } from './services';
 import { loadShortTermContext } from './short-term';
 import { buildSystemPrompt } from './system-prompt';
@@ -16,7 +16,7 @@ export interface PreparedTurn {
   system: string;
   /** The conversation so far, ending with the user's new message. */
   messages: ChatMessage[];
-  /** The facts that made it into the system prompt (shown to the user as "memories used"). */
+  /** The facts in the system prompt, in prompt order (shown to the user as "memories used"). */
   usedFacts: RetrievedFact[];
   /** The message's embedding, reused by extraction after the response. */
   messageVector: number[] | null;
@@ -55,12 +55,18 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
     store.asUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId)),
   ]);
   const messageVector = vectors?.[0] ?? null;
-  const retrieved = messageVector
-    ? await store.asUser(userId, (tx) =>
-        retrieveFacts(tx, { userId, model: embedder.model, vector: messageVector, text: input.message }, settings.retrieve),
-      )
+  const budget = settings.memoryTokenBudget;
+  const facts = memoryEnabled
+    ? await store.asUser(userId, async (tx) => {
+        const relevant = messageVector
+          ? await retrieveFacts(tx, { userId, model: embedder.model, vector: messageVector, text: input.message }, settings.retrieve)
+          : [];
+        // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
+        const standing = await loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)')));
+        return orderForPrompt(relevant, standing, budget);
+      })
     : [];
-  const block = buildMemoryBlock(retrieved, settings.memoryTokenBudget);
+  const block = buildMemoryBlock(facts, budget);
 
   return {
     system: buildSystemPrompt({ memoryBlock: block.text, conversationSummary: shortTerm.summary }),

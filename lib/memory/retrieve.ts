@@ -64,17 +64,7 @@ export async function retrieveFacts(
           ORDER BY rank LIMIT ${POOL}`
     : sql`SELECT NULL::uuid AS id, NULL::bigint AS rank WHERE false`;
 
-  const rows = await selectRows<{
-    id: string;
-    fact_type: FactType;
-    fact_text: string;
-    confidence: number;
-    created_at: string | Date;
-    source_conversation_id: string | null;
-    source_turn_id: string | number | null;
-    similarity: number | null;
-    score: number;
-  }>(
+  const rows = await selectRows<FactRow & { similarity: number | null; score: number }>(
     db,
     // Only current facts have embeddings (the writer removes a superseded fact's), so the
     // vector side reads one table, and each distance is computed once.
@@ -102,7 +92,21 @@ export async function retrieveFacts(
         ORDER BY fused.score DESC, f.id
         LIMIT ${options.k}`,
   );
-  return rows.map((r) => ({
+  return rows.map(toRetrievedFact);
+}
+
+interface FactRow extends Record<string, unknown> {
+  id: string;
+  fact_type: FactType;
+  fact_text: string;
+  confidence: number;
+  created_at: string | Date;
+  source_conversation_id: string | null;
+  source_turn_id: string | number | null;
+}
+
+function toRetrievedFact(r: FactRow & { similarity: number | null; score: number }): RetrievedFact {
+  return {
     id: r.id,
     factType: r.fact_type,
     factText: r.fact_text,
@@ -113,7 +117,32 @@ export async function retrieveFacts(
     sourceTurnId: r.source_turn_id === null ? null : Number(r.source_turn_id),
     similarity: r.similarity === null ? null : Number(r.similarity),
     score: Number(r.score),
-  }));
+  };
+}
+
+/**
+ * What the prompt carries whatever the message: the user's constraints (an allergy matters to a
+ * snack suggestion that never says "peanut"), and, when the user has at most `limit` current
+ * facts, all of them, so a small memory is given whole (newest first). The count is read from
+ * the index first, so a large memory costs one index-only count and its constraints, not a scan.
+ */
+export async function loadStandingFacts(db: Database, userId: string, limit: number): Promise<{ facts: RetrievedFact[]; complete: boolean }> {
+  const current = sql`f.user_id = ${userId} AND f.superseded_at IS NULL`;
+  const columns = sql`f.id, f.fact_type, f.fact_text, f.confidence, f.created_at, f.source_conversation_id, f.source_turn_id`;
+  const rows = await selectRows<FactRow & { total: number }>(
+    db,
+    sql`WITH counted AS (SELECT count(*)::int AS total FROM user_facts f WHERE ${current})
+        SELECT * FROM (
+          SELECT ${columns} FROM user_facts f WHERE ${current} AND f.fact_type = 'constraint'
+          UNION ALL
+          SELECT ${columns} FROM user_facts f WHERE ${current} AND f.fact_type <> 'constraint'
+            AND (SELECT total FROM counted) <= ${limit}
+        ) standing, counted
+        ORDER BY (fact_type = 'constraint') DESC, created_at DESC, id
+        LIMIT ${limit}`,
+  );
+  const total = rows[0]?.total ?? 0;
+  return { facts: rows.map((r) => toRetrievedFact({ ...r, similarity: null, score: 0 })), complete: total <= limit };
 }
 
 /** Bumps the access statistics of exactly the facts a turn used, by id, within the user's rows. */

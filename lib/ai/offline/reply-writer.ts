@@ -10,7 +10,7 @@ export const OFFLINE_NOTICE = 'Offline mode: no language model is configured, so
 
 export function offlineReply(memories: MemoryNote[]): string {
   const remembered = memories.length
-    ? `Here is what I remember that looks relevant to your message:\n\n${memories.map((m) => `- ${m.factText}`).join('\n')}`
+    ? `Here is what I remember about you that may matter here:\n\n${memories.map((m) => `- ${m.factText}`).join('\n')}`
     : "I don't remember anything relevant to this yet. Tell me about yourself (for example \"I live in Berlin\" or " +
       '"I prefer short answers") and I will remember it.';
   return (

@@ -1,0 +1,108 @@
+/**
+ * Recall as people meet it: something said once, then a question in a new chat that shares no
+ * content word with it. While the memory is small it is given whole, so every such fact reaches
+ * the prompt; a constraint always does. Offline (rule extraction), and through Claude's SDK
+ * against the fake vendor (the system prompt it receives).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterTurn } from '@/lib/chat/after-turn';
+import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
+import { createAnonymousUser } from '@/lib/db/queries';
+import { writeFacts } from '@/lib/memory/write-facts';
+import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
+import { startFakeVendorServer, systemPromptOf, type FakeVendorServer } from '@/tests/fakes/vendor-server';
+import { chatDeps, fakeClaude } from '../../helpers/chat';
+import { describeOnEngine } from '../engines';
+
+/** What a person says, the fact Engram should keep, and a later question sharing no content word. */
+const PAIRS = [
+  { said: "I'm allergic to peanuts.", fact: 'Is allergic to peanuts', asked: 'Can you suggest a snack?' },
+  { said: "I'm vegetarian.", fact: 'Is vegetarian', asked: 'What should I cook tonight?' },
+  { said: 'I live in Lyon.', fact: 'Lives in Lyon', asked: 'Any good weekend trips nearby?' },
+  { said: 'My name is Priya.', fact: 'Name is Priya', asked: 'How should you address me?' },
+  { said: 'I work as a nurse.', fact: 'Works as a nurse', asked: 'Any tips for coping with night shifts?' },
+  { said: 'I prefer short answers.', fact: 'Prefers short answers', asked: 'Explain how vaccines work.' },
+  { said: "I'm training for a marathon.", fact: 'Is working towards a marathon', asked: 'What should I eat before a long run?' },
+  { said: 'I use PostgreSQL.', fact: 'Uses PostgreSQL', asked: 'How do I speed up a slow query?' },
+  { said: 'I hate cilantro.', fact: 'Dislikes cilantro', asked: 'Give me a salsa recipe.' },
+  { said: 'I work at Siemens.', fact: 'Works at Siemens', asked: "What's my commute like likely to be?" },
+];
+
+/** Never tuned on: checked, not used to choose anything. */
+const ASIDE = [
+  { said: "I'm lactose intolerant.", fact: 'Is lactose intolerant', asked: "What's a good dessert for tonight?" },
+  { said: 'I live in Porto.', fact: 'Lives in Porto', asked: 'Where could I go hiking this weekend?' },
+];
+
+const CONTENT = (text: string) => new Set(text.toLowerCase().match(/[a-z]{4,}/g) ?? []);
+
+describe('the recall pairs', () => {
+  it('share no content word between what was said and what is asked', () => {
+    for (const { said, asked } of [...PAIRS, ...ASIDE]) {
+      const shared = [...CONTENT(said)].filter((w) => CONTENT(asked).has(w));
+      expect(shared, `${said} / ${asked}`).toEqual([]);
+    }
+  });
+});
+
+let fake: FakeVendorServer;
+beforeAll(async () => {
+  fake = await startFakeVendorServer();
+});
+afterAll(() => fake.close());
+
+describeOnEngine('recall in a new chat', (db, engine, store) => {
+  let userId: string;
+
+  beforeEach(async () => {
+    userId = (await createAnonymousUser(db())).id;
+    fake.reset();
+  });
+
+  /** One turn, read to the end, with its after-response work; answers what the prompt carried. */
+  async function send(deps: ChatDeps, message: string) {
+    const started = await startTurn(deps, { id: userId, memoryEnabled: true }, { message });
+    if (!started.ok) throw new Error(started.error);
+    let reply = '';
+    for await (const event of streamReply(deps, started.turn, new AbortController().signal)) {
+      if (event.type === 'text') reply += event.text;
+    }
+    await afterTurn(deps.services, started.turn, reply);
+    return { memories: started.turn.prepared.usedFacts.map((f) => f.factText), reply };
+  }
+
+  it.each([...PAIRS, ...ASIDE])('offline: "$said" is in the prompt for "$asked"', async ({ said, fact, asked }) => {
+    await send(chatDeps(store()), said);
+    const later = await send(chatDeps(store()), asked);
+    expect(later.memories).toContain(fact);
+    // The honest offline reply shows it instead of asking to be told again.
+    expect(later.reply).toContain(fact);
+  });
+
+  it('through Claude: every fact of a small memory reaches the system prompt of an unrelated question', async () => {
+    await writeFacts(store(), hashedEmbedder, {
+      userId,
+      candidates: PAIRS.map((p) => ({ factType: p.fact.startsWith('Is allergic') ? 'constraint' : 'personal_context', factText: p.fact, confidence: 0.9, supersedes: [] })),
+    });
+    fake.script({ match: { forcedTool: 'none' }, text: 'Here is an idea.' });
+    await send(chatDeps(store(), fakeClaude(fake)), 'Can you suggest a snack?');
+    const chatRequest = fake.requests.find((r) => r.api === 'anthropic' && !JSON.stringify(r.body).includes('"tool_choice":{"type":"tool"'));
+    const system = systemPromptOf(chatRequest!.body);
+    for (const { fact } of PAIRS) expect(system).toContain(JSON.stringify(fact));
+    expect(system).toMatch(/"Is allergic to peanuts" \(learned \d{4}-\d{2}-\d{2}\)/);
+  });
+
+  it('a constraint reaches the prompt even when the memory is too large to give whole', async () => {
+    const distractors = Array.from({ length: 150 }, (_, i) => ({
+      factType: 'preference' as const,
+      factText: `Collects vintage item number ${i} from flea markets`,
+      confidence: 0.9,
+      supersedes: [],
+    }));
+    await writeFacts(store(), hashedEmbedder, { userId, candidates: [{ factType: 'constraint', factText: 'Is allergic to peanuts', confidence: 0.9, supersedes: [] }] });
+    await writeFacts(store(), hashedEmbedder, { userId, candidates: distractors });
+    const later = await send(chatDeps(store()), 'Can you suggest a snack?');
+    expect(later.memories[0]).toBe('Is allergic to peanuts');
+    expect(later.memories.length).toBeLessThan(151);
+  });
+});
