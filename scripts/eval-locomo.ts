@@ -16,7 +16,11 @@
  *     [--providers configured|offline] [--json out.json] [--cache-dir .data/models]
  *
  * FILE: one conversation per file (../shared/bench/locomo/26.json) or the published
- * locomo10.json (all ten conversations, each named by its sample_id).
+ * locomo10.json (all ten conversations, each named by its sample_id). --mode defaults to both.
+ * --embedder and --ranking choose the retrieval runs; the pipeline runs with what the app would
+ * use: the providers of the settings (--providers offline forces the offline extractor and
+ * embedder) and the MEMORY_* settings with the embedder's calibration (for example
+ * MEMORY_MIN_SIMILARITY=-1 MEMORY_TOP_K=20 to see past the similarity floor and k).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
