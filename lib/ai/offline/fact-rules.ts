@@ -164,7 +164,7 @@ const RULES: Rule[] = [
     maxWords: 8,
   },
   {
-    pattern: new RegExp(String.raw`\b(?:i (?:mostly |mainly |usually )?use|${I_AM} (?:mostly |mainly )?using|i (?:code|program|write code) in) (.+)`, 'i'),
+    pattern: new RegExp(String.raw`\b(?:i (?:mostly |mainly |usually )?use|${I_AM} (?:mostly |mainly )?using|i (?:mostly |mainly |usually )?(?:code|program|write code) in) (.+)`, 'i'),
     factType: 'technical_context',
     text: (x) => `Uses ${x}`,
     kind: 'phrase',
@@ -254,12 +254,13 @@ const POINTERS = new Set(
 // An object starting with one of these is empty or a fragment ("I love to.", "I use for…").
 const BAD_START = new Set(
   `for with from about of at on in into by as so such and or but not no more most some something anything
-  everything nothing any both each other another lots much many plenty very too just really also`.split(/\s+/),
+  everything nothing any both each other another lots much many plenty very too just really also
+  is are was were am be been has have had will would can could do does did gets got`.split(/\s+/),
 );
 const DEFINITE = /^(?:the|all the|all of|all those|all these|those|these|every)\b/i;
 // An object ending on one of these was cut mid-phrase.
 const DANGLING = /\b(?:a|an|the|of|to|for|with|and|or|in|on|at|my|some|about|from|by|as|is|are|was|were|be|been|like)$/i;
-const VAGUE = /^(?:a ton|a lot|a bit|a little|lots|stuff|things|it all|life|everyone|everybody|people)$/i;
+const VAGUE = /^(?:a ton|a lot|a bit|a little|lots|stuff|things|it all|life|everyone|everybody|people)$|^to (?:think|believe|say|imagine|hope|know|see|hear|admit|pretend|guess|help)\b/i;
 // Said of today or the days around it: a plan of the moment, not a standing goal.
 const TRANSIENT = /\b(?:today|tonight|tomorrow|yesterday|this (?:morning|afternoon|evening|weekend|week)|next week|later on|soon|right now|at the moment)\b/i;
 // Statement openings and markers that make what follows a question, condition, wish or guess.
@@ -269,12 +270,12 @@ const HYPOTHETICAL = /\b(?:if|would|wish|wished|could|might|maybe|perhaps|suppos
 const NEGATED = /\b(?:not|never|no longer|don't|doesn't|didn't|won't|can't|cannot|wouldn't|isn't|aren't|wasn't|doubt)\b/i;
 // Clause boundaries inside an object: what follows is another statement, a reason or a comment.
 const CLAUSE_END = new RegExp(
-  String.raw`\s+(?:-|–|—)\s*|\s*[;:!?()"“”]|\s*\.\s|\s+(?:because|'cause|cause|cuz|since|so that|so|but|though|although|even though|which|who|whom|whose|where|when|while|until|unless|whenever|as long as|especially|(?:and|or|but) (?:i|i'm|i've|it|it's|that|that's|this|they|they're|she|he|we|you|then|also|so|now|still)|it's|it is|it was|that's|i'm|i've|i)\b`,
-  'i',
+  String.raw`\s+(?:-|–|—)\s*|\s*[;:!?()"“”]|\s*\.\s|\s+(?:because|'cause|cause|cuz|since|so that|so|but|though|although|even though|which|who|whom|whose|where|when|while|until|unless|whenever|as long as|especially|(?:and|or|but) (?:i|i'm|i've|it|it's|that|that's|this|they|they're|she|he|we|you|then|also|so|now|still)|and (?:[\p{L}']+ ){1,2}(?:is|are|was|were|has|have|had|will|gets?|got|looks?|feels?|seems?)|it's|it is|it was|that's|i'm|i've|i)\b`,
+  'iu',
 );
 // After a place or employer: where the name stops ("Paris with my wife", "Acme as a designer").
 const NAME_END = /\s+(?:with|for|to|from|since|after|before|because|last|this|next|a few|about|around|as|and|on|at|in (?=\d|the (?:summer|spring|fall|autumn|winter)|january|february|march|april|may|june|july|august|september|october|november|december)|\d+|(?:one|two|three|four|five|six|seven|eight|nine|ten|a|an) (?:years?|months?|weeks?|days?)|years?|ago|recently|now|soon|when|where|which|who|while)\b/i;
-const NOT_PLACES = /^(?:the )?(?:moment|present|past|future|hope|fear|denial|peace|harmony|fact|hopes|dream|dreams|bubble|shadows?)$/i;
+const NOT_PLACES = /^(?:the )?(?:moment|present|past|future|hope|fear|denial|peace|harmony|fact|hopes|dream|dreams|bubble|shadows?|front|back|side|top|bottom|end|middle|next)\b/i;
 const NOT_ORGS = /^(?:(?:the )?(?:moment|weekend|weekends|time|same time|end|least|most|night|nights|home|first|beginning|free|hours|years|months|weeks|days|now)$|a living$|the (?:past|last|next|whole|entire|rest|same)\b)/i;
 const NOT_ROLES = /^(?:team|group|unit|family|one|well|hard|much|long|fast|usual|expected|planned|always|best|such|part)\b|^[\p{L}]+ as\b/iu;
 
@@ -296,7 +297,7 @@ function clip(raw: string, kind: ObjectKind, stopAt?: RegExp): string | null {
   }
   const stop = stopAt?.exec(text);
   if (stop) text = text.slice(0, stop.index);
-  text = text.trim();
+  text = text.trim().replace(/^['"]+/, '');
   for (let before = ''; before !== text; ) {
     before = text;
     text = text.replace(FILLER_TAIL, '').replace(/[\s,.;:!?'"]+$/, '').trim();
@@ -333,11 +334,13 @@ function objectOf(raw: string, rule: Pick<Rule, 'kind' | 'noDefinite' | 'maxWord
   const words = text.toLowerCase().split(/\s+/);
   const limit = rule.maxWords ?? { phrase: 10, place: 5, org: 6, name: 3, role: 5 }[rule.kind];
   if (words.length > limit) return null;
-  if (words.some((w) => POINTERS.has(w.replace(/[^\p{L}']/gu, '')))) return null;
+  // "US" and "IT" are names, not pronouns: only words written in lower case can point back.
+  if (text.split(/\s+/).some((w) => !/^\p{Lu}{2,}$/u.test(w) && POINTERS.has(w.toLowerCase().replace(/[^\p{L}']/gu, '')))) return null;
   if (BAD_START.has(words[0]!) || DANGLING.test(text) || VAGUE.test(text)) return null;
   if (rule.noDefinite && DEFINITE.test(text)) return null;
   if (rule.badStart?.test(text)) return null;
-  if (rule.kind === 'place' && (NOT_PLACES.test(text) || !/^(?:(?:a|an|the) [\p{L}]|\p{Lu})/u.test(text))) return null;
+  // A home replaces the last one: only a named place will do ("Paris", "the Bay Area"), not "a new flat".
+  if (rule.kind === 'place' && (NOT_PLACES.test(text) || !/^(?:the )?\p{Lu}/u.test(text))) return null;
   if (rule.kind === 'org' && (NOT_ORGS.test(text) || /^my\b/i.test(text) || !/^(?:(?:a|an|the) [\p{L}]|\p{Lu})/u.test(text))) return null;
   // A fact is about the user in the third person: "with my kids" becomes "with their kids".
   return text.replace(/\bmy\b/gi, 'their').replace(/\bmine\b/gi, 'theirs');
@@ -367,9 +370,11 @@ export function extractFactsByRules(userMessage: string, known: KnownRuleFact[])
       const from = clip(switched[1]!, 'phrase') ?? switched[1]!;
       // "moved from Python to Rust" is a switch of tools when the user is known to use Python.
       const home = moved && !naming(from).some((f) => f.factText.startsWith('Uses '));
-      const to = objectOf(switched[2]!, home ? { kind: 'place' } : { kind: 'phrase', maxWords: 5 });
+      const to = objectOf(switched[2]!, home ? { kind: 'place' } : { kind: 'phrase', maxWords: 5, noDefinite: true });
       if (to && home) add({ fact_type: 'personal_context', fact_text: `Lives in ${to}`, confidence: 0.9, supersedes: inSlot('Lives in ', `Lives in ${to}`) });
-      if (to && !home) add({ fact_type: 'technical_context', fact_text: `Uses ${to}`, confidence: 0.9, supersedes: naming(from).map((f) => f.ref) });
+      // A tool has a name ("Rust", "Neovim") or replaces one the user is known to use: not "a night owl".
+      const tool = to && !home && (/^\p{Lu}/u.test(to) || naming(from).length > 0);
+      if (tool) add({ fact_type: 'technical_context', fact_text: `Uses ${to}`, confidence: 0.9, supersedes: naming(from).map((f) => f.ref) });
       continue;
     }
     for (const rule of RULES) {
