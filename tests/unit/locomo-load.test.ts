@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConversations, parseSessionDate, splitDiaIds } from '@/scripts/locomo/load';
 
 /** A tiny made-up conversation in the shape of one LoCoMo conversation (no LoCoMo text). */
@@ -53,8 +53,11 @@ const published = [
   { sample_id: 'conv-y', conversation: { ...dialogue, speaker_a: 'Cy' }, qa: [], observation: {} },
 ];
 
+const folder = mkdtempSync(path.join(tmpdir(), 'locomo-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
 function write(name: string, data: unknown): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'locomo-')), name);
+  const file = path.join(folder, name);
   writeFileSync(file, JSON.stringify(data));
   return file;
 }
