@@ -13,7 +13,7 @@
  *
  *   npm run eval:locomo -- FILE.json... [--mode both|retrieval|pipeline]
  *     [--embedder hashed|glove|glove+hashed|all] [--ranking vector|hybrid|both]
- *     [--providers configured|offline] [--json out.json] [--cache-dir .data/models]
+ *     [--providers configured|offline] [--only conv-26,conv-30] [--json out.json] [--cache-dir .data/models]
  *
  * FILE: one conversation per file (../shared/bench/locomo/26.json) or the published
  * locomo10.json (all ten conversations, each named by its sample_id). --mode defaults to both.
@@ -48,6 +48,8 @@ const { values, positionals: files } = parseArgs({
     embedder: { type: 'string', default: 'all' },
     ranking: { type: 'string', default: 'both' },
     providers: { type: 'string', default: 'configured' },
+    /** Comma-separated conversation names (sample_id in locomo10.json, else the file's name). */
+    only: { type: 'string' },
     json: { type: 'string' },
     // Where the app keeps the word-vector cache with the default DATA_DIR: built once, shared.
     'cache-dir': { type: 'string', default: '.data/models' },
@@ -55,7 +57,7 @@ const { values, positionals: files } = parseArgs({
 });
 const usage =
   'usage: npm run eval:locomo -- FILE.json... [--mode both|retrieval|pipeline] [--embedder hashed|glove|glove+hashed|all] ' +
-  '[--ranking vector|hybrid|both] [--providers configured|offline] [--json PATH]';
+  '[--ranking vector|hybrid|both] [--providers configured|offline] [--only NAME,...] [--json PATH]';
 if (!files.length) throw new Error(usage);
 
 type Mode = 'retrieval' | 'pipeline';
@@ -66,7 +68,12 @@ for (const v of variants) if (!OFFLINE_EMBEDDER_VARIANTS.includes(v)) throw new 
 const rankings: Ranking[] = values.ranking === 'both' ? ['vector', 'hybrid'] : [values.ranking as Ranking];
 for (const r of rankings) if (r !== 'vector' && r !== 'hybrid') throw new Error(`unknown ranking ${r}; ${usage}`);
 if (values.providers !== 'configured' && values.providers !== 'offline') throw new Error(`unknown providers ${values.providers}; ${usage}`);
-const conversations = files.flatMap(loadConversations);
+const loaded = files.flatMap(loadConversations);
+const only = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
+for (const name of only ?? []) {
+  if (!loaded.some((c) => c.name === name)) throw new Error(`no conversation ${name} in ${files.join(', ')} (${loaded.map((c) => c.name).join(', ')})`);
+}
+const conversations = only ? loaded.filter((c) => only.includes(c.name)) : loaded;
 const BATCH = 200;
 
 interface Run {
