@@ -74,6 +74,8 @@ const envSchema = z.object({
   /** Embedding cosine above which a new fact is a duplicate; unset: the embedder's own default. */
   MEMORY_DUPLICATE_COSINE: z.coerce.number().min(0).max(1).optional(),
   MEMORY_TOKEN_BUDGET: z.coerce.number().int().min(50).max(20_000).default(800),
+  /** Tokens the excerpts of past conversations may take in the system prompt; 0 leaves them out. */
+  MEMORY_EPISODE_TOKEN_BUDGET: z.coerce.number().int().min(0).max(20_000).default(400),
   /** The decay profile: default (500 facts, 60 days), support_bot (200, 30), personal_assistant (1,000, 180). */
   MEMORY_PROFILE: z.enum(['default', 'support_bot', 'personal_assistant']).default('default'),
   /** Current facts kept per user; the nightly job trims the rest. Unset: the profile's. */

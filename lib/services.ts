@@ -14,13 +14,11 @@ import { defaultMemorySettings, type MemorySettings } from './memory/settings';
 
 export function memorySettingsFrom(settings: Env, embedder: Embedder): MemorySettings {
   const calibration = embedder.calibration;
+  const minSimilarity = settings.MEMORY_MIN_SIMILARITY ?? calibration?.minSimilarity ?? defaultMemorySettings.retrieve.minSimilarity;
   return {
     ...defaultMemorySettings,
-    retrieve: {
-      k: settings.MEMORY_TOP_K,
-      minSimilarity: settings.MEMORY_MIN_SIMILARITY ?? calibration?.minSimilarity ?? defaultMemorySettings.retrieve.minSimilarity,
-      ranking: settings.MEMORY_RANKING,
-    },
+    retrieve: { k: settings.MEMORY_TOP_K, minSimilarity, ranking: settings.MEMORY_RANKING },
+    episodes: { ...defaultMemorySettings.episodes, minSimilarity, tokenBudget: settings.MEMORY_EPISODE_TOKEN_BUDGET },
     write: {
       ...defaultMemorySettings.write,
       minConfidence: settings.MEMORY_MIN_CONFIDENCE,

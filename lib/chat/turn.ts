@@ -38,6 +38,8 @@ export type StartResult = { ok: true; turn: StartedTurn } | { ok: false; error: 
 export interface TurnUser {
   id: string;
   memoryEnabled: boolean;
+  /** "Reference past chats"; on unless said otherwise. */
+  referenceChats?: boolean;
 }
 
 /** The question was stored, but reading what the answer needs failed: a retry can answer it. */
@@ -61,6 +63,7 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
     conversationId: conversation.id,
     message: userTurn.content,
     memoryEnabled: user.memoryEnabled,
+    referenceChats: user.referenceChats,
   }).catch((error: unknown) => {
     throw new AnswerNotStarted(conversation.id, error);
   });
@@ -195,7 +198,17 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
 
   const { content, failure } = yield* generate(
     deps,
-    { system: prepared.system, messages: prepared.messages, memories: prepared.usedFacts },
+    {
+      system: prepared.system,
+      messages: prepared.messages,
+      memories: [
+        ...prepared.usedFacts,
+        ...prepared.usedEpisodes.map((e) => ({
+          factType: 'past_conversation',
+          factText: `On ${e.createdAt.toISOString().slice(0, 10)} you said: "${e.content.length > 200 ? `${e.content.slice(0, 200)}…` : e.content}"`,
+        })),
+      ],
+    },
     signal,
     // While memory is off, the model gets no memory tools either.
     prepared.memoryEnabled ? { userId: turn.userId, conversationId: turn.conversation.id } : null,

@@ -60,6 +60,8 @@ export const users = pgTable(
     isAnonymous: boolean('is_anonymous').notNull().default(true),
     /** "Turn memory off": no retrieval and no extraction while false; stored facts are kept. */
     memoryEnabled: boolean('memory_enabled').notNull().default(true),
+    /** "Reference past chats": what the user said in earlier conversations is searched for each turn. */
+    referenceChats: boolean('reference_chats').notNull().default(true),
     createdAt: createdAt(),
   },
   (t) => [
@@ -112,9 +114,14 @@ export const conversationTurns = pgTable(
     extractionError: text('extraction_error'),
     /** An answer's memories: the facts its system prompt carried, so the user can see why it knew. */
     memoryFactIds: uuid('memory_fact_ids').array(),
+    /** The words of what the user said, for searching past chats; answers are not searched. */
+    contentSearch: tsvector('content_search').generatedAlwaysAs(
+      (): SQL => sql`CASE WHEN ${conversationTurns.role} = 'user' THEN to_tsvector('english', ${conversationTurns.content}) END`,
+    ),
   },
   (t) => [
     ownerOnly('conversation_turns', t.userId),
+    index('conversation_turns_search_idx').using('gin', t.contentSearch).where(sql`${t.role} = 'user'`),
     index('conversation_turns_conversation_idx').on(t.conversationId, t.id),
     index('conversation_turns_user_idx').on(t.userId),
     // The sweep looks only at user turns whose extraction never finished.
@@ -203,6 +210,34 @@ export const factEmbeddings = pgTable(
   ],
 );
 
+/**
+ * Episodic memory: the vector of what the user said in a turn (the one the turn computed to
+ * search the facts, so no second embedding call), searched beside the facts by meaning, while
+ * conversation_turns.content_search finds it by words. One row per user turn and model.
+ */
+export const episodeEmbeddings = pgTable(
+  'episode_embeddings',
+  {
+    turnId: bigint('turn_id', { mode: 'number' })
+      .notNull()
+      .references(() => conversationTurns.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // No foreign key of its own: the turn's cascade removes the row with its conversation.
+    conversationId: uuid('conversation_id').notNull(),
+    model: text('model').notNull(),
+    embedding: halfvec('embedding', { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.turnId, t.model] }),
+    ownerOnly('episode_embeddings', t.userId),
+    // A user's episodes newest first, for the window searched by meaning.
+    index('episode_embeddings_user_model_turn_idx').on(t.userId, t.model, t.turnId.desc()),
+  ],
+);
+
 /** One row per anonymous user merged into an account; a late request from the old cookie is
  * sent to the account instead of creating data under a dead id. */
 export const accountMerges = pgTable(
@@ -227,6 +262,7 @@ export type UserFact = typeof userFacts.$inferSelect;
 export type NewUserFact = typeof userFacts.$inferInsert;
 export type FactType = (typeof factType.enumValues)[number];
 export type FactEmbedding = typeof factEmbeddings.$inferSelect;
+export type EpisodeEmbedding = typeof episodeEmbeddings.$inferSelect;
 export type AccountMerge = typeof accountMerges.$inferSelect;
 
 /**

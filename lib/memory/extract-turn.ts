@@ -8,13 +8,14 @@ import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { conversationTurns, users } from '../db/schema';
 import { extractFacts } from './extract-facts';
 import { retrieveFacts } from './retrieve';
+import { containsSecret } from './secrets';
 import type { MemoryServices } from './services';
 import { currentAttributeFacts, writeFacts, type FactOutcome } from './write-facts';
 import { messageOf } from '../errors';
 
 export type ExtractTurnResult =
   | { status: 'extracted'; outcomes: FactOutcome[] }
-  | { status: 'skipped'; reason: 'not_found' | 'already_extracted' | 'memory_off' }
+  | { status: 'skipped'; reason: 'not_found' | 'already_extracted' | 'memory_off' | 'secret' }
   | { status: 'failed'; error: string };
 
 /** Known facts shown to the extractor, so it can see what a new fact updates. */
@@ -63,10 +64,12 @@ export async function extractTurn(
   if (!claimed) return { status: 'skipped', reason: 'not_found' };
   const { turn } = claimed;
 
-  if (!claimed.memoryEnabled) {
-    // What is said while memory is off is never learned, not even later.
+  // What is said while memory is off is never learned, not even later; nor is a message that
+  // carries a secret (a key, a password, a card number): no facts, no episode.
+  const unlearned = !claimed.memoryEnabled ? 'memory_off' : containsSecret(turn.content) ? 'secret' : null;
+  if (unlearned) {
     await writeFacts(store, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write);
-    return { status: 'skipped', reason: 'memory_off' };
+    return { status: 'skipped', reason: unlearned };
   }
 
   try {
@@ -90,7 +93,7 @@ export async function extractTurn(
     const outcomes = await writeFacts(
       store,
       embedder,
-      { userId, sourceConversationId: turn.conversationId, sourceTurnId: turn.id, candidates },
+      { userId, sourceConversationId: turn.conversationId, sourceTurnId: turn.id, candidates, episode: { conversationId: turn.conversationId, vector } },
       settings.write,
     );
     return { status: 'extracted', outcomes };

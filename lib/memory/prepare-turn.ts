@@ -1,11 +1,13 @@
 /**
  * Before the model answers: everything the chat model needs for one turn, read with as few round
  * trips as the turn allows. The message is embedded while the conversation's short-term memory
- * loads; then the relevant facts are retrieved and the system prompt is built.
+ * loads; then, in one unit of work, the facts the prompt carries are chosen and the past
+ * conversations searched, and the system prompt is built.
  */
 import { eq } from 'drizzle-orm';
 import { users } from '../db/schema';
 import type { ChatMessage } from '../ai/types';
+import { buildEpisodeBlock, retrieveEpisodes, type RetrievedEpisode } from './episodes';
 import { buildMemoryBlock, estimateTokens, orderForPrompt } from './memory-block';
 import { loadStandingFacts, retrieveFacts, type RetrievedFact } from './retrieve';
 import type { MemoryServices } from './services';
@@ -18,6 +20,8 @@ export interface PreparedTurn {
   messages: ChatMessage[];
   /** The facts in the system prompt, in prompt order (shown to the user as "memories used"). */
   usedFacts: RetrievedFact[];
+  /** The excerpts of past conversations in the system prompt, most relevant first. */
+  usedEpisodes: RetrievedEpisode[];
   /** The message's embedding, reused by extraction after the response. */
   messageVector: number[] | null;
   memoryEnabled: boolean;
@@ -30,13 +34,15 @@ export interface PrepareTurnInput {
   message: string;
   /** The user's memory switch, when the caller has already read the user (saves a query). */
   memoryEnabled?: boolean;
+  /** "Reference past chats", read with the memory switch (on unless said otherwise). */
+  referenceChats?: boolean;
 }
 
-async function readMemorySwitch({ store }: MemoryServices, userId: string): Promise<boolean> {
+async function readSwitches({ store }: MemoryServices, userId: string) {
   const [user] = await store.asUser(userId, (tx) =>
-    tx.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, userId)),
+    tx.select({ memoryEnabled: users.memoryEnabled, referenceChats: users.referenceChats }).from(users).where(eq(users.id, userId)),
   );
-  return user?.memoryEnabled ?? false;
+  return { memoryEnabled: user?.memoryEnabled ?? false, referenceChats: user?.referenceChats ?? false };
 }
 
 /** An embedding outage costs this turn its long-term memories, not its answer. */
@@ -48,7 +54,10 @@ function embeddingFailed(error: unknown): null {
 export async function prepareTurn(services: MemoryServices, input: PrepareTurnInput): Promise<PreparedTurn> {
   const { store, embedder, settings } = services;
   const { userId } = input;
-  const memoryEnabled = input.memoryEnabled ?? (await readMemorySwitch(services, userId));
+  const { memoryEnabled, referenceChats } =
+    input.memoryEnabled === undefined
+      ? await readSwitches(services, userId)
+      : { memoryEnabled: input.memoryEnabled, referenceChats: input.referenceChats ?? true };
 
   const [vectors, shortTerm] = await Promise.all([
     memoryEnabled ? embedder.embed([input.message]).catch(embeddingFailed) : Promise.resolve(null),
@@ -56,22 +65,27 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
   ]);
   const messageVector = vectors?.[0] ?? null;
   const budget = settings.memoryTokenBudget;
-  const facts = memoryEnabled
+  const searchPast = referenceChats && messageVector !== null && settings.episodes.tokenBudget > 0;
+  const { facts, episodes } = memoryEnabled
     ? await store.asUser(userId, async (tx) => {
-        const relevant = messageVector
-          ? await retrieveFacts(tx, { userId, model: embedder.model, vector: messageVector, text: input.message }, settings.retrieve)
-          : [];
+        const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
+        const relevant = messageVector ? await retrieveFacts(tx, query, settings.retrieve) : [];
         // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
         const standing = await loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)')));
-        return orderForPrompt(relevant, standing, budget);
+        return {
+          facts: orderForPrompt(relevant, standing, budget),
+          episodes: searchPast ? await retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, settings.episodes) : [],
+        };
       })
-    : [];
+    : { facts: [], episodes: [] };
   const block = buildMemoryBlock(facts, budget);
+  const past = buildEpisodeBlock(episodes, settings.episodes.tokenBudget);
 
   return {
-    system: buildSystemPrompt({ memoryBlock: block.text, conversationSummary: shortTerm.summary }),
+    system: buildSystemPrompt({ memoryBlock: block.text, pastConversations: past.text, conversationSummary: shortTerm.summary }),
     messages: shortTerm.messages,
     usedFacts: block.included,
+    usedEpisodes: past.included,
     messageVector,
     memoryEnabled,
   };

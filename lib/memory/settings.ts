@@ -1,3 +1,4 @@
+import { defaultEpisodeOptions, type EpisodeOptions } from './episodes';
 import { defaultRetrieveOptions, type RetrieveOptions } from './retrieve';
 import { defaultShortTermOptions, type ShortTermOptions } from './short-term';
 import { defaultWriteFactsOptions, type WriteFactsOptions } from './write-facts';
@@ -5,6 +6,8 @@ import { defaultWriteFactsOptions, type WriteFactsOptions } from './write-facts'
 /** Every tunable of the memory engine; the app fills it from its settings, tests from defaults. */
 export interface MemorySettings {
   retrieve: RetrieveOptions;
+  /** Past conversations: how many excerpts, how close, in what budget. */
+  episodes: EpisodeOptions;
   write: WriteFactsOptions;
   shortTerm: ShortTermOptions;
   /** Tokens the memory block may take in the system prompt. */
@@ -15,6 +18,7 @@ export interface MemorySettings {
 
 export const defaultMemorySettings: MemorySettings = {
   retrieve: defaultRetrieveOptions,
+  episodes: defaultEpisodeOptions,
   write: defaultWriteFactsOptions,
   shortTerm: defaultShortTermOptions,
   memoryTokenBudget: 800,

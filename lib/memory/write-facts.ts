@@ -3,9 +3,9 @@
  * is either dropped (low confidence), folded into a near-duplicate (which it refreshes), stored
  * as the successor of the facts it contradicts (which stay as history), or added. A new value of
  * a single-valued attribute (attributes.ts) supersedes the old value whatever the extractor said
- * and whatever the embeddings say. New facts are
- * stored with their embedding, in one transaction, which also marks the source turn extracted:
- * a crash leaves either both or neither, so a retried turn never loses or doubles its facts.
+ * and whatever the embeddings say. New facts are stored with their embedding, and the source
+ * turn with its episode (episodes.ts), in one transaction, which also marks the turn extracted:
+ * a crash leaves either all or none, so a retried turn never loses or doubles its memories.
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
@@ -14,6 +14,7 @@ import type { Store } from '../db/store';
 import { conversationTurns, factEmbeddings, userFacts, type FactType, type UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
 import { attributeOf, sameValue, SINGLE_VALUED_ATTRIBUTES, type Attribute } from './attributes';
+import { storeEpisode } from './episodes';
 import { toStoredVector } from './stored-vector';
 
 export interface CandidateFact {
@@ -49,6 +50,8 @@ export interface WriteFactsInput {
   sourceConversationId?: string | null;
   sourceTurnId?: number | null;
   candidates: CandidateFact[];
+  /** The source turn's own vector, kept as its episode in the same transaction as its facts. */
+  episode?: { conversationId: string; vector: number[] };
 }
 
 export async function writeFacts(
@@ -66,6 +69,9 @@ export async function writeFacts(
     for (const [i, candidate] of kept.entries()) {
       const vector = toStoredVector(vectors[i]!, embedder.model);
       outcomes.push(await resolveFact(tx, embedder.model, input, candidate, vector, options));
+    }
+    if (input.sourceTurnId != null && input.episode) {
+      await storeEpisode(tx, { userId: input.userId, turnId: input.sourceTurnId, model: embedder.model, ...input.episode });
     }
     if (input.sourceTurnId != null) {
       await tx

@@ -37,12 +37,25 @@ describe('migrations', () => {
       'account_merges',
       'conversation_turns',
       'conversations',
+      'episode_embeddings',
       'fact_embeddings',
       'job_leases',
       'user_facts',
       'users',
     ]);
     await expect(verifyDatabase(handle.db)).resolves.toBeUndefined();
+  });
+
+  it('puts every table of user data behind FORCEd row-level security', async () => {
+    const tables = await selectRows<{ table_name: string; rls: boolean; forced: boolean }>(
+      handle.db,
+      sql`SELECT c.relname AS table_name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced
+          FROM pg_class c JOIN information_schema.columns col ON col.table_name = c.relname AND col.column_name = 'user_id'
+          WHERE col.table_schema = 'public' AND c.relkind = 'r' ORDER BY 1`,
+    );
+    expect(tables).toEqual(
+      ['conversation_turns', 'conversations', 'episode_embeddings', 'fact_embeddings', 'user_facts'].map((name) => ({ table_name: name, rls: true, forced: true })),
+    );
   });
 
   it('applying them again changes nothing', async () => {
