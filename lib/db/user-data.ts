@@ -4,7 +4,7 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from './client';
-import { accountMerges, conversationTurns, conversations, userFacts, users } from './schema';
+import { accountMerges, conversationTurns, conversations, episodeEmbeddings, userFacts, users } from './schema';
 
 export async function exportUserData(db: Database, userId: string) {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
@@ -14,6 +14,11 @@ export async function exportUserData(db: Database, userId: string) {
   const turns = await db.select().from(conversationTurns).where(eq(conversationTurns.userId, userId)).orderBy(asc(conversationTurns.id));
   const facts = await db.select().from(userFacts).where(eq(userFacts.userId, userId)).orderBy(asc(userFacts.createdAt));
   const merges = await db.select().from(accountMerges).where(eq(accountMerges.accountUserId, userId));
+  const episodes = await db
+    .select({ turnId: episodeEmbeddings.turnId, model: episodeEmbeddings.model })
+    .from(episodeEmbeddings)
+    .where(eq(episodeEmbeddings.userId, userId));
+  const kept = new Map(episodes.map((e) => [e.turnId, e.model]));
   return {
     exportedAt: new Date().toISOString(),
     account: {
@@ -21,6 +26,7 @@ export async function exportUserData(db: Database, userId: string) {
       email: user.email,
       isGuest: user.isAnonymous,
       memoryEnabled: user.memoryEnabled,
+      referencePastChats: user.referenceChats,
       createdAt: user.createdAt,
       guestSessionsMerged: merges.map((m) => ({ guestId: m.anonymousUserId, mergedAt: m.mergedAt })),
     },
@@ -31,7 +37,15 @@ export async function exportUserData(db: Database, userId: string) {
       summary: c.summary,
       turns: turns
         .filter((t) => t.conversationId === c.id)
-        .map((t) => ({ id: t.id, role: t.role, content: t.content, status: t.status, createdAt: t.createdAt })),
+        .map((t) => ({
+          id: t.id,
+          role: t.role,
+          content: t.content,
+          status: t.status,
+          createdAt: t.createdAt,
+          // Kept as an episode: searched in later chats (its vector is derived data, left out).
+          ...(t.role === 'user' ? { rememberedForPastChats: kept.has(t.id) } : {}),
+        })),
     })),
     // Current facts and their history; embeddings are derived data and left out.
     facts: facts.map((f) => ({

@@ -8,7 +8,7 @@ import type { Embedder } from '../ai/types';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
-import { factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
+import { episodeEmbeddings, factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
 import { retrieveFacts, type RetrieveOptions } from './retrieve';
 import { attributeOf, sameValue } from './attributes';
 import { toStoredVector } from './stored-vector';
@@ -151,9 +151,11 @@ export async function restoreFact(store: Store, embedder: Embedder, userId: stri
 }
 
 /** Every fact of the user, current and history. */
-export async function deleteAllFacts(db: Database, userId: string): Promise<number> {
-  const deleted = await db.delete(userFacts).where(eq(userFacts.userId, userId)).returning({ id: userFacts.id });
-  return deleted.length;
+/** Everything Engram learned about the user: every fact (current and history) and every episode. Their conversations stay. */
+export async function deleteAllMemories(db: Database, userId: string): Promise<{ facts: number; episodes: number }> {
+  const facts = await db.delete(userFacts).where(eq(userFacts.userId, userId)).returning({ id: userFacts.id });
+  const episodes = await db.delete(episodeEmbeddings).where(eq(episodeEmbeddings.userId, userId)).returning({ id: episodeEmbeddings.turnId });
+  return { facts: facts.length, episodes: episodes.length };
 }
 
 /** The facts a fact replaced, newest first, back to the first one. */
@@ -175,8 +177,13 @@ export async function factHistory(db: Database, userId: string, factId: string):
     .orderBy(desc(userFacts.supersededAt), asc(userFacts.createdAt));
 }
 
-export async function setMemoryEnabled(db: Database, userId: string, enabled: boolean): Promise<void> {
-  await db.update(users).set({ memoryEnabled: enabled }).where(eq(users.id, userId));
+/** The memory switches: memory on or off, and whether past chats are searched. */
+export async function setMemorySwitches(
+  db: Database,
+  userId: string,
+  switches: Partial<{ memoryEnabled: boolean; referenceChats: boolean }>,
+): Promise<void> {
+  await db.update(users).set(switches).where(eq(users.id, userId));
 }
 
 /** For each current fact that replaced others, the facts it replaced, newest first. */

@@ -8,7 +8,7 @@ import { asSessionUser, getSessionUser } from '@/lib/auth/session';
 import type { Database } from '@/lib/db/client';
 import type { User } from '@/lib/db/schema';
 import { deleteAccount } from '@/lib/db/user-data';
-import { deleteAllFacts, deleteFacts, editFact, restoreFact, setMemoryEnabled, type DeletedFact } from '@/lib/memory/manage-facts';
+import { deleteAllMemories, deleteFacts, editFact, restoreFact, setMemorySwitches, type DeletedFact } from '@/lib/memory/manage-facts';
 import { FACT_TYPES } from '@/lib/memory/fact-schema';
 import { getServices } from '@/lib/services';
 
@@ -32,7 +32,9 @@ async function currentUser(): Promise<User> {
 const factId = z.uuid('That is not a memory id.');
 
 export async function setMemoryAction(form: FormData) {
-  await asCurrentUser((tx, user) => setMemoryEnabled(tx, user.id, form.get('enabled') === 'on'));
+  await asCurrentUser((tx, user) =>
+    setMemorySwitches(tx, user.id, { memoryEnabled: form.get('enabled') === 'on', referenceChats: form.get('referenceChats') === 'on' }),
+  );
   revalidatePath('/', 'layout');
 }
 
@@ -85,7 +87,7 @@ export async function undoDeleteAction(fact: DeletedFact) {
 
 export async function deleteAllFactsAction(form: FormData) {
   if (form.get('confirm') !== 'on') return;
-  await asCurrentUser((tx, user) => deleteAllFacts(tx, user.id));
+  await asCurrentUser((tx, user) => deleteAllMemories(tx, user.id));
   revalidatePath(PATH);
 }
 

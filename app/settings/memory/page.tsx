@@ -65,11 +65,17 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
           <input type="checkbox" name="enabled" defaultChecked={user.memoryEnabled} data-testid="memory-switch" className="size-4" />
           Memory is {user.memoryEnabled ? 'on' : 'off'}
         </label>
+        <label className="flex items-center gap-2 font-medium">
+          <input type="checkbox" name="referenceChats" defaultChecked={user.referenceChats} data-testid="reference-chats-switch" className="size-4" />
+          Reference past chats
+        </label>
         <button type="submit" className={buttonClass} data-testid="memory-switch-save">
           Save
         </button>
         <p className="w-full text-sm text-neutral-500">
-          While off, Engram neither uses nor learns memories; what it knows is kept until you delete it. For a single
+          While memory is off, Engram neither uses nor learns memories; what it knows is kept until you delete it. With
+          past chats referenced, Engram also searches what you said in earlier conversations and may quote it; without,
+          it uses only the memories listed here. For a single
           conversation without memory, start a{' '}
           <Link href="/?temporary=1" className="underline underline-offset-2" data-testid="temporary-chat-link">
             temporary chat
@@ -122,7 +128,8 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
           </summary>
           <form action={deleteAllFactsAction} className="mt-2 space-y-2">
             <label className="flex items-center gap-2 text-sm">
-              <input type="checkbox" name="confirm" required data-testid="delete-all-confirm" /> Yes, forget everything Engram knows about me
+              <input type="checkbox" name="confirm" required data-testid="delete-all-confirm" /> Yes, forget everything Engram
+              learned about me (these memories, and what it keeps of past chats for reference; the chats themselves stay)
             </label>
             <button type="submit" className={dangerClass} data-testid="delete-all">
               Delete all memories

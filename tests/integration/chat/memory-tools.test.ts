@@ -8,7 +8,7 @@ import type { TurnEvent } from '@/lib/chat/events';
 import { startTurn, streamReply, temporaryReply } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { conversationTurns, conversations, userFacts } from '@/lib/db/schema';
-import { setMemoryEnabled } from '@/lib/memory/manage-facts';
+import { setMemorySwitches } from '@/lib/memory/manage-facts';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
 import { chatDeps, fakeClaude } from '../../helpers/chat';
@@ -97,7 +97,7 @@ describeOnEngine('memory tools in the chat', (db, engine, store) => {
   });
 
   it('offers no memory tools while memory is off', async () => {
-    await setMemoryEnabled(db(), userId, false);
+    await setMemorySwitches(db(), userId, { memoryEnabled: false });
     const { reply } = await send('Forget that I live in Paris', offlineChat, false);
     expect(reply).toContain("I'm running offline");
     expect(await current()).toHaveLength(3);

@@ -2,11 +2,11 @@ import { eq, sql } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
-import { factEmbeddings, userFacts, users } from '@/lib/db/schema';
+import { conversationTurns, episodeEmbeddings, factEmbeddings, userFacts, users } from '@/lib/db/schema';
 import { deleteAccount, exportUserData } from '@/lib/db/user-data';
 import {
   countCurrentFacts,
-  deleteAllFacts,
+  deleteAllMemories,
   deleteFacts,
   editFact,
   factHistory,
@@ -14,8 +14,9 @@ import {
   restoreFact,
   searchFacts,
   searchVectorOf,
-  setMemoryEnabled,
+  setMemorySwitches,
 } from '@/lib/memory/manage-facts';
+import { storeEpisode } from '@/lib/memory/episodes';
 import { defaultRetrieveOptions } from '@/lib/memory/retrieve';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
@@ -96,13 +97,20 @@ describeOnEngine('managing one’s memory', (db, engine, store) => {
     const lisbon = await add('Lives in Lisbon', { supersedes: [berlin.id] });
     expect((await factHistory(db(), userId, lisbon.id)).map((f) => f.factText)).toEqual(['Lives in Berlin', 'Lives in Paris']);
     expect(await factHistory(db(), stranger, lisbon.id)).toEqual([]);
-    expect(await deleteAllFacts(db(), userId)).toBe(3);
+    const turn = await appendTurn(db(), userId, { conversationId, role: 'user', content: 'I play the cello' });
+    await storeEpisode(db(), { userId, turnId: turn!.id, conversationId, model: hashedEmbedder.model, vector: (await hashedEmbedder.embed(['I play the cello']))[0]! });
+    expect(await deleteAllMemories(db(), userId)).toEqual({ facts: 3, episodes: 1 });
     expect(await db().select().from(userFacts).where(eq(userFacts.userId, userId))).toEqual([]);
+    expect(await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.userId, userId))).toEqual([]);
+    // What was said stays: only what was learned from it goes.
+    expect(await db().select().from(conversationTurns).where(eq(conversationTurns.id, turn!.id))).toHaveLength(1);
   });
 
-  it('switches memory off and on', async () => {
-    await setMemoryEnabled(db(), userId, false);
-    expect((await db().select().from(users).where(eq(users.id, userId)))[0]!.memoryEnabled).toBe(false);
+  it('switches memory and past chats off and on', async () => {
+    await setMemorySwitches(db(), userId, { memoryEnabled: false, referenceChats: false });
+    expect((await db().select().from(users).where(eq(users.id, userId)))[0]).toMatchObject({ memoryEnabled: false, referenceChats: false });
+    await setMemorySwitches(db(), userId, { referenceChats: true });
+    expect((await db().select().from(users).where(eq(users.id, userId)))[0]).toMatchObject({ memoryEnabled: false, referenceChats: true });
   });
 
   it('exports exactly the user’s data, and deleting the account leaves no row of theirs', async () => {

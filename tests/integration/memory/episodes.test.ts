@@ -1,0 +1,77 @@
+/**
+ * Episodic memory through the chat path: what the user said in one chat comes back, dated and
+ * with its conversation, in a later one; never from the chat being answered, never while "reference
+ * past chats" is off, never for a message said with memory off or one carrying a secret.
+ */
+import { eq } from 'drizzle-orm';
+import { beforeEach, expect, it } from 'vitest';
+import { afterTurn } from '@/lib/chat/after-turn';
+import { startTurn, streamReply, type TurnUser } from '@/lib/chat/turn';
+import { createAnonymousUser } from '@/lib/db/queries';
+import { episodeEmbeddings, userFacts } from '@/lib/db/schema';
+import { exportUserData } from '@/lib/db/user-data';
+import { deleteAllMemories, setMemorySwitches } from '@/lib/memory/manage-facts';
+import { chatDeps } from '../../helpers/chat';
+import { describeOnEngine } from '../engines';
+
+describeOnEngine('past conversations', (db, engine, store) => {
+  let user: TurnUser;
+
+  beforeEach(async () => {
+    user = { id: (await createAnonymousUser(db())).id, memoryEnabled: true, referenceChats: true };
+  });
+
+  async function send(message: string, conversationId?: string, as: TurnUser = user) {
+    const deps = chatDeps(store());
+    const started = await startTurn(deps, as, { message, conversationId });
+    if (!started.ok) throw new Error(started.error);
+    let reply = '';
+    for await (const event of streamReply(deps, started.turn, new AbortController().signal)) if (event.type === 'text') reply += event.text;
+    await afterTurn(deps.services, started.turn, reply);
+    return { prepared: started.turn.prepared, conversationId: started.turn.conversation.id, turnId: started.turn.userTurn.id };
+  }
+
+  it('brings back what was said in an earlier chat, dated, with its conversation', async () => {
+    const first = await send('My sister gets married in Lisbon next June and I am giving the speech.');
+    const later = await send('Can you help me write the wedding speech?');
+    expect(later.prepared.usedEpisodes.map((e) => e.turnId)).toEqual([first.turnId]);
+    const day = new Date().toISOString().slice(0, 10);
+    expect(later.prepared.system).toMatch(new RegExp(`<past_conversations>[\\s\\S]*- ${day}, in "[^"]+": "My sister gets married in Lisbon`));
+    // Not from the chat being answered: those turns are in the prompt already.
+    const sameChat = await send('And the wedding is where again?', first.conversationId);
+    expect(sameChat.prepared.usedEpisodes.map((e) => e.turnId)).toEqual([later.turnId]);
+  });
+
+  it('searches nothing while "reference past chats" is off', async () => {
+    await send('My sister gets married in Lisbon next June.');
+    const later = await send('Tell me about the wedding in Lisbon', undefined, { ...user, referenceChats: false });
+    expect(later.prepared.usedEpisodes).toEqual([]);
+    expect(later.prepared.system).not.toContain('<past_conversations>');
+  });
+
+  it('keeps nothing of a message said with memory off, or of one carrying a secret', async () => {
+    await setMemorySwitches(db(), user.id, { memoryEnabled: false });
+    const off = await send('My sister gets married in Lisbon next June.', undefined, { ...user, memoryEnabled: false });
+    await setMemorySwitches(db(), user.id, { memoryEnabled: true });
+    const secret = await send('I live in Lyon, and my API key is sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3');
+    const kept = await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.userId, user.id));
+    expect(kept.map((e) => e.turnId)).not.toContain(off.turnId);
+    expect(kept.map((e) => e.turnId)).not.toContain(secret.turnId);
+    expect(await db().select().from(userFacts).where(eq(userFacts.userId, user.id))).toEqual([]);
+    const later = await send('Tell me about the wedding in Lisbon and the key');
+    expect(later.prepared.usedEpisodes).toEqual([]);
+  });
+
+  it('exports which messages are kept, and "delete all" forgets them while the chats stay', async () => {
+    const first = await send('My sister gets married in Lisbon next June.');
+    const exported = await exportUserData(db(), user.id);
+    const turns = exported!.conversations.flatMap((c) => c.turns);
+    expect(turns.find((t) => t.id === first.turnId)).toMatchObject({ rememberedForPastChats: true });
+    expect(exported!.account.referencePastChats).toBe(true);
+
+    await store().asUser(user.id, (tx) => deleteAllMemories(tx, user.id));
+    const later = await send('Tell me about the wedding in Lisbon');
+    expect(later.prepared.usedEpisodes).toEqual([]);
+    expect((await exportUserData(db(), user.id))!.conversations).toHaveLength(2);
+  });
+});
