@@ -47,35 +47,45 @@ const factCost = (fact: MemoryFact) => estimateTokens(factLine(fact)) + 1;
 const BLOCK_COST = estimateTokens(PREAMBLE) + 20;
 
 /**
- * The facts offered to the prompt, in the order buildMemoryBlock fills its budget: the user's
- * constraints first (an allergy matters whatever the message says), then what retrieval found
- * most relevant, then, when the user's whole memory fits the budget, everything else: a small
- * memory is given whole; retrieval ranks, it does not hide.
+ * The facts offered to the prompt: `leading`, the user's constraints (an allergy matters whatever
+ * the message says) then what retrieval found most relevant; and `more`, when the user's whole
+ * memory fits the budget, everything else, for the prompt to carry after the excerpts of past
+ * conversations. A small memory is given whole; retrieval ranks, it does not hide.
  */
 export function orderForPrompt<F extends MemoryFact & { id: string }>(
   relevant: F[],
   standing: { facts: F[]; complete: boolean },
   tokenBudget: number,
-): F[] {
-  const whole = standing.complete && BLOCK_COST + standing.facts.reduce((sum, f) => sum + factCost(f), 0) <= tokenBudget;
-  const ordered = new Map<string, F>();
-  for (const fact of [...standing.facts.filter((f) => f.factType === 'constraint'), ...relevant, ...(whole ? standing.facts : [])]) {
-    if (!ordered.has(fact.id)) ordered.set(fact.id, fact);
+): { leading: F[]; more: F[] } {
+  const whole = standing.complete && 2 * BLOCK_COST + standing.facts.reduce((sum, f) => sum + factCost(f), 0) <= tokenBudget;
+  const leading = new Map<string, F>();
+  for (const fact of [...standing.facts.filter((f) => f.factType === 'constraint'), ...relevant]) {
+    if (!leading.has(fact.id)) leading.set(fact.id, fact);
   }
-  return [...ordered.values()];
+  return { leading: [...leading.values()], more: whole ? standing.facts.filter((f) => !leading.has(f.id)) : [] };
 }
 
-export interface MemoryBlock {
+export interface MemoryBlock<F extends MemoryFact = MemoryFact> {
   text: string;
   /** The facts that fit the budget, in the order given. */
-  included: MemoryFact[];
+  included: F[];
 }
+
+/** The block of the rest of a small memory, after the past conversations (see orderForPrompt). */
+export const MORE_MEMORY = {
+  tag: 'more_user_memory',
+  preamble: 'Everything else you remember about the user, less likely to matter here; the same rules apply to these notes.',
+};
 
 /**
  * `facts` come most relevant first; those that do not fit `tokenBudget` are left out, least
  * relevant first. No facts, no block.
  */
-export function buildMemoryBlock<F extends MemoryFact>(facts: F[], tokenBudget: number): MemoryBlock & { included: F[] } {
+export function buildMemoryBlock<F extends MemoryFact>(
+  facts: F[],
+  tokenBudget: number,
+  { tag, preamble } = { tag: 'user_memory', preamble: PREAMBLE },
+): MemoryBlock<F> {
   const included: F[] = [];
   let used = BLOCK_COST;
   for (const fact of facts) {
@@ -92,5 +102,5 @@ export function buildMemoryBlock<F extends MemoryFact>(facts: F[], tokenBudget: 
       return lines.length ? `${FACT_HEADINGS[type]}:\n${lines.join('\n')}` : '';
     })
     .filter(Boolean);
-  return { text: `<user_memory>\n${PREAMBLE}\n\n${sections.join('\n\n')}\n</user_memory>`, included };
+  return { text: `<${tag}>\n${preamble}\n\n${sections.join('\n\n')}\n</${tag}>`, included };
 }

@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { users } from '../db/schema';
 import type { ChatMessage } from '../ai/types';
 import { buildEpisodeBlock, retrieveEpisodes, type RetrievedEpisode } from './episodes';
-import { buildMemoryBlock, estimateTokens, orderForPrompt } from './memory-block';
+import { buildMemoryBlock, estimateTokens, MORE_MEMORY, orderForPrompt } from './memory-block';
 import { loadStandingFacts, retrieveFacts, type RetrievedFact } from './retrieve';
 import type { MemoryServices } from './services';
 import { loadShortTermContext } from './short-term';
@@ -18,10 +18,15 @@ export interface PreparedTurn {
   system: string;
   /** The conversation so far, ending with the user's new message. */
   messages: ChatMessage[];
-  /** The facts in the system prompt, in prompt order (shown to the user as "memories used"). */
+  /** The facts in the system prompt (shown to the user as "memories used"). */
   usedFacts: RetrievedFact[];
   /** The excerpts of past conversations in the system prompt, most relevant first. */
   usedEpisodes: RetrievedEpisode[];
+  /**
+   * Everything the prompt recalls, in prompt order: the leading facts (constraints, then the most
+   * relevant), the excerpts of past conversations, then the rest of a small memory.
+   */
+  promptItems: ({ fact: RetrievedFact } | { episode: RetrievedEpisode })[];
   /** The message's embedding, reused by extraction after the response. */
   messageVector: number[] | null;
   memoryEnabled: boolean;
@@ -77,15 +82,26 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
           episodes: searchPast ? await retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, settings.episodes) : [],
         };
       })
-    : { facts: [], episodes: [] };
-  const block = buildMemoryBlock(facts, budget);
+    : { facts: { leading: [], more: [] }, episodes: [] };
+  const block = buildMemoryBlock(facts.leading, budget);
   const past = buildEpisodeBlock(episodes, settings.episodes.tokenBudget);
+  const more = buildMemoryBlock(facts.more, budget - estimateTokens(block.text), MORE_MEMORY);
 
   return {
-    system: buildSystemPrompt({ memoryBlock: block.text, pastConversations: past.text, conversationSummary: shortTerm.summary }),
+    system: buildSystemPrompt({
+      memoryBlock: block.text,
+      pastConversations: past.text,
+      moreMemory: more.text,
+      conversationSummary: shortTerm.summary,
+    }),
     messages: shortTerm.messages,
-    usedFacts: block.included,
+    usedFacts: [...block.included, ...more.included],
     usedEpisodes: past.included,
+    promptItems: [
+      ...block.included.map((fact) => ({ fact })),
+      ...past.included.map((episode) => ({ episode })),
+      ...more.included.map((fact) => ({ fact })),
+    ],
     messageVector,
     memoryEnabled,
   };

@@ -6,30 +6,23 @@
  * names both or neither of both, their prompts merged by rank.
  */
 
-/**
- * The memory a prepared turn puts in the prompt: `PreparedTurn` (lib/memory/prepare-turn.ts) fits
- * it. `usedEpisodes` is optional so the harness works before and after episodic memory lands.
- */
+/** The memory a prepared turn puts in the prompt, in prompt order: `PreparedTurn` (lib/memory/prepare-turn.ts) fits it. */
 export interface PromptMemory {
-  usedFacts: readonly { sourceTurnId: number | null }[];
-  usedEpisodes?: readonly { turnId: number | string | null }[];
+  promptItems: readonly ({ fact: { sourceTurnId: number | null } } | { episode: { turnId: number } })[];
 }
 
 /**
- * The stored turns a prompt's items come from, in prompt order: THE one place that knows the
- * prompt's layout. Today facts come first, then episodes; if the prompt builder orders them
- * otherwise (episodes first, or interleaved), change it here only. null: an item with no source
- * turn (it takes a place among the first k but can find nothing).
+ * The stored turns a prompt's items come from, in prompt order (PreparedTurn.promptItems).
+ * null: a fact with no source turn (it takes a place among the first k but can find nothing).
  */
 export function promptTurnIds(prepared: PromptMemory): (number | null)[] {
-  const facts = prepared.usedFacts.map((fact) => fact.sourceTurnId);
-  const episodes = (prepared.usedEpisodes ?? []).map((episode) => (episode.turnId === null ? null : Number(episode.turnId)));
-  return [...facts, ...episodes];
+  return prepared.promptItems.map((item) => ('fact' in item ? item.fact.sourceTurnId : item.episode.turnId));
 }
 
 /** How many facts and episodes a prompt carried. */
 export function promptCounts(prepared: PromptMemory): { facts: number; episodes: number } {
-  return { facts: prepared.usedFacts.length, episodes: prepared.usedEpisodes?.length ?? 0 };
+  const facts = prepared.promptItems.filter((item) => 'fact' in item).length;
+  return { facts, episodes: prepared.promptItems.length - facts };
 }
 
 /** Each prompt item's dialogue ids, in prompt order; `diaIdsByTurn`: stored turn id to dialogue ids. */

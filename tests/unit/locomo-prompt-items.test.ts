@@ -9,19 +9,22 @@ const diaIdsByTurn = new Map<number, string[]>([
   [7, ['D2:4']],
 ]);
 
+const fact = (sourceTurnId: number | null) => ({ fact: { sourceTurnId } });
+const episode = (turnId: number) => ({ episode: { turnId } });
+
 describe('LoCoMo pipeline scoring: what the prompt carried', () => {
   it('maps each fact to the dialogue id of its source turn, in prompt order', () => {
-    const prepared = { usedFacts: [{ sourceTurnId: 3 }, { sourceTurnId: null }, { sourceTurnId: 1 }, { sourceTurnId: 99 }] };
+    const prepared = { promptItems: [fact(3), fact(null), fact(1), fact(99)] };
     // A fact with no source turn, or one from a turn not in the dialogue, holds a place and finds nothing.
     expect(promptItems(prepared, diaIdsByTurn)).toEqual([['D1:3'], [], ['D1:1'], []]);
     expect(promptCounts(prepared)).toEqual({ facts: 4, episodes: 0 });
   });
 
-  it('counts episodes too, after the facts, when the prepared turn has them', () => {
-    const prepared = { usedFacts: [{ sourceTurnId: 1 }], usedEpisodes: [{ turnId: 7 }, { turnId: '2' }] };
-    expect(promptTurnIds(prepared)).toEqual([1, 7, 2]);
-    expect(promptItems(prepared, diaIdsByTurn)).toEqual([['D1:1'], ['D2:4'], ['D1:2']]);
-    expect(promptCounts(prepared)).toEqual({ facts: 1, episodes: 2 });
+  it('counts episodes too, where the prompt puts them', () => {
+    const prepared = { promptItems: [fact(1), episode(7), episode(2), fact(3)] };
+    expect(promptTurnIds(prepared)).toEqual([1, 7, 2, 3]);
+    expect(promptItems(prepared, diaIdsByTurn)).toEqual([['D1:1'], ['D2:4'], ['D1:2'], ['D1:3']]);
+    expect(promptCounts(prepared)).toEqual({ facts: 2, episodes: 2 });
   });
 
   it('merges two users’ prompts by rank', () => {
@@ -45,8 +48,8 @@ describe('LoCoMo pipeline scoring: what the prompt carried', () => {
   it('scores recall, hit and the number of items against k', () => {
     const board = new ScoreBoard();
     const items = interleave([
-      promptItems({ usedFacts: [{ sourceTurnId: 2 }, { sourceTurnId: 3 }] }, diaIdsByTurn),
-      promptItems({ usedFacts: [{ sourceTurnId: 7 }] }, diaIdsByTurn),
+      promptItems({ promptItems: [fact(2), fact(3)] }, diaIdsByTurn),
+      promptItems({ promptItems: [fact(7)] }, diaIdsByTurn),
     ]);
     expect(items).toEqual([['D1:2'], ['D2:4'], ['D1:3']]);
     board.add(['overall'], ['D1:3', 'D9:9'], items);
