@@ -130,6 +130,14 @@ export function openAiExtract(client: OpenAI, model: string): ExtractFn {
 /** Inputs per embeddings request; OpenAI accepts up to 2048. */
 const EMBED_BATCH = 256;
 
+/**
+ * Similarity floors for OpenAI's text-embedding-3 models. Not measured here (no keys on these
+ * machines): published measurements put a question against the text that answers it near 0.44
+ * cosine, related words near 0.45, unrelated text at 0.1-0.2, so 0.25 keeps the related and
+ * drops most of the unrelated. A small memory is given whole whatever the floor.
+ */
+const TEXT_EMBEDDING_3_CALIBRATION = { minSimilarity: 0.25, duplicateCosine: 0.92 };
+
 export function openAiEmbedder(
   client: OpenAI,
   options: { model: string; dimensions: number; requestDimensions: boolean },
@@ -137,6 +145,7 @@ export function openAiEmbedder(
   return {
     model: options.requestDimensions ? `${options.model}@${options.dimensions}` : options.model,
     dimensions: options.dimensions,
+    calibration: /^text-embedding-3-/.test(options.model) ? TEXT_EMBEDDING_3_CALIBRATION : undefined,
     async embed(texts, signal) {
       const vectors: number[][] = [];
       for (let at = 0; at < texts.length; at += EMBED_BATCH) {

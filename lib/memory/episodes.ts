@@ -26,7 +26,7 @@ export interface EpisodeOptions {
   tokenBudget: number;
 }
 
-export const defaultEpisodeOptions: EpisodeOptions = { k: 5, minSimilarity: 0.65, window: 1000, tokenBudget: 400 };
+export const defaultEpisodeOptions: EpisodeOptions = { k: 5, minSimilarity: 0.3, window: 1000, tokenBudget: 400 };
 
 export interface EpisodeQuery {
   userId: string;

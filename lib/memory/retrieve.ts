@@ -19,7 +19,8 @@ export interface RetrieveOptions {
   ranking: Ranking;
 }
 
-export const defaultRetrieveOptions: RetrieveOptions = { k: 8, minSimilarity: 0.65, ranking: 'hybrid' };
+/** The floor of an embedder with no calibration of its own: low, since a floor set too high hides what matters. */
+export const defaultRetrieveOptions: RetrieveOptions = { k: 8, minSimilarity: 0.3, ranking: 'hybrid' };
 
 export interface RetrieveQuery {
   userId: string;
