@@ -146,6 +146,11 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
       case 'start':
         if (event.conversationId) follow(event.conversationId);
         update(answerKey, () => ({ memories: event.memories }));
+        if (event.userTurnId !== null) {
+          const id = event.userTurnId;
+          // The question just before this answer is the stored turn the server names.
+          setTurns((all) => all.map((t, i) => (t.role === 'user' && all[i + 1]?.key === answerKey ? { ...t, id } : t)));
+        }
         return event.userTurnId;
       case 'text':
         update(answerKey, (t) => ({ content: t.content + event.text }));
@@ -196,6 +201,13 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
     await stream(body, answer.key);
   }
 
+  /** "Don't remember this": what Engram learned from the message is forgotten. */
+  async function forget(turn: ChatTurnView) {
+    const response = await fetch(`/api/chat/turns/${turn.id}/memory`, { method: 'DELETE' });
+    if (response.ok) update(turn.key, () => ({ forgotten: true }));
+    else setError(((await response.json().catch(() => ({}))) as { error?: string }).error ?? 'That message could not be forgotten.');
+  }
+
   const last = turns.at(-1);
   return (
     <div className="flex min-h-0 flex-1 flex-col">
@@ -226,6 +238,7 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
               key={turn.key}
               turn={turn}
               onRetry={turn === last && turn.status === 'failed' && !streaming ? () => void retry(turn.key) : undefined}
+              onForget={turn.role === 'user' && turn.id !== undefined && !temporary ? () => void forget(turn) : undefined}
             />
           ))}
           <div ref={bottom} />

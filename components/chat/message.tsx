@@ -4,6 +4,10 @@ import { Markdown } from '../markdown';
 
 export interface ChatTurnView {
   key: string;
+  /** The stored turn's id, once the server said it. */
+  id?: number;
+  /** A user message whose memories were forgotten on request ("Don't remember this"). */
+  forgotten?: boolean;
   role: 'user' | 'assistant';
   content: string;
   status: 'streaming' | 'complete' | 'interrupted' | 'failed';
@@ -14,11 +18,29 @@ export interface ChatTurnView {
   error?: string;
 }
 
-export function Message({ turn, onRetry }: { turn: ChatTurnView; onRetry?: () => void }) {
+export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRetry?: () => void; onForget?: () => void }) {
   if (turn.role === 'user') {
     return (
-      <div data-testid="message-user" className="ml-auto max-w-[85%] rounded-2xl bg-neutral-100 px-4 py-2 whitespace-pre-wrap dark:bg-neutral-800">
-        {turn.content}
+      <div className="group ml-auto flex max-w-[85%] flex-col items-end gap-1">
+        <div data-testid="message-user" className="rounded-2xl bg-neutral-100 px-4 py-2 whitespace-pre-wrap dark:bg-neutral-800">
+          {turn.content}
+        </div>
+        {turn.forgotten ? (
+          <p data-testid="message-forgotten" className="text-xs text-neutral-500">
+            Not remembered
+          </p>
+        ) : (
+          onForget && (
+            <button
+              type="button"
+              data-testid="forget-message"
+              onClick={onForget}
+              className="text-xs text-neutral-500 opacity-0 group-hover:opacity-100 hover:underline focus:opacity-100"
+            >
+              Don&apos;t remember this
+            </button>
+          )
+        )}
       </div>
     );
   }

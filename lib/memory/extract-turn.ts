@@ -10,7 +10,7 @@ import { extractFacts } from './extract-facts';
 import { retrieveFacts } from './retrieve';
 import { containsSecret } from './secrets';
 import type { MemoryServices } from './services';
-import { currentAttributeFacts, writeFacts, type FactOutcome } from './write-facts';
+import { currentAttributeFacts, TurnAlreadyLearned, writeFacts, type FactOutcome } from './write-facts';
 import { messageOf } from '../errors';
 
 export type ExtractTurnResult =
@@ -68,7 +68,9 @@ export async function extractTurn(
   // carries a secret (a key, a password, a card number): no facts, no episode.
   const unlearned = !claimed.memoryEnabled ? 'memory_off' : containsSecret(turn.content) ? 'secret' : null;
   if (unlearned) {
-    await writeFacts(store, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write);
+    await writeFacts(store, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write).catch((error: unknown) => {
+      if (!(error instanceof TurnAlreadyLearned)) throw error;
+    });
     return { status: 'skipped', reason: unlearned };
   }
 
@@ -98,6 +100,7 @@ export async function extractTurn(
     );
     return { status: 'extracted', outcomes };
   } catch (error) {
+    if (error instanceof TurnAlreadyLearned) return { status: 'skipped', reason: 'already_extracted' };
     const message = messageOf(error);
     console.error(`[memory] extraction of turn ${turnId} failed (attempt ${turn.extractionAttempts}): ${message}`);
     await store.asUser(userId, (tx) =>

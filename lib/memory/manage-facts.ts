@@ -8,7 +8,7 @@ import type { Embedder } from '../ai/types';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
-import { episodeEmbeddings, factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
+import { conversationTurns, episodeEmbeddings, factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
 import { retrieveFacts, type RetrieveOptions } from './retrieve';
 import { attributeOf, sameValue } from './attributes';
 import { toStoredVector } from './stored-vector';
@@ -155,6 +155,29 @@ export async function restoreFact(store: Store, embedder: Embedder, userId: stri
 export async function deleteAllMemories(db: Database, userId: string): Promise<{ facts: number; episodes: number }> {
   const facts = await db.delete(userFacts).where(eq(userFacts.userId, userId)).returning({ id: userFacts.id });
   const episodes = await db.delete(episodeEmbeddings).where(eq(episodeEmbeddings.userId, userId)).returning({ id: episodeEmbeddings.turnId });
+  return { facts: facts.length, episodes: episodes.length };
+}
+
+/**
+ * "Don't remember this" on one of the user's messages: the facts learned from it and its episode
+ * are deleted, and it is marked learned so no later extraction takes it up. Facts it had replaced
+ * stay history. Undefined when it is not one of the user's own messages.
+ */
+export async function forgetMessage(db: Database, userId: string, turnId: number): Promise<{ facts: number; episodes: number } | undefined> {
+  const [turn] = await db
+    .update(conversationTurns)
+    .set({ extractedAt: sql`COALESCE(${conversationTurns.extractedAt}, now())`, extractionError: null })
+    .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId), eq(conversationTurns.role, 'user')))
+    .returning({ id: conversationTurns.id });
+  if (!turn) return undefined;
+  const facts = await db
+    .delete(userFacts)
+    .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceTurnId, turnId)))
+    .returning({ id: userFacts.id });
+  const episodes = await db
+    .delete(episodeEmbeddings)
+    .where(and(eq(episodeEmbeddings.userId, userId), eq(episodeEmbeddings.turnId, turnId)))
+    .returning({ id: episodeEmbeddings.turnId });
   return { facts: facts.length, episodes: episodes.length };
 }
 

@@ -17,6 +17,14 @@ import { attributeOf, sameValue, SINGLE_VALUED_ATTRIBUTES, type Attribute } from
 import { storeEpisode } from './episodes';
 import { toStoredVector } from './stored-vector';
 
+/** The source turn was learned or forgotten while this extraction ran; its writes were rolled back. */
+export class TurnAlreadyLearned extends Error {
+  constructor(readonly turnId: number) {
+    super(`turn ${turnId} was already learned or forgotten`);
+    this.name = 'TurnAlreadyLearned';
+  }
+}
+
 export interface CandidateFact {
   factType: FactType;
   factText: string;
@@ -74,10 +82,15 @@ export async function writeFacts(
       await storeEpisode(tx, { userId: input.userId, turnId: input.sourceTurnId, model: embedder.model, ...input.episode });
     }
     if (input.sourceTurnId != null) {
-      await tx
+      const [marked] = await tx
         .update(conversationTurns)
         .set({ extractedAt: sql`now()`, extractionError: null })
-        .where(and(eq(conversationTurns.id, input.sourceTurnId), eq(conversationTurns.userId, input.userId)));
+        .where(
+          and(eq(conversationTurns.id, input.sourceTurnId), eq(conversationTurns.userId, input.userId), isNull(conversationTurns.extractedAt)),
+        )
+        .returning({ id: conversationTurns.id });
+      // Learned meanwhile (another extraction of it won), or forgotten: this one writes nothing.
+      if (!marked) throw new TurnAlreadyLearned(input.sourceTurnId);
     }
     return outcomes;
   });

@@ -10,7 +10,8 @@ import { startTurn, streamReply, type TurnUser } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { episodeEmbeddings, userFacts } from '@/lib/db/schema';
 import { exportUserData } from '@/lib/db/user-data';
-import { deleteAllMemories, setMemorySwitches } from '@/lib/memory/manage-facts';
+import { extractTurn } from '@/lib/memory/extract-turn';
+import { deleteAllMemories, forgetMessage, setMemorySwitches } from '@/lib/memory/manage-facts';
 import { chatDeps } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 
@@ -73,5 +74,35 @@ describeOnEngine('past conversations', (db, engine, store) => {
     const later = await send('Tell me about the wedding in Lisbon');
     expect(later.prepared.usedEpisodes).toEqual([]);
     expect((await exportUserData(db(), user.id))!.conversations).toHaveLength(2);
+  });
+
+  it('"don\'t remember this" forgets a message\'s facts and episode, and it is never learned again', async () => {
+    const said = await send("I'm allergic to peanuts and I live in Lyon.");
+    expect(await db().select().from(userFacts).where(eq(userFacts.sourceTurnId, said.turnId))).not.toEqual([]);
+    expect(await store().asUser(user.id, (tx) => forgetMessage(tx, user.id, said.turnId))).toMatchObject({ episodes: 1 });
+    expect(await db().select().from(userFacts).where(eq(userFacts.sourceTurnId, said.turnId))).toEqual([]);
+    expect(await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.turnId, said.turnId))).toEqual([]);
+    expect(await extractTurn(chatDeps(store()).services, user.id, said.turnId)).toEqual({ status: 'skipped', reason: 'not_found' });
+    // Not another user's message, and not an answer.
+    const stranger = (await createAnonymousUser(db())).id;
+    expect(await store().asUser(stranger, (tx) => forgetMessage(tx, stranger, said.turnId))).toBeUndefined();
+  });
+
+  it('an extraction that was running when the message was forgotten writes nothing', async () => {
+    const deps = chatDeps(store());
+    const started = await startTurn(deps, user, { message: "I'm allergic to peanuts." });
+    if (!started.ok) throw new Error(started.error);
+    const turnId = started.turn.userTurn.id;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // An extractor that answers only once the message has been forgotten.
+    const slow = { ...deps.services, extract: (async (request) => (await gate, deps.services.extract(request))) as typeof deps.services.extract };
+    const running = extractTurn(slow, user.id, turnId, started.turn.prepared.messageVector ?? undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store().asUser(user.id, (tx) => forgetMessage(tx, user.id, turnId));
+    release();
+    expect(await running).toEqual({ status: 'skipped', reason: 'already_extracted' });
+    expect(await db().select().from(userFacts).where(eq(userFacts.sourceTurnId, turnId))).toEqual([]);
+    expect(await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.turnId, turnId))).toEqual([]);
   });
 });

@@ -1,7 +1,11 @@
-/** GET: whether the caller's turn has had its facts extracted, and what Engram learned from it. */
+/**
+ * GET: whether the caller's turn has had its facts extracted, and what Engram learned from it.
+ * DELETE: "don't remember this": forget what was learned from it, and never learn it later.
+ */
 import { z } from 'zod';
 import { asSessionUser } from '@/lib/auth/session';
 import { turnMemoryStatus } from '@/lib/chat/memory-status';
+import { forgetMessage } from '@/lib/memory/manage-facts';
 import { withJsonErrors } from '@/lib/http/json-errors';
 
 const turnIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -13,4 +17,12 @@ export const GET = withJsonErrors('turn memory', async (_request: Request, { par
   const status = session.result;
   if (!status) return Response.json({ error: 'No such turn.' }, { status: 404 });
   return Response.json(status, { headers: { 'cache-control': 'no-store' } });
+});
+
+export const DELETE = withJsonErrors('forget message', async (_request: Request, { params }: { params: Promise<{ turnId: string }> }) => {
+  const turnId = turnIdSchema.safeParse((await params).turnId);
+  const session = await asSessionUser(async (tx, user) => (turnId.success ? forgetMessage(tx, user.id, turnId.data) : undefined));
+  if (!session) return Response.json({ error: 'Not signed in.' }, { status: 401 });
+  if (!session.result) return Response.json({ error: 'No such message.' }, { status: 404 });
+  return Response.json({ forgotten: session.result }, { headers: { 'cache-control': 'no-store' } });
 });
