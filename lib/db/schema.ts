@@ -6,6 +6,7 @@
  * rows are theirs alone and the data can later be sharded by user without a rewrite.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { SINGLE_VALUED_ATTRIBUTES } from '../memory/attributes';
 import {
   bigint,
   boolean,
@@ -164,6 +165,18 @@ export const userFacts = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     lastAccessed: timestamp('last_accessed', { withTimezone: true }),
     accessCount: integer('access_count').notNull().default(0),
+    /**
+     * The single-valued attribute the fact states a value of (residence, name, employer, job
+     * title, partner), read from its wording by the patterns of lib/memory/attributes.ts.
+     */
+    attribute: text('attribute').generatedAlwaysAs(
+      (): SQL =>
+        sql.raw(
+          `CASE ${Object.entries(SINGLE_VALUED_ATTRIBUTES)
+            .map(([name, pattern]) => `WHEN "fact_text" ~* '${pattern.replace(/'/g, "''")}' THEN '${name}'`)
+            .join(' ')} END`,
+        ),
+    ),
     /** Set when a newer fact contradicts this one; the row stays as history. */
     supersededAt: timestamp('superseded_at', { withTimezone: true }),
     supersededBy: uuid('superseded_by').references((): AnyPgColumn => userFacts.id, {
@@ -178,6 +191,10 @@ export const userFacts = pgTable(
       .on(t.userId, t.factType)
       .where(sql`${t.supersededAt} IS NULL`),
     index('user_facts_superseded_idx').on(t.supersededAt).where(sql`${t.supersededAt} IS NOT NULL`),
+    // Every turn reads a user's current attribute values (and the writer, the ones it replaces).
+    index('user_facts_user_attribute_idx')
+      .on(t.userId, t.attribute)
+      .where(sql`${t.supersededAt} IS NULL AND ${t.attribute} IS NOT NULL`),
     // Deleting a fact, turn or conversation looks for the facts that point at it (ON DELETE SET
     // NULL): without these, every deleted row would scan the whole table.
     index('user_facts_superseded_by_idx').on(t.supersededBy).where(sql`${t.supersededBy} IS NOT NULL`),

@@ -47,19 +47,20 @@ const factCost = (fact: MemoryFact) => estimateTokens(factLine(fact)) + 1;
 const BLOCK_COST = estimateTokens(PREAMBLE) + 20;
 
 /**
- * The facts offered to the prompt: `leading`, the user's constraints (an allergy matters whatever
- * the message says) then what retrieval found most relevant; and `more`, when the user's whole
- * memory fits the budget, everything else, for the prompt to carry after the excerpts of past
- * conversations. A small memory is given whole; retrieval ranks, it does not hide.
+ * The facts offered to the prompt: `leading`, the standing facts carried whatever the message
+ * says (constraints, and who the user is: see loadStandingFacts) then what retrieval found most
+ * relevant; and `more`, when the user's whole memory fits the budget, everything else, for the
+ * prompt to carry after the excerpts of past conversations. A small memory is given whole;
+ * retrieval ranks, it does not hide.
  */
 export function orderForPrompt<F extends MemoryFact & { id: string }>(
   relevant: F[],
-  standing: { facts: F[]; complete: boolean },
+  standing: { facts: F[]; always: Set<string>; complete: boolean },
   tokenBudget: number,
 ): { leading: F[]; more: F[] } {
   const whole = standing.complete && 2 * BLOCK_COST + standing.facts.reduce((sum, f) => sum + factCost(f), 0) <= tokenBudget;
   const leading = new Map<string, F>();
-  for (const fact of [...standing.facts.filter((f) => f.factType === 'constraint'), ...relevant]) {
+  for (const fact of [...standing.facts.filter((f) => standing.always.has(f.id)), ...relevant]) {
     if (!leading.has(fact.id)) leading.set(fact.id, fact);
   }
   return { leading: [...leading.values()], more: whole ? standing.facts.filter((f) => !leading.has(f.id)) : [] };

@@ -122,28 +122,36 @@ function toRetrievedFact(r: FactRow & { similarity: number | null; score: number
 }
 
 /**
- * What the prompt carries whatever the message: the user's constraints (an allergy matters to a
- * snack suggestion that never says "peanut"), and, when the user has at most `limit` current
- * facts, all of them, so a small memory is given whole (newest first). The count is read from
- * the index first, so a large memory costs one index-only count and its constraints, not a scan.
+ * What the prompt carries whatever the message: `always`, the user's constraints (an allergy
+ * matters to a snack suggestion that never says "peanut") and their current single-valued
+ * attributes (name, home, employer, job, partner: who they are matters to most answers); and,
+ * when the user has at most `limit` current facts, all of them, so a small memory is given whole
+ * (newest first). The count is read from the index first, so a large memory costs one index-only
+ * count and those few facts, not a scan.
  */
-export async function loadStandingFacts(db: Database, userId: string, limit: number): Promise<{ facts: RetrievedFact[]; complete: boolean }> {
+export async function loadStandingFacts(db: Database, userId: string, limit: number): Promise<{ facts: RetrievedFact[]; always: Set<string>; complete: boolean }> {
   const current = sql`f.user_id = ${userId} AND f.superseded_at IS NULL`;
   const columns = sql`f.id, f.fact_type, f.fact_text, f.confidence, f.created_at, f.source_conversation_id, f.source_turn_id`;
-  const rows = await selectRows<FactRow & { total: number }>(
+  const rows = await selectRows<FactRow & { total: number; always: boolean }>(
     db,
     sql`WITH counted AS (SELECT count(*)::int AS total FROM user_facts f WHERE ${current})
         SELECT * FROM (
-          SELECT ${columns} FROM user_facts f WHERE ${current} AND f.fact_type = 'constraint'
+          SELECT ${columns}, true AS always FROM user_facts f WHERE ${current} AND f.fact_type = 'constraint'
           UNION ALL
-          SELECT ${columns} FROM user_facts f WHERE ${current} AND f.fact_type <> 'constraint'
+          SELECT ${columns}, true FROM user_facts f WHERE ${current} AND f.fact_type <> 'constraint' AND f.attribute IS NOT NULL
+          UNION ALL
+          SELECT ${columns}, false FROM user_facts f WHERE ${current} AND f.fact_type <> 'constraint' AND f.attribute IS NULL
             AND (SELECT total FROM counted) <= ${limit}
         ) standing, counted
-        ORDER BY (fact_type = 'constraint') DESC, created_at DESC, id
+        ORDER BY always DESC, (fact_type = 'constraint') DESC, created_at DESC, id
         LIMIT ${limit}`,
   );
   const total = rows[0]?.total ?? 0;
-  return { facts: rows.map((r) => toRetrievedFact({ ...r, similarity: null, score: 0 })), complete: total <= limit };
+  return {
+    facts: rows.map((r) => toRetrievedFact({ ...r, similarity: null, score: 0 })),
+    always: new Set(rows.filter((r) => r.always).map((r) => r.id)),
+    complete: total <= limit,
+  };
 }
 
 /** Bumps the access statistics of exactly the facts a turn used, by id, within the user's rows. */

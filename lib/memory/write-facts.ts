@@ -7,13 +7,13 @@
  * turn with its episode (episodes.ts), in one transaction, which also marks the turn extracted:
  * a crash leaves either all or none, so a retried turn never loses or doubles its memories.
  */
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
 import { conversationTurns, factEmbeddings, userFacts, type FactType, type UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
-import { attributeOf, sameValue, SINGLE_VALUED_ATTRIBUTES, type Attribute } from './attributes';
+import { attributeOf, sameValue, type Attribute } from './attributes';
 import { storeEpisode } from './episodes';
 import { toStoredVector } from './stored-vector';
 
@@ -150,11 +150,16 @@ export async function resolveFact(
 
 /** The user's current facts stating a value of `attribute` (of any, without one). */
 export function currentAttributeFacts(tx: Database, userId: string, attribute?: Attribute) {
-  const pattern = attribute ? SINGLE_VALUED_ATTRIBUTES[attribute] : Object.values(SINGLE_VALUED_ATTRIBUTES).join('|');
   return tx
     .select({ id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText, createdAt: userFacts.createdAt })
     .from(userFacts)
-    .where(and(eq(userFacts.userId, userId), isNull(userFacts.supersededAt), sql`${userFacts.factText} ~* ${pattern}`));
+    .where(
+      and(
+        eq(userFacts.userId, userId),
+        isNull(userFacts.supersededAt),
+        attribute ? eq(userFacts.attribute, attribute) : isNotNull(userFacts.attribute),
+      ),
+    );
 }
 
 /**
