@@ -40,9 +40,10 @@ export async function openBenchPglite(): Promise<BenchDatabase> {
   };
 }
 
-export async function openBenchPostgres(serverUrl: string, database: string): Promise<BenchDatabase> {
+/** A fresh database; with `keep`, the one a previous run left (it must exist). */
+export async function openBenchPostgres(serverUrl: string, database: string, { keep = false } = {}): Promise<BenchDatabase> {
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain lower-case name, got ${database}`);
-  const { ownerUrl, appUrl } = await scratchAppDatabase(serverUrl, database);
+  const { ownerUrl, appUrl } = await scratchAppDatabase(serverUrl, database, { keep });
   const handles: DatabaseHandle[] = [];
   try {
     const owner = await openPostgres(ownerUrl, 4);

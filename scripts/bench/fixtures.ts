@@ -5,11 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { loadWordVectors } from '@/lib/ai/offline/word-vectors';
 import type { Embedder, ExtractFn, ExtractRequest } from '@/lib/ai/types';
 import type { Database } from '@/lib/db/client';
 import { appendTurn, createConversation } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
-import type { FactType } from '@/lib/db/schema';
+import { EMBEDDING_DIMENSIONS, type FactType } from '@/lib/db/schema';
 import { FACT_EXTRACTION_TASK, type FactExtractionData } from '@/lib/memory/extract-facts';
 import { SUMMARY_TASK } from '@/lib/memory/short-term';
 import type { CandidateFact } from '@/lib/memory/write-facts';
@@ -59,8 +60,39 @@ async function userWithConversation(db: Database, row: { user_id: string; fact_t
   return { id: row.user_id, conversationId: conversation.id, turnId: turns[0]!.id, fact: { factType: row.fact_type, factText: row.fact_text, vector } };
 }
 
-/** `count` random users, each given a conversation with four turns. */
-export async function sampleUsers(db: Database, count: number, dimensions: number): Promise<BenchUser[]> {
+export interface EchoOptions {
+  model: string;
+  /** Episodes echoed per user, among the user's newest `window`. */
+  count: number;
+  window: number;
+}
+
+/**
+ * Makes `count` of the user's recent episodes resemble the fact the bench's messages resemble:
+ * the search by meaning then finds matches above its floor, as for a real question about
+ * something said before, and the excerpts are read and built into the prompt.
+ */
+async function echoFact(db: Database, user: BenchUser, { model, count, window }: EchoOptions) {
+  const vectors = Array.from({ length: count }, () => `[${near(user.fact.vector, 0.6).join(',')}]`);
+  await db.execute(sql`
+    WITH recent AS (
+      SELECT turn_id FROM episode_embeddings WHERE user_id = ${user.id} AND model = ${model}
+      ORDER BY turn_id DESC LIMIT ${window}
+    ), picked AS (
+      SELECT turn_id, row_number() OVER () AS n FROM (SELECT turn_id FROM recent ORDER BY random() LIMIT ${count}) r
+    )
+    UPDATE episode_embeddings e
+    SET embedding = array_cat(((${`{${vectors.map((v) => `"${v}"`).join(',')}}`}::text[])[p.n])::vector::real[],
+                              array_fill(0::real, ARRAY[${EMBEDDING_DIMENSIONS - user.fact.vector.length}::int]))::halfvec
+    FROM picked p
+    WHERE e.turn_id = p.turn_id AND e.model = ${model}`);
+}
+
+/**
+ * `count` random users, each given a conversation with four turns; with `echo`, some of each
+ * one's episodes are made to resemble what the bench asks them (echoFact).
+ */
+export async function sampleUsers(db: Database, count: number, dimensions: number, echo?: EchoOptions): Promise<BenchUser[]> {
   // As the owner that seeded them (engines.ts), across users.
   const rows = await selectRows<{ user_id: string; fact_type: FactType; fact_text: string; embedding: string }>(
     db,
@@ -71,8 +103,23 @@ export async function sampleUsers(db: Database, count: number, dimensions: numbe
         ORDER BY f.user_id, random()`,
   );
   const users: BenchUser[] = [];
-  for (const row of rows) users.push(await userWithConversation(db, row, dimensions));
+  for (const row of rows) {
+    const user = await userWithConversation(db, row, dimensions);
+    if (echo && echo.count > 0) await echoFact(db, user, echo);
+    users.push(user);
+  }
+  // The echoes' pages were rewritten: vacuumed, as autovacuum would, so index-only scans stay so.
+  if (echo && echo.count > 0) await db.execute(sql`VACUUM episode_embeddings`);
   return users;
+}
+
+/**
+ * The words seeded turns are written in: the commonest `size` words of the offline embedder's
+ * list (frequency order), letters only. Built once into `cacheDir` (as eval:locomo does).
+ */
+export async function benchVocabulary(cacheDir: string, size = 30_000): Promise<string[]> {
+  const { words } = await loadWordVectors(cacheDir);
+  return words.filter((w) => /^[a-z]+$/.test(w)).slice(0, size);
 }
 
 /** Inputs for `count` runs of an operation, cycling through the users; every text is unique. */

@@ -4,6 +4,7 @@
  */
 import { appendTurn, getConversation } from '@/lib/db/queries';
 import type { Store } from '@/lib/db/store';
+import { retrieveEpisodes } from '@/lib/memory/episodes';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { prepareTurn } from '@/lib/memory/prepare-turn';
 import { recordFactAccess, retrieveFacts, type Ranking } from '@/lib/memory/retrieve';
@@ -22,9 +23,12 @@ export interface OperationsContext {
   queries: number;
 }
 
-/** What the operations did, to show they did real work: facts retrieved, write outcomes. */
+/** What the operations did, to show they did real work: facts and episodes retrieved, write outcomes. */
 export interface WorkDone {
   retrieved: number[];
+  /** Episodes the search of past conversations answered, and those the prompt carried. */
+  episodes: number[];
+  episodesInPrompt: number[];
   outcomes: Record<FactOutcome['action'], number>;
 }
 
@@ -41,37 +45,96 @@ function prepare(ctx: OperationsContext) {
   return { warmup: iterations.slice(0, ctx.warmup), timed: iterations.slice(ctx.warmup), services };
 }
 
-async function timeOperation(ctx: OperationsContext, work: WorkDone, operation: Operation): Promise<LatencySummary> {
+async function timeOperation(
+  ctx: OperationsContext,
+  work: WorkDone,
+  operation: Operation,
+  /** Untimed preparation of the inputs, all of them before any run. */
+  setup?: (iterations: Iteration[], services: MemoryServices) => Promise<void>,
+): Promise<LatencySummary> {
   const { warmup, timed, services } = prepare(ctx);
+  await setup?.([...warmup, ...timed], services);
   const run = (it: Iteration) => operation(it, services, work);
   for (const it of warmup) await run(it);
   return measure(timed.length, (i) => run(timed[i]!));
 }
 
+/**
+ * Two variants of an operation timed in one loop, alternating which goes first, on the same
+ * inputs: whatever else the machine does at the time weighs on both, so their difference is the
+ * variant's own cost.
+ */
+async function timePair(ctx: OperationsContext, work: WorkDone, a: Operation, b: Operation): Promise<[LatencySummary, LatencySummary]> {
+  const { warmup, timed, services } = prepare(ctx);
+  const samples: [number[], number[]] = [[], []];
+  const wall: [number, number] = [0, 0];
+  const once = async (which: 0 | 1, it: Iteration, record: boolean) => {
+    const started = performance.now();
+    await (which ? b : a)(it, services, work);
+    const ms = performance.now() - started;
+    if (!record) return;
+    samples[which].push(ms);
+    wall[which] += ms;
+  };
+  for (const it of warmup) for (const which of [0, 1] as const) await once(which, it, false);
+  for (const [i, it] of timed.entries()) for (const which of i % 2 ? ([1, 0] as const) : ([0, 1] as const)) await once(which, it, true);
+  return [summarize(samples[0], wall[0]), summarize(samples[1], wall[1])];
+}
+
 const count = (work: WorkDone, outcomes: FactOutcome[]) => outcomes.forEach((o) => work.outcomes[o.action]++);
 
+const queryOf = (it: Iteration, model: string) => ({ userId: it.user.id, model, vector: it.vector, text: it.message });
+const episodeQueryOf = (it: Iteration, model: string) => ({ ...queryOf(it, model), excludeConversationId: it.user.conversationId });
+
+/** Facts retrieval in one unit of work; with `episodes`, the past conversations searched in it too, as prepareTurn does. */
 const retrieve =
-  (ranking: Ranking): Operation =>
+  (ranking: Ranking, episodes = false): Operation =>
   async (it, { store, embedder, settings }, work) => {
-    const query = { userId: it.user.id, model: embedder.model, vector: it.vector, text: it.message };
-    const facts = await store.asUser(it.user.id, (tx) => retrieveFacts(tx, query, { ...settings.retrieve, ranking }));
-    work.retrieved.push(facts.length);
+    await store.asUser(it.user.id, async (tx) => {
+      const facts = await retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking });
+      work.retrieved.push(facts.length);
+      if (episodes) work.episodes.push((await retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes)).length);
+    });
   };
+
+/** The search of past conversations alone (the default EpisodeOptions), in a unit of work of its own. */
+const retrieveEpisodesOnly: Operation = async (it, { store, embedder, settings }, work) => {
+  const found = await store.asUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes));
+  work.episodes.push(found.length);
+};
+
+/** The user turn each write learns from: a turn is learned once (writeFacts marks it), so one per run. */
+const sourceTurns = new WeakMap<Iteration, number>();
+
+async function addSourceTurns(iterations: Iteration[], { store }: MemoryServices) {
+  for (const it of iterations) {
+    const { id: userId, conversationId } = it.user;
+    const turn = await store.asUser(userId, (tx) => appendTurn(tx, userId, { conversationId, role: 'user', content: it.message }));
+    sourceTurns.set(it, turn!.id);
+  }
+}
 
 const write: Operation = async (it, { store, embedder, settings }, work) => {
   const { user } = it;
-  const input = { userId: user.id, sourceConversationId: user.conversationId, sourceTurnId: user.turnId, candidates: it.candidates };
+  const sourceTurnId = sourceTurns.get(it);
+  if (sourceTurnId === undefined) throw new Error('write: no source turn prepared');
+  const input = { userId: user.id, sourceConversationId: user.conversationId, sourceTurnId, candidates: it.candidates };
   count(work, await writeFacts(store, embedder, input, settings.write));
 };
 
-const buildPrompt: Operation = (it, services) =>
-  prepareTurn(services, { userId: it.user.id, conversationId: it.user.conversationId, message: it.message, memoryEnabled: true });
+/** prepareTurn with "Reference past chats" on (the default) or off. */
+const buildPrompt =
+  (referenceChats: boolean): Operation =>
+  async (it, services, work) => {
+    const prepared = await prepareTurn(services, { userId: it.user.id, conversationId: it.user.conversationId, message: it.message, memoryEnabled: true, referenceChats });
+    if (referenceChats) work.episodesInPrompt.push(prepared.usedEpisodes.length);
+  };
 
 /**
  * One chat turn's memory work, in lib/chat's order (startTurn, then afterTurn) without the model
  * calls: answers [before the answer, after it] in ms. Only the first part delays the first token.
  */
-async function turn(it: Iteration, services: MemoryServices, work: WorkDone): Promise<[number, number]> {
+async function turn(it: Iteration, services: MemoryServices, work: WorkDone, referenceChats: boolean): Promise<[number, number]> {
   const { store, settings } = services;
   const { id: userId, conversationId } = it.user;
   const started = performance.now();
@@ -79,7 +142,7 @@ async function turn(it: Iteration, services: MemoryServices, work: WorkDone): Pr
     await getConversation(tx, userId, conversationId);
     return appendTurn(tx, userId, { conversationId, role: 'user', content: it.message });
   });
-  const prepared = await prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true });
+  const prepared = await prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true, referenceChats });
   const answered = performance.now();
 
   const used = prepared.usedFacts.map((f) => f.id);
@@ -95,33 +158,51 @@ async function turn(it: Iteration, services: MemoryServices, work: WorkDone): Pr
   if (extracted.status !== 'extracted') throw new Error(`extraction of a bench turn: ${JSON.stringify(extracted)}`);
   count(work, extracted.outcomes);
   work.retrieved.push(prepared.usedFacts.length);
+  if (referenceChats) work.episodesInPrompt.push(prepared.usedEpisodes.length);
   return [answered - started, performance.now() - answered];
 }
 
+/**
+ * Chat turns with and without the search of past conversations, alternating (timePair's reasons),
+ * each phase summarized per variant.
+ */
 async function timeTurns(ctx: OperationsContext, work: WorkDone): Promise<Record<string, LatencySummary>> {
   const { warmup, timed, services } = prepare(ctx);
-  const run = (it: Iteration) => turn(it, services, work);
-  for (const it of warmup) await run(it);
-  const phases: [number, number][] = [];
-  const started = performance.now();
-  for (const it of timed) phases.push(await run(it));
-  const wallMs = performance.now() - started;
-  return {
-    'turn: before the answer': summarize(phases.map(([before]) => before), wallMs),
-    'turn: after the answer': summarize(phases.map(([, after]) => after), wallMs),
-    'memory work per turn': summarize(phases.map(([before, after]) => before + after), wallMs),
-  };
+  const run = (it: Iteration, referenceChats: boolean) => turn(it, services, work, referenceChats);
+  for (const it of warmup) for (const referenceChats of [true, false]) await run(it, referenceChats);
+  const phases = new Map<boolean, [number, number][]>([
+    [true, []],
+    [false, []],
+  ]);
+  for (const [i, it] of timed.entries()) {
+    for (const referenceChats of i % 2 ? [false, true] : [true, false]) phases.get(referenceChats)!.push(await run(it, referenceChats));
+  }
+  const results: Record<string, LatencySummary> = {};
+  for (const [referenceChats, runs] of phases) {
+    const suffix = referenceChats ? '' : ', no episodes';
+    const wallMs = runs.reduce((sum, [before, after]) => sum + before + after, 0);
+    results[`turn: before the answer${suffix}`] = summarize(runs.map(([before]) => before), wallMs);
+    results[`turn: after the answer${suffix}`] = summarize(runs.map(([, after]) => after), wallMs);
+    results[`memory work per turn${suffix}`] = summarize(runs.map(([before, after]) => before + after), wallMs);
+  }
+  return results;
 }
 
+const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / (xs.length || 1)) * 10) / 10;
+
 export async function runOperations(ctx: OperationsContext) {
-  const work: WorkDone = { retrieved: [], outcomes: { added: 0, refreshed: 0, dropped: 0 } };
+  const work: WorkDone = { retrieved: [], episodes: [], episodesInPrompt: [], outcomes: { added: 0, refreshed: 0, dropped: 0 } };
+  const [hybrid, hybridWithEpisodes] = await timePair(ctx, work, retrieve('hybrid'), retrieve('hybrid', true));
+  const [prompt, promptWithoutEpisodes] = await timePair(ctx, work, buildPrompt(true), buildPrompt(false));
   const results: Record<string, LatencySummary> = {
-    'retrieve (hybrid)': await timeOperation(ctx, work, retrieve('hybrid')),
+    'retrieve (hybrid)': hybrid,
+    'retrieve (hybrid) + episodes': hybridWithEpisodes,
     'retrieve (vector)': await timeOperation(ctx, work, retrieve('vector')),
-    'write 3 facts': await timeOperation(ctx, work, write),
-    'build prompt': await timeOperation(ctx, work, buildPrompt),
+    'retrieve episodes': await timeOperation(ctx, work, retrieveEpisodesOnly),
+    'write 3 facts': await timeOperation(ctx, work, write, addSourceTurns),
+    'build prompt': prompt,
+    'build prompt, no episodes': promptWithoutEpisodes,
     ...(await timeTurns(ctx, work)),
   };
-  const meanRetrieved = Math.round((work.retrieved.reduce((a, b) => a + b, 0) / (work.retrieved.length || 1)) * 10) / 10;
-  return { results, work: { meanFactsRetrieved: meanRetrieved, writeOutcomes: work.outcomes } };
+  return { results, work: { meanFactsRetrieved: mean(work.retrieved), meanEpisodesRetrieved: mean(work.episodes), meanEpisodesInPrompt: mean(work.episodesInPrompt), writeOutcomes: work.outcomes } };
 }

@@ -1,29 +1,61 @@
 /**
- * EXPLAIN ANALYZE of the retriever's own SQL: the statement retrieveFacts builds is captured by a
- * stand-in database that records instead of running, then explained, with its parameters, on
- * the real one.
+ * EXPLAIN (ANALYZE, BUFFERS) of the memory engine's own SQL: the statement a function builds is
+ * captured by a stand-in database that records instead of running, then explained, with its
+ * parameters, on the real one. Also the server settings a run went under.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { selectRows } from '@/lib/db/rows';
 import type { Store } from '@/lib/db/store';
+import { retrieveEpisodes, type EpisodeOptions, type EpisodeQuery } from '@/lib/memory/episodes';
 import { retrieveFacts, type RetrieveOptions, type RetrieveQuery } from '@/lib/memory/retrieve';
 
-async function retrievalSql(query: RetrieveQuery, options: RetrieveOptions): Promise<SQL> {
+/** The one statement `run` sends; it must use nothing of Database but `execute`. */
+async function captureStatement(what: string, run: (db: Database) => Promise<unknown>): Promise<SQL> {
   const captured: SQL[] = [];
-  // retrieveFacts runs one statement, through db.execute; nothing else of Database is used.
   const recorder = { execute: async (statement: SQL) => (captured.push(statement), { rows: [] }) };
-  await retrieveFacts(recorder as unknown as Database, query, options);
-  if (captured.length !== 1) throw new Error(`expected retrieveFacts to run one statement, it ran ${captured.length}`);
+  await run(recorder as unknown as Database);
+  if (captured.length !== 1) throw new Error(`expected ${what} to run one statement, it ran ${captured.length}`);
   return captured[0]!;
 }
 
-/** The plan lines, in a unit of work as the user (so a server applies row-level security). */
-export async function explainRetrieval(store: Store, query: RetrieveQuery, options: RetrieveOptions): Promise<string[]> {
-  const statement = await retrievalSql(query, options);
-  const rows = await store.asUser(query.userId, (tx) =>
+/** The plan lines of `statement`, in a unit of work as the user (so a server applies row-level security). */
+export async function explainStatement(store: Store, userId: string, statement: SQL): Promise<string[]> {
+  const rows = await store.asUser(userId, (tx) =>
     selectRows<{ 'QUERY PLAN': string }>(tx, sql`EXPLAIN (ANALYZE, BUFFERS) ${statement}`),
   );
   // The query vector is printed in full wherever the plan mentions it: thousands of digits.
   return rows.map((r) => r['QUERY PLAN'].replace(/'\[[-+0-9.,e]+\]'/g, "'[query vector]'"));
+}
+
+export async function explainRetrieval(store: Store, query: RetrieveQuery, options: RetrieveOptions): Promise<string[]> {
+  return explainStatement(store, query.userId, await captureStatement('retrieveFacts', (db) => retrieveFacts(db, query, options)));
+}
+
+export async function explainEpisodes(store: Store, query: EpisodeQuery, options: EpisodeOptions): Promise<string[]> {
+  return explainStatement(store, query.userId, await captureStatement('retrieveEpisodes', (db) => retrieveEpisodes(db, query, options)));
+}
+
+/** The settings that decide how the memory engine's queries run, as the app's connections see them. */
+export const REPORTED_SETTINGS = [
+  'server_version',
+  'shared_buffers',
+  'effective_cache_size',
+  'work_mem',
+  'jit',
+  'random_page_cost',
+  'max_parallel_workers_per_gather',
+  'maintenance_work_mem',
+  'max_wal_size',
+] as const;
+
+export async function serverSettings(store: Store): Promise<Record<string, string>> {
+  const rows = await store.asSystem((tx) =>
+    selectRows<{ name: string; value: string }>(
+      tx,
+      sql`SELECT name, current_setting(name) AS value FROM unnest(${`{${REPORTED_SETTINGS.join(',')}}`}::text[]) AS name
+          UNION ALL SELECT 'pgvector', extversion FROM pg_extension WHERE extname = 'vector'`,
+    ),
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
 }

@@ -16,9 +16,24 @@ export async function scratchDatabase(serverUrl: string, name: string): Promise<
   } finally {
     await admin.end();
   }
+  return withDatabase(serverUrl, name);
+}
+
+function withDatabase(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Whether the server has a database of that name. */
+export async function databaseExists(serverUrl: string, name: string): Promise<boolean> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    return (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  } finally {
+    await admin.end();
+  }
 }
 
 /** The plain role benchmarks run the app as, so row-level security costs what it costs in production. */
@@ -26,15 +41,18 @@ export const BENCH_APP_ROLE: AppRole = { name: 'engram_bench_app', password: 'en
 
 /**
  * A scratch database, migrated as the server's admin (`ownerUrl`), with the app role set up as
- * `npm run db:app-role` does (`appUrl`).
+ * `npm run db:app-role` does (`appUrl`); with `keep`, the existing one.
  */
-export async function scratchAppDatabase(serverUrl: string, name: string): Promise<{ ownerUrl: string; appUrl: string }> {
-  const ownerUrl = await scratchDatabase(serverUrl, name);
-  const owner = await openPostgres(ownerUrl, 1);
-  try {
-    await migrateDatabase(owner);
-  } finally {
-    await owner.close();
+export async function scratchAppDatabase(serverUrl: string, name: string, { keep = false } = {}): Promise<{ ownerUrl: string; appUrl: string }> {
+  // keep: the database a previous run left, as it is (it must exist), with the app role made sure of.
+  const ownerUrl = keep ? withDatabase(serverUrl, name) : await scratchDatabase(serverUrl, name);
+  if (!keep) {
+    const owner = await openPostgres(ownerUrl, 1);
+    try {
+      await migrateDatabase(owner);
+    } finally {
+      await owner.close();
+    }
   }
   const admin = new pg.Client({ connectionString: ownerUrl });
   await admin.connect();
