@@ -21,9 +21,19 @@ export async function createConversation(db: Database, userId: string, title?: s
   return conversation!;
 }
 
+/**
+ * The user's conversations, newest first. One not titled yet (its title is written after the
+ * first answer, and may never be: a guest who signs up meanwhile moves it away from that step)
+ * is named by the start of its first message.
+ */
 export function listConversations(db: Database, userId: string) {
   return db
-    .select()
+    .select({
+      id: conversations.id,
+      title: sql<string | null>`COALESCE(${conversations.title}, (
+        SELECT left(t.content, 80) FROM ${conversationTurns} t
+        WHERE t.conversation_id = "conversations"."id" AND t.user_id = ${userId} ORDER BY t.id LIMIT 1))`,
+    })
     .from(conversations)
     .where(eq(conversations.userId, userId))
     .orderBy(desc(conversations.updatedAt), desc(conversations.createdAt));

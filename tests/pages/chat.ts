@@ -82,6 +82,6 @@ export class MemorySettingsPage {
   async setMemory(enabled: boolean) {
     await this.page.getByTestId('memory-switch').setChecked(enabled);
     await this.page.getByTestId('memory-switch-save').click();
-    await expect(this.page.getByText(`Memory is ${enabled ? 'on' : 'off'}`)).toBeVisible();
+    await expect(this.page.getByText(`Memory is ${enabled ? 'on' : 'off'}`, { exact: true })).toBeVisible();
   }
 }

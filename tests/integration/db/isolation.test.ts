@@ -28,6 +28,15 @@ describeOnEngine("one user's rows are never another's", (db) => {
     expect((await listConversations(db(), bob)).map((c) => c.title)).toEqual(['Bob']);
   });
 
+  it('names a conversation not titled yet by the start of its first message', async () => {
+    const carol = (await createAnonymousUser(db())).id;
+    const untitled = await createConversation(db(), carol);
+    await appendTurn(db(), carol, { conversationId: untitled.id, role: 'user', content: `I'm allergic to peanuts. ${'And more. '.repeat(20)}` });
+    const [listed] = await listConversations(db(), carol);
+    expect(listed).toEqual({ id: untitled.id, title: expect.stringMatching(/^I'm allergic to peanuts\. And more/) });
+    expect(listed!.title!.length).toBe(80);
+  });
+
   it('does not find another user’s conversation by its id', async () => {
     expect(await getConversation(db(), bob, alicesChat.id)).toBeUndefined();
     expect((await getConversation(db(), alice, alicesChat.id))?.id).toBe(alicesChat.id);
