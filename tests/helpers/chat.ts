@@ -7,7 +7,9 @@ import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
 import { offlineExtract } from '@/lib/ai/offline/extract';
 import { offlineChat } from '@/lib/ai/offline/reply-writer';
 import type { ChatFn, ExtractFn } from '@/lib/ai/types';
-import type { ChatDeps } from '@/lib/chat/turn';
+import { afterTurn } from '@/lib/chat/after-turn';
+import type { TurnEvent } from '@/lib/chat/events';
+import { startTurn, streamReply, type ChatDeps, type TurnUser } from '@/lib/chat/turn';
 import type { Store } from '@/lib/db/store';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import type { FakeVendorServer } from '../fakes/vendor-server';
@@ -33,4 +35,21 @@ export function chatDeps(store: Store, models: { chat?: ChatFn; extract?: Extrac
 export function fakeClaude(fake: FakeVendorServer): { chat: ChatFn; extract: ExtractFn } {
   const client = anthropicClient({ apiKey: 'test', baseURL: fake.anthropicBaseUrl, timeoutMs: 5000, maxRetries: 0 });
   return { chat: anthropicChat(client, 'claude-test'), extract: anthropicExtract(client, 'claude-test-small') };
+}
+
+/**
+ * One turn through the product below HTTP: the message stored, the prompt prepared, the answer
+ * read to the end and stored, then the after-response work (extraction, episode, title).
+ */
+export async function chatTurn(deps: ChatDeps, user: TurnUser, body: { message: string; conversationId?: string }) {
+  const started = await startTurn(deps, user, body);
+  if (!started.ok) throw new Error(started.error);
+  const events: TurnEvent[] = [];
+  let reply = '';
+  for await (const event of streamReply(deps, started.turn, new AbortController().signal)) {
+    events.push(event);
+    if (event.type === 'text') reply += event.text;
+  }
+  await afterTurn(deps.services, started.turn, reply);
+  return { turn: started.turn, events, reply };
 }

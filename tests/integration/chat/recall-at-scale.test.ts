@@ -13,13 +13,13 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { createOfflineEmbedder } from '@/lib/ai/offline/embedder';
 import { offlineExtract } from '@/lib/ai/offline/extract';
-import { afterTurn } from '@/lib/chat/after-turn';
-import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
+import type { ChatDeps } from '@/lib/chat/turn';
 import { offlineChat } from '@/lib/ai/offline/reply-writer';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { storeEpisode } from '@/lib/memory/episodes';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import { writeFacts } from '@/lib/memory/write-facts';
+import { chatTurn } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 import { DISTRACTOR_WORDS, PAIRS } from './recall-pairs';
 
@@ -41,15 +41,7 @@ describeOnEngine('recall at scale', (db, engine, store) => {
     maxReplyTokens: 512,
   });
 
-  async function send(message: string) {
-    const d = deps();
-    const started = await startTurn(d, { id: userId, memoryEnabled: true }, { message });
-    if (!started.ok) throw new Error(started.error);
-    let reply = '';
-    for await (const event of streamReply(d, started.turn, new AbortController().signal)) if (event.type === 'text') reply += event.text;
-    await afterTurn(d.services, started.turn, reply);
-    return started.turn;
-  }
+  const send = async (message: string) => (await chatTurn(deps(), { id: userId, memoryEnabled: true }, { message })).turn;
 
   beforeAll(async () => {
     userId = (await createAnonymousUser(db())).id;

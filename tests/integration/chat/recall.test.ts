@@ -5,13 +5,12 @@
  * against the fake vendor (the system prompt it receives).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { afterTurn } from '@/lib/chat/after-turn';
-import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
+import type { ChatDeps } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
 import { startFakeVendorServer, systemPromptOf, type FakeVendorServer } from '@/tests/fakes/vendor-server';
-import { chatDeps, fakeClaude } from '../../helpers/chat';
+import { chatDeps, chatTurn, fakeClaude } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 import { ASIDE, PAIRS } from './recall-pairs';
 
@@ -40,16 +39,10 @@ describeOnEngine('recall in a new chat', (db, engine, store) => {
     fake.reset();
   });
 
-  /** One turn, read to the end, with its after-response work; answers what the prompt carried. */
+  /** One turn; answers what the prompt carried and the reply. */
   async function send(deps: ChatDeps, message: string) {
-    const started = await startTurn(deps, { id: userId, memoryEnabled: true }, { message });
-    if (!started.ok) throw new Error(started.error);
-    let reply = '';
-    for await (const event of streamReply(deps, started.turn, new AbortController().signal)) {
-      if (event.type === 'text') reply += event.text;
-    }
-    await afterTurn(deps.services, started.turn, reply);
-    return { memories: started.turn.prepared.usedFacts.map((f) => f.factText), reply };
+    const { turn, reply } = await chatTurn(deps, { id: userId, memoryEnabled: true }, { message });
+    return { memories: turn.prepared.usedFacts.map((f) => f.factText), reply };
   }
 
   it.each([...PAIRS, ...ASIDE])('offline: "$said" is in the prompt for "$asked"', async ({ said, fact, asked }) => {

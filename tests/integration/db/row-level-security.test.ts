@@ -6,8 +6,6 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { afterTurn } from '@/lib/chat/after-turn';
-import { startTurn, streamReply } from '@/lib/chat/turn';
 import { createAccount } from '@/lib/auth/accounts';
 import { assertUnprivilegedRole } from '@/lib/db/app-role';
 import { selectRows } from '@/lib/db/rows';
@@ -15,7 +13,7 @@ import { createAnonymousUser } from '@/lib/db/queries';
 import { conversations, userFacts } from '@/lib/db/schema';
 import { parseEnv } from '@/lib/env';
 import { mergeGuestIntoAccount, moveGuestData } from '@/lib/memory/merge';
-import { chatDeps } from '../../helpers/chat';
+import { chatDeps, chatTurn } from '../../helpers/chat';
 import { openTestStore, testEngine, type TestDatabase } from '../engines';
 
 describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL server', () => {
@@ -35,16 +33,8 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
 
   const deps = () => chatDeps(t.store);
 
-  async function chat(userId: string, message: string) {
-    const started = await startTurn(deps(), { id: userId, memoryEnabled: true }, { message });
-    if (!started.ok) throw new Error(started.error);
-    let reply = '';
-    for await (const event of streamReply(deps(), started.turn, new AbortController().signal)) {
-      if (event.type === 'text') reply += event.text;
-    }
-    await afterTurn(deps().services, started.turn, reply);
-    return started.turn.conversation.id;
-  }
+  const chat = async (userId: string, message: string) =>
+    (await chatTurn(deps(), { id: userId, memoryEnabled: true }, { message })).turn.conversation.id;
 
   it('connects as a role that row-level security binds', async () => {
     const [me] = await t.store.asSystem((tx) =>

@@ -5,14 +5,13 @@
  */
 import { eq } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
-import { afterTurn } from '@/lib/chat/after-turn';
-import { startTurn, streamReply, type TurnUser } from '@/lib/chat/turn';
+import { startTurn, type TurnUser } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { episodeEmbeddings, userFacts } from '@/lib/db/schema';
 import { exportUserData } from '@/lib/db/user-data';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { deleteAllMemories, forgetMessage, setMemorySwitches } from '@/lib/memory/manage-facts';
-import { chatDeps } from '../../helpers/chat';
+import { chatDeps, chatTurn } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 
 describeOnEngine('past conversations', (db, engine, store) => {
@@ -23,13 +22,8 @@ describeOnEngine('past conversations', (db, engine, store) => {
   });
 
   async function send(message: string, conversationId?: string, as: TurnUser = user) {
-    const deps = chatDeps(store());
-    const started = await startTurn(deps, as, { message, conversationId });
-    if (!started.ok) throw new Error(started.error);
-    let reply = '';
-    for await (const event of streamReply(deps, started.turn, new AbortController().signal)) if (event.type === 'text') reply += event.text;
-    await afterTurn(deps.services, started.turn, reply);
-    return { prepared: started.turn.prepared, conversationId: started.turn.conversation.id, turnId: started.turn.userTurn.id };
+    const { turn } = await chatTurn(chatDeps(store()), as, { message, conversationId });
+    return { prepared: turn.prepared, conversationId: turn.conversation.id, turnId: turn.userTurn.id };
   }
 
   it('brings back what was said in an earlier chat, dated, with its conversation', async () => {
