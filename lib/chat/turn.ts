@@ -9,6 +9,7 @@ import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, MemoryNote } from '../a
 import type { Database } from '../db/client';
 import { appendTurn, createConversation, getConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
+import { episodeNote } from '../memory/episodes';
 import { prepareTurn, type PreparedTurn } from '../memory/prepare-turn';
 import type { MemoryServices } from '../memory/services';
 import { buildSystemPrompt } from '../memory/system-prompt';
@@ -203,10 +204,7 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
       messages: prepared.messages,
       memories: [
         ...prepared.usedFacts,
-        ...prepared.usedEpisodes.map((e) => ({
-          factType: 'past_conversation',
-          factText: `On ${e.createdAt.toISOString().slice(0, 10)} you said: "${e.content.length > 200 ? `${e.content.slice(0, 200)}…` : e.content}"`,
-        })),
+        ...prepared.usedEpisodes.map(episodeNote),
       ],
     },
     signal,

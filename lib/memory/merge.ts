@@ -170,8 +170,7 @@ async function resolveMovedFacts(
   // One value per attribute: the newest, the others kept as its history.
   const byAttribute = new Map<string, { id: string; createdAt: Date }[]>();
   for (const fact of await currentAttributeFacts(tx, userId)) {
-    const attribute = attributeOf(fact.factText)!;
-    byAttribute.set(attribute, [...(byAttribute.get(attribute) ?? []), fact]);
+    byAttribute.set(fact.attribute!, [...(byAttribute.get(fact.attribute!) ?? []), fact]);
   }
   for (const facts of byAttribute.values()) {
     if (facts.length < 2) continue;

@@ -151,7 +151,13 @@ export async function resolveFact(
 /** The user's current facts stating a value of `attribute` (of any, without one). */
 export function currentAttributeFacts(tx: Database, userId: string, attribute?: Attribute) {
   return tx
-    .select({ id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText, createdAt: userFacts.createdAt })
+    .select({
+      id: userFacts.id,
+      factType: userFacts.factType,
+      factText: userFacts.factText,
+      attribute: userFacts.attribute,
+      createdAt: userFacts.createdAt,
+    })
     .from(userFacts)
     .where(
       and(
