@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { MAX_STORED_DIMENSIONS } from './memory/stored-vector';
 
 const booleanSetting = (fallback: boolean) =>
   z
@@ -54,8 +55,8 @@ const envSchema = z.object({
   /** The small model for facts and summaries. Defaults to claude-haiku-4-5 on Anthropic, else CHAT_MODEL. */
   EXTRACTION_MODEL: z.string().optional(),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
-  /** Asks the embedding model for this width (text-embedding-3 models accept it); at most 1536. */
-  EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(1536).optional(),
+  /** Asks the embedding model for this width (text-embedding-3 models accept it); at most 3072. */
+  EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(MAX_STORED_DIMENSIONS).optional(),
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
 

@@ -11,7 +11,6 @@ import { sql } from 'drizzle-orm';
 import { openPostgres } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
 import { selectRows } from '@/lib/db/rows';
-import { EMBEDDING_DIMENSIONS } from '@/lib/db/schema';
 import { createStore } from '@/lib/db/store';
 import { DECAY_PRESETS, defaultDecayOptions, runDecay } from '@/lib/memory/decay';
 import { retrieveFacts } from '@/lib/memory/retrieve';
@@ -54,8 +53,7 @@ async function seed() {
   await db.execute(sql`
     INSERT INTO fact_embeddings (fact_id, user_id, model, embedding)
     SELECT f.id, f.user_id, ${MODEL},
-           array_cat(ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, ${DIMENSIONS}::int) WHERE f.id IS NOT NULL),
-                     array_fill(0::real, ARRAY[${EMBEDDING_DIMENSIONS - DIMENSIONS}::int]))::halfvec
+           ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, ${DIMENSIONS}::int) WHERE f.id IS NOT NULL)::halfvec
     FROM user_facts f WHERE f.superseded_at IS NULL`);
   await db.execute(sql`VACUUM ANALYZE`);
   return Math.round((performance.now() - started) / 100) / 10;

@@ -19,11 +19,13 @@
  * --engine pglite|postgres|both --database NAME --json FILE
  * --reuse (server: keep the database an earlier run seeded with the same flags, and skip the seed)
  * --cache-dir DIR (the offline embedder's word list, whose commonest words the turns are written
- * in; default .data/models, built there on first use).
+ * in; default .data/models, built there on first use) --dimensions N (the vectors' width; default
+ * the default offline embedder's).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from '@/lib/ai/offline/embedder';
 import type { Engine } from '@/lib/db/client';
 import type { Store } from '@/lib/db/store';
 import { defaultEpisodeOptions } from '@/lib/memory/episodes';
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     reuse: { type: 'boolean', default: false },
     'cache-dir': { type: 'string', default: '.data/models' },
+    dimensions: { type: 'string' },
   },
 });
 
@@ -63,7 +66,8 @@ function count(name: keyof typeof values, min = 1): number {
   return n;
 }
 
-const DIMENSIONS = 256;
+/** The default offline embedder's width unless told: vectors are stored at their embedder's width. */
+const DIMENSIONS = values.dimensions ? count('dimensions') : createOfflineEmbedder({ variant: DEFAULT_OFFLINE_EMBEDDER, cacheDir: values['cache-dir']! }).dimensions;
 const MODEL = 'bench-embedder';
 /** The issue's targets on a PostgreSQL server, p95 in ms; episodes' as what they add. */
 const TARGETS = { retrieve: 5, memoryWorkPerTurn: 15, episodesAddToRetrieve: 3, episodesAddBeforeTheAnswer: 5 };

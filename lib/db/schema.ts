@@ -11,7 +11,6 @@ import {
   bigint,
   boolean,
   check,
-  halfvec,
   index,
   integer,
   jsonb,
@@ -28,14 +27,18 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
-/**
- * Width of the stored embeddings. text-embedding-3-small's native size; embedders with fewer
- * dimensions are zero-padded (which leaves cosine similarity unchanged). Half precision halves
- * the bytes read per search, which is where per-user exact search spends its time.
- */
-export const EMBEDDING_DIMENSIONS = 1536;
-
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * An embedding at its embedder's own width (a typmod-less halfvec; lib/memory/stored-vector.ts
+ * bounds it): a 612-d vector is not padded to 1536, so a search reads what it compares. Half
+ * precision halves the bytes read per search, which is where per-user exact search spends its time.
+ */
+const embedding = customType<{ data: number[]; driverData: string }>({
+  dataType: () => 'halfvec',
+  toDriver: (value) => JSON.stringify(value),
+  fromDriver: (value) => value.slice(1, -1).split(',').map(Number.parseFloat),
+});
 
 /**
  * Row-level security, the second wall behind the queries' own filters (on a PostgreSQL server;
@@ -214,7 +217,7 @@ export const factEmbeddings = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** Vectors of two models are never compared: queries filter by the current model. */
     model: text('model').notNull(),
-    embedding: halfvec('embedding', { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    embedding: embedding('embedding').notNull(),
     createdAt: createdAt(),
   },
   (t) => [
@@ -244,7 +247,7 @@ export const episodeEmbeddings = pgTable(
     // No foreign key of its own: the turn's cascade removes the row with its conversation.
     conversationId: uuid('conversation_id').notNull(),
     model: text('model').notNull(),
-    embedding: halfvec('embedding', { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    embedding: embedding('embedding').notNull(),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,12 +1,11 @@
 /**
  * Checks, at start-up, that the database is one Engram can use: migrated, with pgvector, and with
- * an embedding column of the width the code writes. Each failure says what to do.
+ * an embedding column of the type the code writes. Each failure says what to do.
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from './client';
 import { DatabaseSetupError } from './errors';
 import { selectRows } from './rows';
-import { EMBEDDING_DIMENSIONS } from './schema';
 
 export async function verifyDatabase(db: Database): Promise<void> {
   const rows = await selectRows<{ extname: string }>(
@@ -35,10 +34,10 @@ export async function verifyDatabase(db: Database): Promise<void> {
       'The database has no Engram tables yet. Run `npm run db:migrate`, or start with MIGRATE_ON_START=true.',
     );
   }
-  const expected = `halfvec(${EMBEDDING_DIMENSIONS})`;
-  if (type !== expected) {
+  // Vectors are stored at their embedder's own width (migration 0012), so the column has none.
+  if (type !== 'halfvec') {
     throw new DatabaseSetupError(
-      `fact_embeddings.embedding is ${type}, but Engram writes ${expected}. This database was made ` +
+      `fact_embeddings.embedding is ${type}, but Engram writes halfvec of any width. This database was made ` +
         'by another version or by hand: migrate it with `npm run db:migrate`, or point DATABASE_URL ' +
         'at a fresh database.',
     );

@@ -13,7 +13,7 @@ import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { episodeEmbeddings } from '../db/schema';
 import { estimateTokens, quoteAsData } from './memory-block';
-import { toStoredVector } from './stored-vector';
+import { sameEmbedding, toStoredVector, vectorParam } from './stored-vector';
 
 export interface EpisodeOptions {
   /** Excerpts offered to the prompt at most. */
@@ -69,7 +69,7 @@ export async function storeEpisode(
 }
 
 export async function retrieveEpisodes(db: Database, query: EpisodeQuery, options: EpisodeOptions): Promise<RetrievedEpisode[]> {
-  const vector = JSON.stringify(toStoredVector(query.vector, query.model));
+  const vector = vectorParam(query.vector, query.model);
   const { userId, excludeConversationId: current } = query;
   // Written so row-level security's estimates cannot pick the plan: its policy is planned as ~1%
   // of rows, so a join would read all of a user's turns. The words' query is inline (so an index
@@ -91,9 +91,9 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
           FROM (
             SELECT w.turn_id, w.embedding <=> ${vector}::halfvec AS distance
             FROM (
-              SELECT turn_id, embedding FROM episode_embeddings
-              WHERE user_id = ${userId} AND model = ${query.model} AND conversation_id <> ${current}
-              ORDER BY turn_id DESC LIMIT ${options.window}
+              SELECT e.turn_id, e.embedding FROM episode_embeddings e
+              WHERE e.user_id = ${userId} AND ${sameEmbedding('e', query.model, query.vector)} AND e.conversation_id <> ${current}
+              ORDER BY e.turn_id DESC LIMIT ${options.window}
             ) w
             ORDER BY distance LIMIT ${POOL}
           ) nearest

@@ -142,7 +142,9 @@ async function resolveMovedFacts(
         FROM user_facts m
         JOIN user_facts o ON o.user_id = ${userId} AND o.superseded_at IS NULL AND NOT (o.id = ANY(${moved}))
         LEFT JOIN fact_embeddings me ON me.fact_id = m.id
+        -- Same model and width (a vector stored before widths were exact may differ: not comparable).
         LEFT JOIN fact_embeddings oe ON oe.fact_id = o.id AND oe.model = me.model
+          AND vector_dims(oe.embedding) = vector_dims(me.embedding)
         WHERE m.id = ANY(${moved}) AND m.superseded_at IS NULL
           AND ((m.fact_type = o.fact_type AND similarity(m.fact_text, o.fact_text) > ${options.duplicateTrigram})
                OR 1 - (me.embedding <=> oe.embedding) > ${options.duplicateCosine})

@@ -8,7 +8,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { userFacts, type FactType } from '../db/schema';
-import { toStoredVector } from './stored-vector';
+import { sameEmbedding, vectorParam } from './stored-vector';
 
 export type Ranking = 'vector' | 'hybrid';
 
@@ -54,7 +54,7 @@ export async function retrieveFacts(
   query: RetrieveQuery,
   options: RetrieveOptions = defaultRetrieveOptions,
 ): Promise<RetrievedFact[]> {
-  const vector = JSON.stringify(toStoredVector(query.vector, query.model));
+  const vector = vectorParam(query.vector, query.model);
   const hybrid = options.ranking === 'hybrid';
   // The lexical side ORs the message's words: a question shares only some words with the fact.
   const lexical = hybrid
@@ -74,7 +74,7 @@ export async function retrieveFacts(
           FROM (
             SELECT e.fact_id AS id, e.embedding <=> ${vector}::halfvec AS distance
             FROM fact_embeddings e
-            WHERE e.user_id = ${query.userId} AND e.model = ${query.model}
+            WHERE e.user_id = ${query.userId} AND ${sameEmbedding('e', query.model, query.vector)}
             ORDER BY distance LIMIT ${POOL}
           ) nearest
         ),

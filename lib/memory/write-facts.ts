@@ -15,7 +15,7 @@ import { conversationTurns, factEmbeddings, userFacts, type FactType, type UserF
 import type { Embedder } from '../ai/types';
 import { attributeOf, sameValue, type Attribute } from './attributes';
 import { storeEpisode } from './episodes';
-import { toStoredVector } from './stored-vector';
+import { sameEmbedding, toStoredVector } from './stored-vector';
 
 /** The source turn was learned or forgotten while this extraction ran; its writes were rolled back. */
 export class TurnAlreadyLearned extends Error {
@@ -203,7 +203,7 @@ async function findDuplicate(
     sql`SELECT id, score FROM (
           SELECT e.fact_id AS id, 1 - (e.embedding <=> ${query}::halfvec) AS score
           FROM fact_embeddings e
-          WHERE e.user_id = ${userId} AND e.model = ${model} ${excludedEmbeddings}
+          WHERE e.user_id = ${userId} AND ${sameEmbedding('e', model, vector)} ${excludedEmbeddings}
           ORDER BY e.embedding <=> ${query}::halfvec
           LIMIT 1
         ) nearest

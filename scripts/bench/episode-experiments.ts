@@ -79,9 +79,9 @@ const POOL = 30;
 const RRF_K = 60;
 const RECALL_USER = '00000000-0000-4000-8000-0000000e1501';
 /**
- * The width of the exact copy kept in a covering index: the offline default embedder's (100 GloVe
- * + 512 hashed), whose vectors are zero-padded to 1536 in the store, so its first 612 are all of
- * it. A B-tree entry holds at most 2,704 bytes: a halfvec of at most ~1,340 dimensions.
+ * The width of the exact copy kept in a covering index: the GloVe + hashed embedder's (100 + 512),
+ * measured when vectors were zero-padded to 1536 in the store, so its first 612 were all of it.
+ * A B-tree entry holds at most 2,704 bytes: a halfvec of at most ~1,340 dimensions.
  */
 const NARROW = 612;
 
@@ -96,10 +96,9 @@ async function prepareBits(owner: Database, users: string[]): Promise<Record<str
   const steps: Record<string, number> = {};
   const [existing] = await selectRows<{ found: boolean }>(owner, sql`SELECT to_regclass('bench_episode_bits') IS NOT NULL AS found`);
   let at = performance.now();
-  const zero = sql`array_fill(0::real, ARRAY[1536])::halfvec`;
   const copy = sql`SELECT e.turn_id, e.model, e.user_id, e.conversation_id,
                           binary_quantize(e.embedding)::bit(1536),
-                          binary_quantize(e.embedding)::bit(1536) || binary_quantize(${zero} - e.embedding)::bit(1536),
+                          binary_quantize(e.embedding)::bit(1536) || binary_quantize(array_fill(0::real, ARRAY[vector_dims(e.embedding)])::halfvec - e.embedding)::bit(1536),
                           subvector(e.embedding, 1, ${NARROW}::int)::halfvec(${sql.raw(String(NARROW))})
                    FROM episode_embeddings e`;
   if (!existing?.found) {
@@ -190,7 +189,7 @@ const storedVector = (q: EpisodeQuery) => JSON.stringify(toStoredVector(q.vector
 /** The query's bit copy, computed as the stored one is. */
 function queryBits(copy: Candidates['copy'], vector: string): SQL {
   if (copy === 'bits') return sql`binary_quantize(${vector}::halfvec)::bit(1536)`;
-  return sql`(binary_quantize(${vector}::halfvec)::bit(1536) || binary_quantize(array_fill(0::real, ARRAY[1536])::halfvec - ${vector}::halfvec)::bit(1536))`;
+  return sql`(binary_quantize(${vector}::halfvec)::bit(1536) || binary_quantize(array_fill(0::real, ARRAY[vector_dims(${vector}::halfvec)])::halfvec - ${vector}::halfvec)::bit(1536))`;
 }
 
 /** The user's rows of the side table, all or the newest `window`, read from a covering index. */

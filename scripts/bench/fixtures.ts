@@ -10,7 +10,7 @@ import type { Embedder, ExtractFn, ExtractRequest } from '@/lib/ai/types';
 import type { Database } from '@/lib/db/client';
 import { appendTurn, createConversation } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
-import { EMBEDDING_DIMENSIONS, type FactType } from '@/lib/db/schema';
+import type { FactType } from '@/lib/db/schema';
 import { FACT_EXTRACTION_TASK, type FactExtractionData } from '@/lib/memory/extract-facts';
 import { SUMMARY_TASK } from '@/lib/memory/short-term';
 import type { CandidateFact } from '@/lib/memory/write-facts';
@@ -82,8 +82,7 @@ async function echoFact(db: Database, user: BenchUser, { model, count, window }:
       SELECT turn_id, row_number() OVER () AS n FROM (SELECT turn_id FROM recent ORDER BY random() LIMIT ${count}) r
     )
     UPDATE episode_embeddings e
-    SET embedding = array_cat(((${`{${vectors.map((v) => `"${v}"`).join(',')}}`}::text[])[p.n])::vector::real[],
-                              array_fill(0::real, ARRAY[${EMBEDDING_DIMENSIONS - user.fact.vector.length}::int]))::halfvec
+    SET embedding = ((${`{${vectors.map((v) => `"${v}"`).join(',')}}`}::text[])[p.n])::halfvec
     FROM picked p
     WHERE e.turn_id = p.turn_id AND e.model = ${model}`);
 }

@@ -11,7 +11,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { selectRows } from '@/lib/db/rows';
-import { EMBEDDING_DIMENSIONS } from '@/lib/db/schema';
 import { messageOf } from '@/lib/errors';
 
 export interface SeedOptions {
@@ -49,12 +48,9 @@ export const SEEDED_TABLES = ['users', 'user_facts', 'fact_embeddings', 'convers
 
 const words = () => sql`ARRAY[${sql.join(WORDS.map((w) => sql`${w}`), sql`, `)}]`;
 
-/** A random unit vector of the embedder's width, padded with zeros to the stored width as toStoredVector does. */
+/** A random unit vector of the embedder's width, stored at that width as the product stores it. */
 const randomStoredVector = (dimensions: number, correlate: SQL) => sql`
-  array_cat(
-    l2_normalize(ARRAY(SELECT random() - 0.5 FROM generate_series(1, ${dimensions}::int) WHERE ${correlate} IS NOT NULL)::vector)::real[],
-    array_fill(0::real, ARRAY[${EMBEDDING_DIMENSIONS - dimensions}::int])
-  )::halfvec`;
+  l2_normalize(ARRAY(SELECT random() - 0.5 FROM generate_series(1, ${dimensions}::int) WHERE ${correlate} IS NOT NULL)::vector)::halfvec`;
 
 async function insertFacts(db: Database, { users, factsPerUser }: SeedOptions) {
   await db.execute(sql`INSERT INTO users (is_anonymous) SELECT true FROM generate_series(1, ${users}::int)`);

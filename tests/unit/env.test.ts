@@ -100,7 +100,7 @@ describe('settings', () => {
     expect(problemsOf({ AUTH_SECRET: secret, CHAT_PROVIDER: 'anthropic' })).toEqual(['ANTHROPIC_API_KEY']);
     expect(problemsOf({ AUTH_SECRET: secret, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' })).toEqual(['CHAT_MODEL']);
     expect(problemsOf({ AUTH_SECRET: secret, EMBEDDING_PROVIDER: 'openai' })).toEqual(['OPENAI_API_KEY']);
-    expect(problemsOf({ AUTH_SECRET: secret, EMBEDDING_DIMENSIONS: '3072' })).toEqual(['EMBEDDING_DIMENSIONS']);
+    expect(problemsOf({ AUTH_SECRET: secret, EMBEDDING_DIMENSIONS: '4096' })).toEqual(['EMBEDDING_DIMENSIONS']);
     expect(problemsOf({ AUTH_SECRET: secret, MEMORY_RECENT_TURNS: '10', MEMORY_SUMMARIZE_AFTER: '8' })).toEqual([
       'MEMORY_SUMMARIZE_AFTER',
     ]);

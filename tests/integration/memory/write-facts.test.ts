@@ -159,10 +159,10 @@ describeOnEngine('the writer', (db, engine, store) => {
   });
 
   it('rolls back every fact of the batch when one cannot be stored', async () => {
-    const tooWide = scriptedEmbedder({ 'Prefers tea': new Array(2000).fill(0.01) });
+    const tooWide = scriptedEmbedder({ 'Prefers tea': new Array(4000).fill(0.01) });
     await expect(
       writeFacts(store(), tooWide, { userId, candidates: [fact('Lives in Paris'), fact('Prefers tea')] }),
-    ).rejects.toThrow(/returned 2000 dimensions/);
+    ).rejects.toThrow(/returned 4000 dimensions/);
     expect(
       await db().select().from(userFacts).where(and(eq(userFacts.userId, userId))),
     ).toEqual([]);
