@@ -54,6 +54,21 @@ export interface ChatRequest {
 /** Streams one model reply: text deltas as they arrive, tool calls once complete, then done. */
 export type ChatFn = (request: ChatRequest) => AsyncIterable<ChatEvent>;
 
+/**
+ * A structured-output job, defined once: the forced tool a model fills in (name, description,
+ * schema), what it is told (system, and a prompt written from the job's input), and the rule that
+ * answers from the same input without a model (the offline provider's). Run with runJob.
+ */
+export interface StructuredJob<I, T> {
+  name: string;
+  description: string;
+  system: string;
+  schema: z.ZodType<T>;
+  prompt: (input: I) => string;
+  offline: (input: I) => T;
+}
+
+/** One job on one input, as a provider receives it (see runJob). */
 export interface ExtractRequest<T> {
   /** Names the structured output (the forced tool's name). */
   name: string;
@@ -62,11 +77,10 @@ export interface ExtractRequest<T> {
   prompt: string;
   schema: z.ZodType<T>;
   signal?: AbortSignal;
-  /**
-   * The structured input `prompt` was written from, for a provider that does not read prose
-   * (the offline rule-based extractor); models ignore it.
-   */
+  /** The job's input, for a scripted stand-in that answers from data, not prose; models ignore it. */
   data?: unknown;
+  /** The job's offline rule applied to its input: what the offline provider answers. */
+  offline?: () => unknown;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ChatTool } from '../ai/types';
-import { FACT_TYPES } from './fact-schema';
+import { FACT_TYPES } from './fact-ref';
 import { deleteFacts, listCurrentFacts } from './manage-facts';
 import { retrieveFacts } from './retrieve';
 import type { MemoryServices } from './services';

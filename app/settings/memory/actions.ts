@@ -9,7 +9,7 @@ import type { Database } from '@/lib/db/client';
 import type { User } from '@/lib/db/schema';
 import { deleteAccount } from '@/lib/db/user-data';
 import { deleteAllMemories, deleteFacts, editFact, restoreFact, setMemorySwitches, type DeletedFact } from '@/lib/memory/manage-facts';
-import { FACT_TYPES } from '@/lib/memory/fact-schema';
+import { FACT_TYPES } from '@/lib/memory/fact-ref';
 import { getServices } from '@/lib/services';
 
 const PATH = '/settings/memory';

@@ -5,7 +5,7 @@ import { getSessionUser } from '@/lib/auth/session';
 import type { UserFact } from '@/lib/db/schema';
 import { env } from '@/lib/env';
 import { FACT_HEADINGS } from '@/lib/memory/memory-block';
-import { FACT_TYPES } from '@/lib/memory/fact-schema';
+import { FACT_TYPES } from '@/lib/memory/fact-ref';
 import { countCurrentFacts, historiesOf, listCurrentFacts, searchFacts, searchVectorOf, type FactSort } from '@/lib/memory/manage-facts';
 import { decayPolicyFrom, getServices } from '@/lib/services';
 import { deleteAccountAction, deleteAllFactsAction, deleteFactAction, editFactAction, setMemoryAction, undoDeleteAction } from './actions';

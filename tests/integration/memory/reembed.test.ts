@@ -26,22 +26,25 @@ describeOnEngine('re-embedding after a model change', (db, _engine, store) => {
     await chatTurn(chatDeps(store()), user, { message: 'I moved to Berlin.' });
   });
 
-  const mine = <T extends typeof factEmbeddings | typeof episodeEmbeddings>(table: T, model: string) =>
-    db().select().from(table).where(and(eq(table.userId, user.id), eq(table.model, model)));
+  // This user's vectors of a model, in each table.
+  const factVectors = (model: string) =>
+    db().select().from(factEmbeddings).where(and(eq(factEmbeddings.userId, user.id), eq(factEmbeddings.model, model)));
+  const episodeVectors = (model: string) =>
+    db().select().from(episodeEmbeddings).where(and(eq(episodeEmbeddings.userId, user.id), eq(episodeEmbeddings.model, model)));
 
   it('gives every current fact and every episode a vector of the new model, and search finds them', async () => {
     const oldModel = chatDeps(store()).services.embedder.model;
     const current = await db().select().from(userFacts).where(and(eq(userFacts.userId, user.id), isNull(userFacts.supersededAt)));
-    const oldEpisodes = await mine(episodeEmbeddings, oldModel);
+    const oldEpisodes = await episodeVectors(oldModel);
     expect(current.map((f) => f.factText)).toEqual(expect.arrayContaining(['Lives in Berlin', 'Is allergic to peanuts']));
     expect(oldEpisodes).toHaveLength(4);
 
     const embedder = scriptedEmbedder({}, 'new-model');
     // The suite's other test shares the database: count this user's rows.
     await reembedMemory(store(), embedder, { batchSize: 2, prune: false });
-    expect((await mine(factEmbeddings, 'new-model')).map((e) => e.factId).sort()).toEqual(current.map((f) => f.id).sort());
-    expect((await mine(episodeEmbeddings, 'new-model')).map((e) => e.turnId).sort()).toEqual(oldEpisodes.map((e) => e.turnId).sort());
-    expect((await mine(factEmbeddings, 'new-model')).every((e) => e.embedding.length === embedder.dimensions)).toBe(true);
+    expect((await factVectors('new-model')).map((e) => e.factId).sort()).toEqual(current.map((f) => f.id).sort());
+    expect((await episodeVectors('new-model')).map((e) => e.turnId).sort()).toEqual(oldEpisodes.map((e) => e.turnId).sort());
+    expect((await factVectors('new-model')).every((e) => e.embedding.length === embedder.dimensions)).toBe(true);
 
     // The scripted embedder gives a text the same vector each time: the exact wording is nearest.
     const [vector] = await embedder.embed(['Lives in Berlin']);
@@ -67,15 +70,15 @@ describeOnEngine('re-embedding after a model change', (db, _engine, store) => {
     };
     await expect(reembedMemory(store(), failing, { batchSize: 1, prune: true })).rejects.toThrow('vendor down');
     // The first batch is stored; nothing was pruned, since the run did not finish.
-    expect(await mine(factEmbeddings, oldModel)).not.toEqual([]);
+    expect(await factVectors(oldModel)).not.toEqual([]);
     const firstRun = scripted.calls.flat();
 
     await reembedMemory(store(), scripted, { batchSize: 1, prune: true });
     const secondRun = scripted.calls.flat().slice(firstRun.length);
     expect(secondRun).not.toContain(firstRun[0]);
-    expect(await mine(factEmbeddings, oldModel)).toEqual([]);
-    expect(await mine(episodeEmbeddings, oldModel)).toEqual([]);
-    expect(await mine(episodeEmbeddings, 'new-model')).toHaveLength(4);
+    expect(await factVectors(oldModel)).toEqual([]);
+    expect(await episodeVectors(oldModel)).toEqual([]);
+    expect(await episodeVectors('new-model')).toHaveLength(4);
 
     const again = await reembedMemory(store(), scripted, { batchSize: 1, prune: true });
     expect(again).toMatchObject({ facts: 0, episodes: 0, pruned: { facts: 0, episodes: 0 } });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { extractFactsByRules } from '@/lib/ai/offline/fact-rules';
 import { offlineExtract } from '@/lib/ai/offline/extract';
+import { runJob } from '@/lib/ai/structured-job';
 import { ExtractionError } from '@/lib/ai/types';
 import { extractFacts } from '@/lib/memory/extract-facts';
-import { summarySchema } from '@/lib/memory/short-term';
+import { summaryJob } from '@/lib/memory/short-term';
 import { writeTitle } from '@/lib/chat/title';
 
 const texts = (message: string) => extractFactsByRules(message, []).map((f) => `${f.fact_type}: ${f.fact_text}`);
@@ -182,23 +183,19 @@ describe('offline extract function', () => {
     ]);
   });
 
-  it('writes a bounded excerpt summary for the summary task', async () => {
-    const { summary } = await offlineExtract({
-      name: 'write_summary',
-      description: '',
-      system: '',
-      prompt: '',
-      schema: summarySchema,
-      data: { previousSummary: 'Talked about Rust.', turns: [{ role: 'user', content: 'x'.repeat(5000) }, { role: 'assistant', content: 'ok' }] },
+  it('writes a bounded excerpt summary for the summary job', async () => {
+    const { summary } = await runJob(offlineExtract, summaryJob, {
+      previousSummary: 'Talked about Rust.',
+      turns: [{ role: 'user', content: 'x'.repeat(5000) }, { role: 'assistant', content: 'ok' }],
     });
     expect(summary.length).toBeLessThanOrEqual(2001);
     expect(summary).toMatch(/The user said: x+…$/);
   });
 
-  it('refuses a task it has no rules for, and data it cannot read, with an ExtractionError', async () => {
-    const base = { description: '', system: '', prompt: '', schema: summarySchema };
-    await expect(offlineExtract({ ...base, name: 'translate' })).rejects.toBeInstanceOf(ExtractionError);
-    await expect(offlineExtract({ ...base, name: 'write_summary', data: { nope: 1 } })).rejects.toThrow();
+  it('refuses a request without an offline rule, and a rule\'s answer that does not fit the schema, with an ExtractionError', async () => {
+    const base = { name: 'write_summary', description: '', system: '', prompt: '', schema: summaryJob.schema };
+    await expect(offlineExtract(base)).rejects.toBeInstanceOf(ExtractionError);
+    await expect(offlineExtract({ ...base, offline: () => ({ summary: '' }) })).rejects.toBeInstanceOf(ExtractionError);
   });
 });
 

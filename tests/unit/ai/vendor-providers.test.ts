@@ -8,7 +8,7 @@ import { anthropicChat, anthropicClient, anthropicExtract } from '@/lib/ai/anthr
 import { openAiChat, openAiClient, openAiEmbedder, openAiExtract } from '@/lib/ai/openai-compatible';
 import { DEFAULT_ANTHROPIC_CHAT_MODEL, DEFAULT_ANTHROPIC_EXTRACTION_MODEL } from '@/lib/ai/providers';
 import { ExtractionError, type ChatEvent, type ChatFn, type ExtractFn } from '@/lib/ai/types';
-import { extractionSchema } from '@/lib/memory/fact-schema';
+import { extractionSchema } from '@/lib/memory/extract-facts';
 import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
 
 let fake: FakeVendorServer;
