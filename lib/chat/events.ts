@@ -2,19 +2,17 @@
  * What the chat route streams to the browser: one JSON event per line (NDJSON). Shared by the
  * route and the client, so both sides agree on the shape; nothing here touches the server.
  */
+import type { FactRef } from '../memory/fact-ref';
 
-export interface UsedMemory {
-  id: string;
-  factType: string;
-  factText: string;
-}
+/** A fact as the page shows it (the name the chat components know it by). */
+export type UsedMemory = FactRef;
 
 /** Ids are null in a temporary chat, which stores nothing. */
 export type TurnEvent =
-  | { type: 'start'; conversationId: string | null; userTurnId: number | null; memories: UsedMemory[]; offline: boolean }
+  | { type: 'start'; conversationId: string | null; userTurnId: number | null; memories: FactRef[]; offline: boolean }
   | { type: 'text'; text: string }
   /** A memory tool changed what Engram remembers. */
-  | { type: 'memory'; action: 'remembered' | 'forgot'; facts: UsedMemory[] }
+  | { type: 'memory'; action: 'remembered' | 'forgot'; facts: FactRef[] }
   | { type: 'done'; assistantTurnId: number | null; status: 'complete' | 'interrupted' }
   | { type: 'error'; message: string; assistantTurnId: number | null };
 

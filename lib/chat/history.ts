@@ -6,7 +6,7 @@ import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { getConversation } from '../db/queries';
 import { conversationTurns, userFacts } from '../db/schema';
-import type { UsedMemory } from './events';
+import { factRef, type FactRef } from '../memory/fact-ref';
 
 export interface DisplayTurn {
   id: number;
@@ -14,9 +14,9 @@ export interface DisplayTurn {
   content: string;
   status: 'complete' | 'interrupted' | 'failed';
   /** Answers: the memories the answer's prompt carried. */
-  memories: UsedMemory[];
+  memories: FactRef[];
   /** Answers: the facts learned from the user's message before it. */
-  learned: UsedMemory[];
+  learned: FactRef[];
 }
 
 export async function loadConversationView(db: Database, userId: string, conversationId: string) {
@@ -39,7 +39,6 @@ export async function loadConversationView(db: Database, userId: string, convers
     .from(userFacts)
     .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceConversationId, conversationId), isNotNull(userFacts.sourceTurnId)));
   const usedById = new Map(used.map((f) => [f.id, f]));
-  const view = ({ id, factType, factText }: (typeof used)[number]): UsedMemory => ({ id, factType, factText });
 
   const display: DisplayTurn[] = turns.map((turn, i) => {
     const question = turns[i - 1];
@@ -48,8 +47,8 @@ export async function loadConversationView(db: Database, userId: string, convers
       role: turn.role,
       content: turn.content,
       status: turn.status,
-      memories: (turn.memoryFactIds ?? []).map((id) => usedById.get(id)).filter((f) => f !== undefined).map(view),
-      learned: turn.role === 'assistant' && question ? learned.filter((f) => f.sourceTurnId === question.id).map(view) : [],
+      memories: (turn.memoryFactIds ?? []).map((id) => usedById.get(id)).filter((f) => f !== undefined).map(factRef),
+      learned: turn.role === 'assistant' && question ? learned.filter((f) => f.sourceTurnId === question.id).map(factRef) : [],
     };
   });
   return { conversation, turns: display };

@@ -2,11 +2,11 @@
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { conversationTurns, userFacts } from '../db/schema';
-import type { UsedMemory } from './events';
+import type { FactRef } from '../memory/fact-ref';
 
 export interface TurnMemoryStatus {
   state: 'pending' | 'extracted' | 'failed';
-  learned: UsedMemory[];
+  learned: FactRef[];
 }
 
 export async function turnMemoryStatus(db: Database, userId: string, turnId: number): Promise<TurnMemoryStatus | undefined> {

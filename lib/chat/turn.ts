@@ -10,6 +10,7 @@ import type { Database } from '../db/client';
 import { appendTurn, createConversation, getConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
 import { episodeNote } from '../memory/episodes';
+import { factRef } from '../memory/fact-ref';
 import { prepareTurn, type PreparedTurn } from '../memory/prepare-turn';
 import type { MemoryServices } from '../memory/services';
 import { buildSystemPrompt } from '../memory/system-prompt';
@@ -193,7 +194,7 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
     type: 'start',
     conversationId: turn.conversation.id,
     userTurnId: turn.userTurn.id,
-    memories: prepared.usedFacts.map((f) => ({ id: f.id, factType: f.factType, factText: f.factText })),
+    memories: prepared.usedFacts.map(factRef),
     offline: deps.offline,
   };
 

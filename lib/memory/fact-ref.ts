@@ -10,3 +10,6 @@ export interface FactRef {
   factType: FactType;
   factText: string;
 }
+
+/** Just the reference, without whatever else a row or a search result carries (what a page is sent). */
+export const factRef = ({ id, factType, factText }: FactRef): FactRef => ({ id, factType, factText });

@@ -11,6 +11,7 @@ import type { Store } from '../db/store';
 import { conversationTurns, episodeEmbeddings, factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
 import { retrieveFacts, type RetrieveOptions } from './retrieve';
 import { attributeOf, sameValue } from './attributes';
+import type { FactRef } from './fact-ref';
 import { toStoredVector } from './stored-vector';
 import { currentAttributeFacts, supersede } from './write-facts';
 
@@ -105,11 +106,8 @@ export async function editFact(store: Store, embedder: Embedder, userId: string,
   });
 }
 
-/** What Undo needs to put a deleted fact back as it was. */
-export type DeletedFact = Pick<
-  UserFact,
-  'id' | 'factType' | 'factText' | 'confidence' | 'createdAt' | 'sourceConversationId' | 'accessCount'
->;
+/** A deleted fact, with what Undo needs to put it back as it was. */
+export type DeletedFact = FactRef & Pick<UserFact, 'confidence' | 'createdAt' | 'sourceConversationId' | 'accessCount'>;
 
 /** Deletes facts of the user by id (their embeddings go with them); returns what was deleted. */
 export async function deleteFacts(db: Database, userId: string, factIds: string[]): Promise<DeletedFact[]> {

@@ -6,13 +6,10 @@
  * and cannot close the block or start a line of its own.
  */
 import type { FactType } from '../db/schema';
+import type { FactRef } from './fact-ref';
 
-export interface MemoryFact {
-  factType: FactType;
-  factText: string;
-  /** When it was learned; shown as a date. */
-  createdAt?: Date;
-}
+/** A fact in the prompt, with the day it was learned when known (shown as a date). */
+type PromptFact = FactRef & { createdAt?: Date };
 
 export const FACT_HEADINGS: Record<FactType, string> = {
   preference: 'Preferences',
@@ -38,12 +35,12 @@ export function quoteAsData(text: string): string {
   return JSON.stringify(text).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
 }
 
-function factLine(fact: MemoryFact): string {
+function factLine(fact: PromptFact): string {
   const learned = fact.createdAt ? ` (learned ${fact.createdAt.toISOString().slice(0, 10)})` : '';
   return `- ${quoteAsData(fact.factText)}${learned}`;
 }
 
-const factCost = (fact: MemoryFact) => estimateTokens(factLine(fact)) + 1;
+const factCost = (fact: PromptFact) => estimateTokens(factLine(fact)) + 1;
 const BLOCK_COST = estimateTokens(PREAMBLE) + 20;
 
 /**
@@ -53,7 +50,7 @@ const BLOCK_COST = estimateTokens(PREAMBLE) + 20;
  * prompt to carry after the excerpts of past conversations. A small memory is given whole;
  * retrieval ranks, it does not hide.
  */
-export function orderForPrompt<F extends MemoryFact & { id: string }>(
+export function orderForPrompt<F extends PromptFact>(
   relevant: F[],
   standing: { facts: F[]; always: Set<string>; complete: boolean },
   tokenBudget: number,
@@ -66,7 +63,7 @@ export function orderForPrompt<F extends MemoryFact & { id: string }>(
   return { leading: [...leading.values()], more: whole ? standing.facts.filter((f) => !leading.has(f.id)) : [] };
 }
 
-export interface MemoryBlock<F extends MemoryFact = MemoryFact> {
+export interface MemoryBlock<F extends PromptFact = PromptFact> {
   text: string;
   /** The facts that fit the budget, in the order given. */
   included: F[];
@@ -82,7 +79,7 @@ export const MORE_MEMORY = {
  * `facts` come most relevant first; those that do not fit `tokenBudget` are left out, least
  * relevant first. No facts, no block.
  */
-export function buildMemoryBlock<F extends MemoryFact>(
+export function buildMemoryBlock<F extends PromptFact>(
   facts: F[],
   tokenBudget: number,
   { tag, preamble } = { tag: 'user_memory', preamble: PREAMBLE },

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ChatTool } from '../ai/types';
-import { FACT_TYPES } from './fact-ref';
+import { FACT_TYPES, factRef, type FactRef } from './fact-ref';
 import { deleteFacts, listCurrentFacts } from './manage-facts';
 import { retrieveFacts } from './retrieve';
 import type { MemoryServices } from './services';
@@ -51,7 +51,7 @@ export interface ToolOutcome {
   /** What the model is told. */
   result: string;
   /** What the user is shown: the facts a call added or deleted. */
-  change: { action: 'remembered' | 'forgot'; facts: { id: string; factType: string; factText: string }[] } | null;
+  change: { action: 'remembered' | 'forgot'; facts: FactRef[] } | null;
 }
 
 const rememberInput = z.object({ fact: z.string().trim().min(1).max(500), type: z.enum(FACT_TYPES).optional() });
@@ -98,7 +98,7 @@ export async function runMemoryTool(services: MemoryServices, context: ToolConte
       const { fact, type } = rememberInput.parse(input);
       const candidates = await factsToRemember(services, fact, type);
       const outcomes = await writeFacts(store, embedder, { userId, sourceConversationId: context.conversationId, candidates }, settings.write);
-      const stored = outcomes.flatMap((o) => (o.action === 'dropped' ? [] : [{ id: o.fact.id, factType: o.fact.factType, factText: o.fact.factText }]));
+      const stored = outcomes.flatMap((o) => (o.action === 'dropped' ? [] : [factRef(o.fact)]));
       if (!stored.length) return { result: 'Not remembered.', change: null };
       return { result: `Remembered: ${stored.map((f) => f.factText).join('; ')}`, change: { action: 'remembered', facts: stored } };
     }
@@ -130,6 +130,6 @@ async function forgetIds(services: MemoryServices, userId: string, ids: string[]
   if (!deleted.length) return { result: 'Nothing matching was remembered, so nothing was deleted.', change: null };
   return {
     result: `Deleted:\n${deleted.map((f) => `- ${f.factText}`).join('\n')}`,
-    change: { action: 'forgot', facts: deleted.map((f) => ({ id: f.id, factType: f.factType, factText: f.factText })) },
+    change: { action: 'forgot', facts: deleted.map(factRef) },
   };
 }
