@@ -36,7 +36,7 @@ async function bringGuestData(accountUserId: string): Promise<boolean> {
   if (!current?.isAnonymous) return true;
   const { store, memory } = await getServices();
   try {
-    const result = await mergeGuestIntoAccount(store, current.id, accountUserId, memory.settings.write);
+    const result = await mergeGuestIntoAccount(store, current.id, accountUserId, { model: memory.embedder.model, ...memory.settings.write });
     return result.status !== 'incomplete';
   } catch (error) {
     console.error(`[merge] moving guest ${current.id} into ${accountUserId} failed: ${messageOf(error)}`);

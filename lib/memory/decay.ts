@@ -9,6 +9,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { sweepPendingExtractions, type SweepSummary } from './extract-turn';
+import { deleteFactsSelected } from './fact-store';
 import type { MemoryServices } from './services';
 
 export interface DecayPolicy {
@@ -93,10 +94,8 @@ function oldHistory(users: SQL, policy: DecayPolicy): SQL {
 
 async function apply(tx: Database, doomed: SQL, dryRun: boolean): Promise<number> {
   // Embeddings go with their facts (ON DELETE CASCADE).
-  const statement = dryRun
-    ? sql`SELECT count(*)::int AS n FROM (${doomed}) doomed`
-    : sql`WITH deleted AS (DELETE FROM user_facts WHERE id IN (${doomed}) RETURNING 1) SELECT count(*)::int AS n FROM deleted`;
-  const [row] = await selectRows<{ n: number }>(tx, statement);
+  if (!dryRun) return deleteFactsSelected(tx, doomed);
+  const [row] = await selectRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM (${doomed}) doomed`);
   return row!.n;
 }
 

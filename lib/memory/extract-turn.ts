@@ -10,7 +10,8 @@ import { extractFacts } from './extract-facts';
 import { retrieveFacts } from './retrieve';
 import { containsSecret } from './secrets';
 import type { MemoryServices } from './services';
-import { currentAttributeFacts, TurnAlreadyLearned, writeFacts, type FactOutcome } from './write-facts';
+import { currentAttributeFacts } from './dedup';
+import { TurnAlreadyLearned, writeFacts, type FactOutcome } from './write-facts';
 import { messageOf } from '../errors';
 
 export type ExtractTurnResult =

@@ -1,19 +1,22 @@
 /**
- * What a user can do with their memory: list and search it, edit a fact (re-embedded), delete
- * one (and undo), delete all, see a fact's history, and switch memory off. Every function takes
- * the user's id from the caller's session and touches only that user's rows.
+ * What a user can do with their memory: list and search it, edit a fact (re-embedded), undo a
+ * delete, delete all, forget a message, see a fact's history, and switch memory off. Every
+ * function takes the user's id from the caller's session and touches only that user's rows.
  */
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Embedder } from '../ai/types';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
-import { conversationTurns, episodeEmbeddings, factEmbeddings, userFacts, users, type UserFact } from '../db/schema';
+import { conversationTurns, userFacts, users, type UserFact } from '../db/schema';
+import { otherValuesOf } from './dedup';
+import { deleteAllEpisodes, deleteEpisode } from './episode-store';
+import type { DeletedFact } from './fact-ref';
+import { deleteAllFacts, deleteFactsLearnedFrom, insertFact, supersede } from './fact-store';
 import { retrieveFacts, type RetrieveOptions } from './retrieve';
-import { attributeOf, sameValue } from './attributes';
-import type { FactRef } from './fact-ref';
-import { toStoredVector } from './stored-vector';
-import { currentAttributeFacts, supersede } from './write-facts';
+
+// The settings page's components know the undo payload by this module.
+export type { DeletedFact } from './fact-ref';
 
 export type FactSort = 'newest' | 'most_used' | 'confidence';
 
@@ -83,9 +86,9 @@ export async function editFact(store: Store, embedder: Embedder, userId: string,
       .for('update');
     if (!old) return undefined;
     if (old.factText === factText) return old;
-    const [fact] = await tx
-      .insert(userFacts)
-      .values({
+    const fact = (await insertFact(
+      tx,
+      {
         userId,
         factType: old.factType,
         factText,
@@ -94,36 +97,12 @@ export async function editFact(store: Store, embedder: Embedder, userId: string,
         sourceTurnId: old.sourceTurnId,
         accessCount: old.accessCount,
         lastAccessed: old.lastAccessed,
-      })
-      .returning();
-    await tx.insert(factEmbeddings).values({ factId: fact!.id, userId, model: embedder.model, embedding: toStoredVector(vector!, embedder.model) });
-    const attribute = attributeOf(factText);
-    const otherValues = attribute
-      ? (await currentAttributeFacts(tx, userId, attribute)).filter((f) => f.id !== fact!.id && !sameValue(f.factText, factText))
-      : [];
-    await supersede(tx, userId, [old.id, ...otherValues.map((f) => f.id)], fact!.id);
-    return fact!;
+      },
+      { model: embedder.model, vector: vector! },
+    ))!;
+    await supersede(tx, userId, [old.id, ...(await otherValuesOf(tx, userId, factText))], fact.id);
+    return fact;
   });
-}
-
-/** A deleted fact, with what Undo needs to put it back as it was. */
-export type DeletedFact = FactRef & Pick<UserFact, 'confidence' | 'createdAt' | 'sourceConversationId' | 'accessCount'>;
-
-/** Deletes facts of the user by id (their embeddings go with them); returns what was deleted. */
-export async function deleteFacts(db: Database, userId: string, factIds: string[]): Promise<DeletedFact[]> {
-  if (!factIds.length) return [];
-  return db
-    .delete(userFacts)
-    .where(and(eq(userFacts.userId, userId), sql`${userFacts.id} = ANY(${sql.param(factIds)}::uuid[])`))
-    .returning({
-      id: userFacts.id,
-      factType: userFacts.factType,
-      factText: userFacts.factText,
-      confidence: userFacts.confidence,
-      createdAt: userFacts.createdAt,
-      sourceConversationId: userFacts.sourceConversationId,
-      accessCount: userFacts.accessCount,
-    });
 }
 
 /** Undo of a delete: the fact comes back with its id and dates, embedded again. */
@@ -137,23 +116,13 @@ export async function restoreFact(store: Store, embedder: Embedder, userId: stri
           sql`SELECT id FROM conversations WHERE id = ${fact.sourceConversationId} AND user_id = ${userId}`,
         )
       : [];
-    const [restored] = await tx
-      .insert(userFacts)
-      .values({ ...fact, userId, sourceConversationId: source?.id ?? null })
-      .onConflictDoNothing()
-      .returning();
-    if (!restored) return undefined;
-    await tx.insert(factEmbeddings).values({ factId: restored.id, userId, model: embedder.model, embedding: toStoredVector(vector!, embedder.model) });
-    return restored;
+    return insertFact(tx, { ...fact, userId, sourceConversationId: source?.id ?? null }, { model: embedder.model, vector: vector! });
   });
 }
 
-/** Every fact of the user, current and history. */
 /** Everything Engram learned about the user: every fact (current and history) and every episode. Their conversations stay. */
 export async function deleteAllMemories(db: Database, userId: string): Promise<{ facts: number; episodes: number }> {
-  const facts = await db.delete(userFacts).where(eq(userFacts.userId, userId)).returning({ id: userFacts.id });
-  const episodes = await db.delete(episodeEmbeddings).where(eq(episodeEmbeddings.userId, userId)).returning({ id: episodeEmbeddings.turnId });
-  return { facts: facts.length, episodes: episodes.length };
+  return { facts: await deleteAllFacts(db, userId), episodes: await deleteAllEpisodes(db, userId) };
 }
 
 /**
@@ -168,15 +137,7 @@ export async function forgetMessage(db: Database, userId: string, turnId: number
     .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId), eq(conversationTurns.role, 'user')))
     .returning({ id: conversationTurns.id });
   if (!turn) return undefined;
-  const facts = await db
-    .delete(userFacts)
-    .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceTurnId, turnId)))
-    .returning({ id: userFacts.id });
-  const episodes = await db
-    .delete(episodeEmbeddings)
-    .where(and(eq(episodeEmbeddings.userId, userId), eq(episodeEmbeddings.turnId, turnId)))
-    .returning({ id: episodeEmbeddings.turnId });
-  return { facts: facts.length, episodes: episodes.length };
+  return { facts: await deleteFactsLearnedFrom(db, userId, turnId), episodes: await deleteEpisode(db, userId, turnId) };
 }
 
 /** The facts a fact replaced, newest first, back to the first one. */

@@ -1,23 +1,27 @@
 /**
  * Moving a guest's data into an account, on sign-up or sign-in: conversations, turns, facts and
  * embeddings change owner in one system unit of work (it touches two users' rows); then each
- * moved fact that duplicates or contradicts one of the account's is resolved by the writer's own
- * similarity rules, the higher confidence (then the newer fact) winning and the other kept as
- * history. The merge is recorded in account_merges and the guest's row removed, so running it
+ * moved fact that duplicates one of the account's, by the writer's own rules (dedup.ts), is
+ * resolved: the higher confidence (then the newer fact) wins and the other is kept as history. The merge is recorded in account_merges and the guest's row removed, so running it
  * twice, or twice at once, moves nothing more.
  *
  * Deleting the guest cascades over every row still under its id, so it happens only once a count
  * shows nothing is left there; otherwise the whole unit rolls back and the guest stays as it was.
  */
-import { and, eq, is, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, is, isNull, sql } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import * as schema from '../db/schema';
-import { accountMerges, userFacts, users } from '../db/schema';
+import { accountMerges, factEmbeddings, userFacts, users } from '../db/schema';
 import { SYSTEM_CONTEXT, type Store } from '../db/store';
-import { attributeOf, sameValue } from './attributes';
-import { currentAttributeFacts, defaultWriteFactsOptions, supersede, type WriteFactsOptions } from './write-facts';
+import { currentAttributeFacts, standingOf, type DuplicateThresholds } from './dedup';
+import { refreshFact, supersede } from './fact-store';
+
+/** How moved facts are compared with the account's: the writer's thresholds, on vectors of the configured model. */
+export interface MergeRules extends DuplicateThresholds {
+  model: string;
+}
 
 export type MergeResult =
   | { status: 'merged'; rowsMoved: Record<string, number>; factsResolved: number }
@@ -47,11 +51,11 @@ export async function mergeGuestIntoAccount(
   store: Store,
   guestUserId: string,
   accountUserId: string,
-  options: Pick<WriteFactsOptions, 'duplicateCosine' | 'duplicateTrigram'> = defaultWriteFactsOptions,
+  rules: MergeRules,
 ): Promise<MergeResult> {
   if (guestUserId === accountUserId) return { status: 'not_a_guest' };
   try {
-    return await store.asSystem((tx) => moveGuestData(tx, guestUserId, accountUserId, options));
+    return await store.asSystem((tx) => moveGuestData(tx, guestUserId, accountUserId, rules));
   } catch (error) {
     if (!(error instanceof RowsLeftBehind)) throw error;
     console.error(`[merge] guest ${guestUserId} kept, nothing moved: ${error.message}`);
@@ -64,7 +68,7 @@ export async function moveGuestData(
   tx: Database,
   guestUserId: string,
   accountUserId: string,
-  options: Pick<WriteFactsOptions, 'duplicateCosine' | 'duplicateTrigram'> = defaultWriteFactsOptions,
+  rules: MergeRules,
 ): Promise<MergeResult> {
   // Row-level security would hide the guest's rows from the move and from the count alike, while
   // the cascade (run by the foreign keys) would still find them: so this must see every row.
@@ -97,7 +101,7 @@ export async function moveGuestData(
     );
     rowsMoved[table] = row!.n;
   }
-  const factsResolved = await resolveMovedFacts(tx, accountUserId, movedFacts, options);
+  const factsResolved = await resolveMovedFacts(tx, accountUserId, movedFacts, rules);
 
   const rowsLeft = await rowsUnder(tx, guestUserId);
   if (Object.values(rowsLeft).some((n) => n > 0)) throw new RowsLeftBehind(rowsLeft);
@@ -116,56 +120,51 @@ async function rowsUnder(tx: Database, userId: string): Promise<Record<string, n
 }
 
 /**
- * Each moved fact against the account's own current facts: one of each near-duplicate pair stays
- * (the higher confidence, then the newer). Values of a single-valued attribute are not
+ * Each moved fact against the account's own current facts: of a fact and its duplicate, one
+ * stays (the higher confidence, then the newer). Values of a single-valued attribute are not
  * duplicates of each other: of those, the newest stays ("I live in Berlin" said as a guest last
  * week replaces the account's "Lives in Lyon" of last year).
  */
-async function resolveMovedFacts(
-  tx: Database,
-  userId: string,
-  movedIds: string[],
-  options: Pick<WriteFactsOptions, 'duplicateCosine' | 'duplicateTrigram'>,
-): Promise<number> {
+async function resolveMovedFacts(tx: Database, userId: string, movedIds: string[], rules: MergeRules): Promise<number> {
   if (!movedIds.length) return 0;
-  const moved = sql`${sql.param(movedIds)}::uuid[]`;
-  const pairs = await selectRows<{
-    moved_id: string;
-    own_id: string;
-    moved_text: string;
-    own_text: string;
-    moved_wins: boolean;
-  }>(
-    tx,
-    sql`SELECT m.id AS moved_id, o.id AS own_id, m.fact_text AS moved_text, o.fact_text AS own_text,
-               (m.confidence, m.created_at) > (o.confidence, o.created_at) AS moved_wins
-        FROM user_facts m
-        JOIN user_facts o ON o.user_id = ${userId} AND o.superseded_at IS NULL AND NOT (o.id = ANY(${moved}))
-        LEFT JOIN fact_embeddings me ON me.fact_id = m.id
-        -- Same model and width (a vector stored before widths were exact may differ: not comparable).
-        LEFT JOIN fact_embeddings oe ON oe.fact_id = o.id AND oe.model = me.model
-          AND vector_dims(oe.embedding) = vector_dims(me.embedding)
-        WHERE m.id = ANY(${moved}) AND m.superseded_at IS NULL
-          AND ((m.fact_type = o.fact_type AND similarity(m.fact_text, o.fact_text) > ${options.duplicateTrigram})
-               OR 1 - (me.embedding <=> oe.embedding) > ${options.duplicateCosine})
-        ORDER BY m.id, similarity(m.fact_text, o.fact_text) DESC`,
-  );
-  const gone = new Set<string>();
+  const moved = await tx
+    .select({ id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText })
+    .from(userFacts)
+    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, movedIds), isNull(userFacts.supersededAt)))
+    .orderBy(asc(userFacts.id));
+  const vectors = await tx
+    .select({ factId: factEmbeddings.factId, embedding: factEmbeddings.embedding })
+    .from(factEmbeddings)
+    .where(and(eq(factEmbeddings.userId, userId), inArray(factEmbeddings.factId, movedIds), eq(factEmbeddings.model, rules.model)));
+  const vectorOf = new Map(vectors.map((v) => [v.factId, v.embedding]));
+
   let resolved = 0;
-  for (const pair of pairs) {
-    if (gone.has(pair.moved_id) || gone.has(pair.own_id)) continue;
-    const attribute = attributeOf(pair.moved_text);
-    if (attribute && attribute === attributeOf(pair.own_text) && !sameValue(pair.moved_text, pair.own_text)) continue;
-    const [winner, loser] = pair.moved_wins ? [pair.moved_id, pair.own_id] : [pair.own_id, pair.moved_id];
-    await tx
-      .update(userFacts)
-      .set({
-        confidence: sql`GREATEST(${userFacts.confidence}, (SELECT confidence FROM user_facts WHERE id = ${loser}))`,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(userFacts.id, winner), eq(userFacts.userId, userId)));
+  for (const fact of moved) {
+    const vector = vectorOf.get(fact.id);
+    const { duplicate } = await standingOf(
+      tx,
+      {
+        userId,
+        factType: fact.factType,
+        factText: fact.factText,
+        embedding: vector ? { model: rules.model, vector } : null,
+        supersedes: [],
+        exclude: movedIds,
+      },
+      rules,
+    );
+    if (!duplicate) continue;
+    const [pair] = await selectRows<{ moved_wins: boolean; moved_confidence: number; own_confidence: number }>(
+      tx,
+      sql`SELECT (m.confidence, m.created_at) > (o.confidence, o.created_at) AS moved_wins,
+                 m.confidence AS moved_confidence, o.confidence AS own_confidence
+          FROM user_facts m, user_facts o
+          WHERE m.id = ${fact.id} AND m.user_id = ${userId} AND o.id = ${duplicate} AND o.user_id = ${userId}`,
+    );
+    const { moved_wins: movedWins, moved_confidence: movedConfidence, own_confidence: ownConfidence } = pair!;
+    const [winner, loser] = movedWins ? [fact.id, duplicate] : [duplicate, fact.id];
+    await refreshFact(tx, userId, winner, movedWins ? ownConfidence : movedConfidence);
     await supersede(tx, userId, [loser], winner);
-    gone.add(loser);
     resolved++;
   }
 

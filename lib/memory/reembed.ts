@@ -11,6 +11,8 @@ import type { Embedder } from '../ai/types';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
+import { pruneEpisodeVectors, storeEpisodeVectors } from './episode-store';
+import { pruneFactVectors, storeFactVectors } from './fact-store';
 import { toStoredVector } from './stored-vector';
 
 export interface ReembedOptions {
@@ -57,36 +59,17 @@ const pendingEpisodes = (tx: Database, model: string, width: number, after: stri
         ORDER BY t.id LIMIT ${limit}`,
   );
 
-/** Stores the batch's vectors; a row that stopped being current meanwhile (superseded, deleted) gets none. */
-function storeFactVectors(tx: Database, model: string, rows: Pending[], vectors: string[]) {
-  return tx.execute(sql`
-    INSERT INTO fact_embeddings (fact_id, user_id, model, embedding)
-    SELECT f.id, f.user_id, ${model}, v.embedding::halfvec
-    FROM unnest(${sql.param(rows.map((r) => r.id))}::uuid[], ${sql.param(vectors)}::text[]) AS v (id, embedding)
-    JOIN user_facts f ON f.id = v.id AND f.superseded_at IS NULL
-    ON CONFLICT (fact_id, model) DO UPDATE SET embedding = EXCLUDED.embedding`);
-}
-
-function storeEpisodeVectors(tx: Database, model: string, rows: Pending[], vectors: string[]) {
-  return tx.execute(sql`
-    INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding)
-    SELECT t.id, t.user_id, t.conversation_id, ${model}, v.embedding::halfvec
-    FROM unnest(${sql.param(rows.map((r) => r.id))}::bigint[], ${sql.param(vectors)}::text[]) AS v (id, embedding)
-    JOIN conversation_turns t ON t.id = v.id
-    WHERE EXISTS (SELECT 1 FROM episode_embeddings e WHERE e.turn_id = t.id)
-    ON CONFLICT (turn_id, model) DO UPDATE SET embedding = EXCLUDED.embedding`);
-}
-
-const TABLES = {
-  facts: { pending: pendingFacts, store: storeFactVectors, table: sql`fact_embeddings` },
-  episodes: { pending: pendingEpisodes, store: storeEpisodeVectors, table: sql`episode_embeddings` },
+/** Each kind: what still lacks a vector of the model, and its store's writes. */
+const KINDS = {
+  facts: { pending: pendingFacts, store: storeFactVectors, prune: pruneFactVectors },
+  episodes: { pending: pendingEpisodes, store: storeEpisodeVectors, prune: pruneEpisodeVectors },
 } as const;
 
 export async function reembedMemory(store: Store, embedder: Embedder, options: ReembedOptions): Promise<ReembedSummary> {
   const { model, dimensions: width } = embedder;
   const summary: ReembedSummary = { model, facts: 0, episodes: 0, pruned: { facts: 0, episodes: 0 } };
   for (const kind of ['facts', 'episodes'] as const) {
-    const { pending, store: storeVectors } = TABLES[kind];
+    const { pending, store: storeVectors } = KINDS[kind];
     // Key order with a cursor: each batch starts after the last, so the run is one pass.
     let after: string | null = null;
     for (;;) {
@@ -99,7 +82,7 @@ export async function reembedMemory(store: Store, embedder: Embedder, options: R
         }
         return JSON.stringify(toStoredVector(vector, model));
       });
-      await store.asSystem((tx) => storeVectors(tx, model, rows, vectors));
+      await store.asSystem((tx) => storeVectors(tx, model, rows.map((r) => r.id), vectors));
       summary[kind] += rows.length;
       after = rows.at(-1)!.id;
       options.onBatch?.({ kind, done: summary[kind] });
@@ -107,14 +90,7 @@ export async function reembedMemory(store: Store, embedder: Embedder, options: R
   }
   if (options.prune) {
     for (const kind of ['facts', 'episodes'] as const) {
-      const pruned = await store.asSystem((tx) =>
-        selectRows<{ n: number }>(
-          tx,
-          sql`WITH gone AS (DELETE FROM ${TABLES[kind].table} WHERE model <> ${model} OR vector_dims(embedding) <> ${width} RETURNING 1)
-              SELECT count(*)::int AS n FROM gone`,
-        ),
-      );
-      summary.pruned[kind] = pruned[0]!.n;
+      summary.pruned[kind] = await store.asSystem((tx) => KINDS[kind].prune(tx, model, width));
     }
   }
   return summary;

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { ChatTool } from '../ai/types';
 import { FACT_TYPES, factRef, type FactRef } from './fact-ref';
-import { deleteFacts, listCurrentFacts } from './manage-facts';
+import { deleteFacts } from './fact-store';
+import { listCurrentFacts } from './manage-facts';
 import { retrieveFacts } from './retrieve';
 import type { MemoryServices } from './services';
 import type { FactType } from '../db/schema';

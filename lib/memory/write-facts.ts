@@ -7,15 +7,14 @@
  * turn with its episode (episodes.ts), in one transaction, which also marks the turn extracted:
  * a crash leaves either all or none, so a retried turn never loses or doubles its memories.
  */
-import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
-import { conversationTurns, factEmbeddings, userFacts, type FactType, type UserFact } from '../db/schema';
+import { conversationTurns, type FactType, type UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
-import { attributeOf, sameValue, type Attribute } from './attributes';
-import { storeEpisode } from './episodes';
-import { sameEmbedding, toStoredVector } from './stored-vector';
+import { standingOf, type DuplicateThresholds } from './dedup';
+import { storeEpisode } from './episode-store';
+import { insertFact, refreshFact, supersede } from './fact-store';
 
 /** The source turn was learned or forgotten while this extraction ran; its writes were rolled back. */
 export class TurnAlreadyLearned extends Error {
@@ -33,13 +32,9 @@ export interface CandidateFact {
   supersedes: string[];
 }
 
-export interface WriteFactsOptions {
+export interface WriteFactsOptions extends DuplicateThresholds {
   /** Facts below this confidence are not stored. */
   minConfidence: number;
-  /** pg_trgm similarity above which a fact of the same type is the same fact. */
-  duplicateTrigram: number;
-  /** Embedding cosine similarity above which a fact is the same fact, whatever its type. */
-  duplicateCosine: number;
 }
 
 export const defaultWriteFactsOptions: WriteFactsOptions = {
@@ -75,8 +70,7 @@ export async function writeFacts(
   const stored = await store.asUser(input.userId, async (tx) => {
     const outcomes: FactOutcome[] = [];
     for (const [i, candidate] of kept.entries()) {
-      const vector = toStoredVector(vectors[i]!, embedder.model);
-      outcomes.push(await resolveFact(tx, embedder.model, input, candidate, vector, options));
+      outcomes.push(await resolveFact(tx, embedder.model, input, candidate, vectors[i]!, options));
     }
     if (input.sourceTurnId != null && input.episode) {
       await storeEpisode(tx, { userId: input.userId, turnId: input.sourceTurnId, model: embedder.model, ...input.episode });
@@ -105,138 +99,34 @@ export async function writeFacts(
  * Resolves one fact against the user's current facts, inside the caller's transaction. Facts
  * added earlier in the same transaction count, so a batch never stores a fact twice.
  */
-export async function resolveFact(
+async function resolveFact(
   tx: Database,
   model: string,
   input: Omit<WriteFactsInput, 'candidates'>,
-  extracted: CandidateFact,
+  candidate: CandidateFact,
   vector: number[],
   options: WriteFactsOptions,
 ): Promise<FactOutcome> {
   const { userId } = input;
-  const candidate = await withAttributeRule(tx, userId, extracted);
-  const duplicate = await findDuplicate(tx, model, userId, candidate, vector, options);
-  let fact: UserFact;
-  let action: 'refreshed' | 'added';
-  if (duplicate) {
-    [fact] = (await tx
-      .update(userFacts)
-      .set({
-        updatedAt: sql`now()`,
-        confidence: sql`GREATEST(${userFacts.confidence}, ${candidate.confidence})`,
-      })
-      .where(and(eq(userFacts.id, duplicate), eq(userFacts.userId, userId)))
-      .returning()) as [UserFact];
-    action = 'refreshed';
-  } else {
-    [fact] = (await tx
-      .insert(userFacts)
-      .values({
-        userId,
-        factType: candidate.factType,
-        factText: candidate.factText,
-        confidence: candidate.confidence,
-        sourceConversationId: input.sourceConversationId ?? null,
-        sourceTurnId: input.sourceTurnId ?? null,
-      })
-      .returning()) as [UserFact];
-    await tx.insert(factEmbeddings).values({ factId: fact.id, userId, model, embedding: vector });
-    action = 'added';
-  }
-
-  const superseded = await supersede(tx, userId, candidate.supersedes, fact.id);
-  return { action, candidate: extracted, fact, superseded };
-}
-
-/** The user's current facts stating a value of `attribute` (of any, without one). */
-export function currentAttributeFacts(tx: Database, userId: string, attribute?: Attribute) {
-  return tx
-    .select({
-      id: userFacts.id,
-      factType: userFacts.factType,
-      factText: userFacts.factText,
-      attribute: userFacts.attribute,
-      createdAt: userFacts.createdAt,
-    })
-    .from(userFacts)
-    .where(
-      and(
-        eq(userFacts.userId, userId),
-        isNull(userFacts.supersededAt),
-        attribute ? eq(userFacts.attribute, attribute) : isNotNull(userFacts.attribute),
-      ),
-    );
-}
-
-/**
- * A candidate stating a value of a single-valued attribute supersedes the user's other values of
- * it (the same value, reworded, is its duplicate instead).
- */
-async function withAttributeRule(tx: Database, userId: string, candidate: CandidateFact): Promise<CandidateFact> {
-  const attribute = attributeOf(candidate.factText);
-  if (!attribute) return candidate;
-  const others = (await currentAttributeFacts(tx, userId, attribute)).filter((f) => !sameValue(f.factText, candidate.factText));
-  if (!others.length) return candidate;
-  return { ...candidate, supersedes: [...new Set([...candidate.supersedes, ...others.map((f) => f.id)])] };
-}
-
-async function findDuplicate(
-  tx: Database,
-  model: string,
-  userId: string,
-  candidate: CandidateFact,
-  vector: number[],
-  options: WriteFactsOptions,
-): Promise<string | undefined> {
-  const query = JSON.stringify(vector);
-  // A fact the candidate explicitly replaces is never its duplicate ("Lives in Berlin" is close
-  // to "Lives in Paris" in embedding space, but it is an update, not the same fact).
-  const excluded = candidate.supersedes.length
-    ? sql`AND f.id <> ALL(${sql.param(candidate.supersedes)}::uuid[])`
-    : sql``;
-  const excludedEmbeddings = candidate.supersedes.length
-    ? sql`AND e.fact_id <> ALL(${sql.param(candidate.supersedes)}::uuid[])`
-    : sql``;
-  // The nearest embedding (only current facts have one), and the closest wording of the same type.
-  const [row] = await selectRows<{ id: string }>(
+  const { duplicate, replaces } = await standingOf(
     tx,
-    sql`SELECT id, score FROM (
-          SELECT e.fact_id AS id, 1 - (e.embedding <=> ${query}::halfvec) AS score
-          FROM fact_embeddings e
-          WHERE e.user_id = ${userId} AND ${sameEmbedding('e', model, vector)} ${excludedEmbeddings}
-          ORDER BY e.embedding <=> ${query}::halfvec
-          LIMIT 1
-        ) nearest
-        WHERE score > ${options.duplicateCosine}
-        UNION ALL
-        SELECT f.id, similarity(f.fact_text, ${candidate.factText}) AS score
-        FROM user_facts f
-        WHERE f.user_id = ${userId} AND f.superseded_at IS NULL AND f.fact_type = ${candidate.factType} ${excluded}
-          AND similarity(f.fact_text, ${candidate.factText}) > ${options.duplicateTrigram}
-        ORDER BY score DESC
-        LIMIT 1`,
+    { userId, factType: candidate.factType, factText: candidate.factText, embedding: { model, vector }, supersedes: candidate.supersedes },
+    options,
   );
-  return row?.id;
-}
-
-/**
- * Marks the user's current facts among `ids` as replaced by `successorId`. The fact stays as
- * history; its embedding goes, since history is never searched: so only current facts have
- * embeddings, and vector search needs no join to skip superseded ones.
- */
-export async function supersede(tx: Database, userId: string, ids: string[], successorId: string): Promise<string[]> {
-  const targets = ids.filter((id) => id !== successorId);
-  if (!targets.length) return [];
-  const rows = await tx
-    .update(userFacts)
-    .set({ supersededAt: sql`now()`, supersededBy: successorId, updatedAt: sql`now()` })
-    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, targets), isNull(userFacts.supersededAt)))
-    .returning({ id: userFacts.id });
-  const superseded = rows.map((r) => r.id);
-  if (superseded.length) {
-    await tx
-      .delete(factEmbeddings)
-      .where(and(eq(factEmbeddings.userId, userId), inArray(factEmbeddings.factId, superseded)));
-  }
-  return superseded;
+  const fact = duplicate
+    ? await refreshFact(tx, userId, duplicate, candidate.confidence)
+    : (await insertFact(
+        tx,
+        {
+          userId,
+          factType: candidate.factType,
+          factText: candidate.factText,
+          confidence: candidate.confidence,
+          sourceConversationId: input.sourceConversationId ?? null,
+          sourceTurnId: input.sourceTurnId ?? null,
+        },
+        { model, vector },
+      ))!;
+  const superseded = await supersede(tx, userId, replaces, fact.id);
+  return { action: duplicate ? 'refreshed' : 'added', candidate, fact, superseded };
 }

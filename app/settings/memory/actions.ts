@@ -8,7 +8,8 @@ import { asSessionUser, getSessionUser } from '@/lib/auth/session';
 import type { Database } from '@/lib/db/client';
 import type { User } from '@/lib/db/schema';
 import { deleteAccount } from '@/lib/db/user-data';
-import { deleteAllMemories, deleteFacts, editFact, restoreFact, setMemorySwitches, type DeletedFact } from '@/lib/memory/manage-facts';
+import { deleteFacts } from '@/lib/memory/fact-store';
+import { deleteAllMemories, editFact, restoreFact, setMemorySwitches, type DeletedFact } from '@/lib/memory/manage-facts';
 import { FACT_TYPES } from '@/lib/memory/fact-ref';
 import { getServices } from '@/lib/services';
 

@@ -5,7 +5,7 @@ import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/qu
 import { accountMerges, conversationTurns, conversations, factEmbeddings, userFacts, users } from '@/lib/db/schema';
 import { selectRows } from '@/lib/db/rows';
 import { mergeGuestIntoAccount } from '@/lib/memory/merge';
-import { writeFacts } from '@/lib/memory/write-facts';
+import { defaultWriteFactsOptions, writeFacts } from '@/lib/memory/write-facts';
 import { axisVector, scriptedEmbedder } from '../../helpers/models';
 import { describeOnEngine } from '../engines';
 
@@ -22,6 +22,8 @@ const fact = (factText: string, confidence = 0.9) => ({ factType: 'personal_cont
 
 describeOnEngine('moving a guest into an account', (db, engine, store) => {
   let guest: string;
+  const merge = (guestId: string, accountId: string) =>
+    mergeGuestIntoAccount(store(), guestId, accountId, { model: embedder.model, ...defaultWriteFactsOptions });
 
   /** A guest who chatted once and taught Engram some facts. */
   async function guestWith(...facts: { factText: string; confidence: number }[]) {
@@ -67,7 +69,7 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
   it('on sign-up, everything the guest said and Engram learned becomes the account’s', async () => {
     const account = await newAccount();
     const before = await rowsOf(guest);
-    const result = await mergeGuestIntoAccount(store(), guest, account);
+    const result = await merge(guest, account);
 
     expect(result).toEqual({
       status: 'merged',
@@ -90,7 +92,7 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
     });
     // The account learned Paris before the guest said Berlin.
     await db().update(userFacts).set({ createdAt: sql`now() - interval '1 year'` }).where(eq(userFacts.userId, account));
-    const result = await mergeGuestIntoAccount(store(), guest, account);
+    const result = await merge(guest, account);
     expect(result).toMatchObject({ status: 'merged', factsResolved: 2 });
 
     // Berlin is newer than Paris, whatever the confidence; the account's tea (0.95) beats the guest's (0.7).
@@ -106,24 +108,24 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
     const account = await newAccount();
     await db().update(userFacts).set({ createdAt: sql`now() - interval '1 year'` }).where(eq(userFacts.userId, guest));
     await writeFacts(store(), embedder, { userId: account, candidates: [fact('Lives in Paris', 0.6)] });
-    await mergeGuestIntoAccount(store(), guest, account);
+    await merge(guest, account);
     expect((await currentFacts(account)).filter((f) => f.startsWith('Lives'))).toEqual(['Lives in Paris 0.6']);
   });
 
   it('a second merge of the same guest changes nothing', async () => {
     const account = await newAccount();
-    await mergeGuestIntoAccount(store(), guest, account);
+    await merge(guest, account);
     const after = await rowsOf(account);
-    expect(await mergeGuestIntoAccount(store(), guest, account)).toEqual({ status: 'already_merged', accountUserId: account });
+    expect(await merge(guest, account)).toEqual({ status: 'already_merged', accountUserId: account });
     // Not even into another account.
-    expect(await mergeGuestIntoAccount(store(), guest, await newAccount())).toEqual({ status: 'already_merged', accountUserId: account });
+    expect(await merge(guest, await newAccount())).toEqual({ status: 'already_merged', accountUserId: account });
     expect(await rowsOf(account)).toEqual(after);
   });
 
   it('two merges at once neither lose nor duplicate rows', async () => {
     const account = await newAccount();
     const before = await rowsOf(guest);
-    const results = await Promise.all([mergeGuestIntoAccount(store(), guest, account), mergeGuestIntoAccount(store(), guest, account)]);
+    const results = await Promise.all([merge(guest, account), merge(guest, account)]);
     expect(results.map((r) => r.status).sort()).toEqual(['already_merged', 'merged']);
     expect(await rowsOf(account)).toEqual(before);
     expect(await db().select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guest))).toHaveLength(1);
@@ -132,8 +134,8 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
   it('several guests can merge into one account', async () => {
     const account = await newAccount();
     const second = await guestWith({ factText: 'Plays chess', confidence: 0.9 });
-    await mergeGuestIntoAccount(store(), guest, account);
-    await mergeGuestIntoAccount(store(), second, account);
+    await merge(guest, account);
+    await merge(second, account);
     expect(await db().select().from(accountMerges).where(eq(accountMerges.accountUserId, account))).toHaveLength(2);
     expect(await db().select().from(conversations).where(eq(conversations.userId, account))).toHaveLength(2);
     expect(await db().select().from(conversationTurns).where(eq(conversationTurns.userId, account))).toHaveLength(4);
@@ -148,7 +150,7 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
     await db().execute(sql.raw('CREATE TRIGGER keep_guest_turn BEFORE UPDATE ON conversation_turns FOR EACH ROW EXECUTE FUNCTION keep_guest_turn()'));
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      const result = await mergeGuestIntoAccount(store(), guest, account);
+      const result = await merge(guest, account);
       expect(result).toEqual({ status: 'incomplete', rowsLeft: { conversations: 0, conversation_turns: 1, user_facts: 0, fact_embeddings: 0, episode_embeddings: 0 } });
       expect(logged).toHaveBeenCalledWith(expect.stringMatching(/guest .* kept, nothing moved: rows still under the guest/));
     } finally {
@@ -161,13 +163,13 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
     expect(await rowsOf(account)).toEqual({ conversations: 0, turns: 0, facts: 0, embeddings: 0 });
     expect(await db().select().from(users).where(eq(users.id, guest))).toHaveLength(1);
     expect(await db().select().from(accountMerges).where(eq(accountMerges.anonymousUserId, guest))).toEqual([]);
-    expect(await mergeGuestIntoAccount(store(), guest, account)).toMatchObject({ status: 'merged', rowsMoved: { conversation_turns: 2 } });
+    expect(await merge(guest, account)).toMatchObject({ status: 'merged', rowsMoved: { conversation_turns: 2 } });
   });
 
   it('an account is not a guest: nothing moves out of it', async () => {
     const account = await newAccount();
     const other = await newAccount();
-    expect(await mergeGuestIntoAccount(store(), account, other)).toEqual({ status: 'not_a_guest' });
+    expect(await merge(account, other)).toEqual({ status: 'not_a_guest' });
   });
 });
 

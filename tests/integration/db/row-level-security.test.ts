@@ -13,6 +13,8 @@ import { createAnonymousUser } from '@/lib/db/queries';
 import { conversations, userFacts } from '@/lib/db/schema';
 import { parseEnv } from '@/lib/env';
 import { mergeGuestIntoAccount, moveGuestData } from '@/lib/memory/merge';
+import { defaultWriteFactsOptions } from '@/lib/memory/write-facts';
+import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
 import { chatDeps, chatTurn } from '../../helpers/chat';
 import { openTestStore, testEngine, type TestDatabase } from '../engines';
 
@@ -32,6 +34,7 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
   });
 
   const deps = () => chatDeps(t.store);
+  const mergeRules = { model: hashedEmbedder.model, ...defaultWriteFactsOptions };
 
   const chat = async (userId: string, message: string) =>
     (await chatTurn(deps(), { id: userId, memoryEnabled: true }, { message })).turn.conversation.id;
@@ -113,7 +116,7 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
     expect(before).toMatchObject({ conversations: 3, conversation_turns: 6, episode_embeddings: 3 });
     expect(before.user_facts).toBeGreaterThanOrEqual(3);
 
-    const result = await mergeGuestIntoAccount(t.store, guest, account);
+    const result = await mergeGuestIntoAccount(t.store, guest, account, mergeRules);
     expect(result).toEqual({ status: 'merged', rowsMoved: before, factsResolved: 0 });
     expect(await counts(account)).toEqual(before);
     expect(await counts(guest)).toEqual({ conversations: 0, conversation_turns: 0, user_facts: 0, fact_embeddings: 0, episode_embeddings: 0 });
@@ -126,7 +129,7 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
     const guest = (await t.store.asSystem((tx) => createAnonymousUser(tx))).id;
     await chat(guest, "I'm allergic to peanuts.");
     // Inside a user's unit the guest's rows could be hidden from the move yet not from the cascade.
-    await expect(t.store.asUser(guest, (tx) => moveGuestData(tx, guest, alice))).rejects.toThrow(/system unit/);
+    await expect(t.store.asUser(guest, (tx) => moveGuestData(tx, guest, alice, mergeRules))).rejects.toThrow(/system unit/);
     const [left] = await selectRows<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM conversation_turns WHERE user_id = ${guest}`);
     expect(left!.n).toBe(2);
   });

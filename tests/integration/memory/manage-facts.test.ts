@@ -7,7 +7,6 @@ import { deleteAccount, exportUserData } from '@/lib/db/user-data';
 import {
   countCurrentFacts,
   deleteAllMemories,
-  deleteFacts,
   editFact,
   factHistory,
   listCurrentFacts,
@@ -16,7 +15,8 @@ import {
   searchVectorOf,
   setMemorySwitches,
 } from '@/lib/memory/manage-facts';
-import { storeEpisode } from '@/lib/memory/episodes';
+import { storeEpisode } from '@/lib/memory/episode-store';
+import { deleteFacts } from '@/lib/memory/fact-store';
 import { defaultRetrieveOptions } from '@/lib/memory/retrieve';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';

@@ -1,0 +1,50 @@
+/**
+ * Writes to episode_embeddings go through here: a learned turn kept as an episode, forgotten,
+ * or given a vector of a new model. Each function runs inside the caller's unit of work.
+ * (storeEpisode's insert itself still lives in episodes.ts, beside the search.)
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { selectRows } from '../db/rows';
+import { episodeEmbeddings } from '../db/schema';
+
+export { storeEpisode } from './episodes';
+
+/** Forgets one of the user's turns as an episode; returns how many vectors went. */
+export async function deleteEpisode(tx: Database, userId: string, turnId: number): Promise<number> {
+  const deleted = await tx
+    .delete(episodeEmbeddings)
+    .where(and(eq(episodeEmbeddings.userId, userId), eq(episodeEmbeddings.turnId, turnId)))
+    .returning({ id: episodeEmbeddings.turnId });
+  return deleted.length;
+}
+
+/** Forgets every episode of the user (their conversations stay); returns how many vectors went. */
+export async function deleteAllEpisodes(tx: Database, userId: string): Promise<number> {
+  const deleted = await tx.delete(episodeEmbeddings).where(eq(episodeEmbeddings.userId, userId)).returning({ id: episodeEmbeddings.turnId });
+  return deleted.length;
+}
+
+/**
+ * Gives episodes a vector of `model` (replacing one of the same model), `vectors[i]` for
+ * `turnIds[i]` as halfvec text; only turns kept as an episode get one.
+ */
+export function storeEpisodeVectors(tx: Database, model: string, turnIds: string[], vectors: string[]) {
+  return tx.execute(sql`
+    INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding)
+    SELECT t.id, t.user_id, t.conversation_id, ${model}, v.embedding::halfvec
+    FROM unnest(${sql.param(turnIds)}::bigint[], ${sql.param(vectors)}::text[]) AS v (id, embedding)
+    JOIN conversation_turns t ON t.id = v.id
+    WHERE EXISTS (SELECT 1 FROM episode_embeddings e WHERE e.turn_id = t.id)
+    ON CONFLICT (turn_id, model) DO UPDATE SET embedding = EXCLUDED.embedding`);
+}
+
+/** Deletes every episode vector not of `model` at `width`, across users; returns how many. */
+export async function pruneEpisodeVectors(tx: Database, model: string, width: number): Promise<number> {
+  const [row] = await selectRows<{ n: number }>(
+    tx,
+    sql`WITH gone AS (DELETE FROM episode_embeddings WHERE model <> ${model} OR vector_dims(embedding) <> ${width} RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+  );
+  return row!.n;
+}

@@ -1,0 +1,126 @@
+/**
+ * The one module that writes user_facts and fact_embeddings: a fact is stored with its vector,
+ * refreshed, superseded, deleted, and given a vector of a new model. Each function runs inside
+ * the caller's unit of work; vectors come from the caller, embedded before the unit began.
+ *
+ * Only current facts have vectors: superseding a fact removes its vector, since history is
+ * never searched, so vector search needs no join to skip superseded facts.
+ */
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { selectRows } from '../db/rows';
+import { factEmbeddings, userFacts, type NewUserFact, type UserFact } from '../db/schema';
+import type { DeletedFact } from './fact-ref';
+import { toStoredVector } from './stored-vector';
+
+/** A vector and the model that made it. */
+export interface ModelVector {
+  model: string;
+  vector: number[];
+}
+
+/**
+ * Stores a fact with its vector. Undefined when `fact.id` names a fact that exists already (an
+ * undo that came twice).
+ */
+export async function insertFact(tx: Database, fact: NewUserFact, embedding: ModelVector): Promise<UserFact | undefined> {
+  const [stored] = await tx.insert(userFacts).values(fact).onConflictDoNothing().returning();
+  if (!stored) return undefined;
+  await tx.insert(factEmbeddings).values({
+    factId: stored.id,
+    userId: stored.userId,
+    model: embedding.model,
+    embedding: toStoredVector(embedding.vector, embedding.model),
+  });
+  return stored;
+}
+
+/** A current fact said again: it is touched, and keeps the higher of its and the new confidence. */
+export async function refreshFact(tx: Database, userId: string, factId: string, confidence: number): Promise<UserFact> {
+  const [fact] = await tx
+    .update(userFacts)
+    .set({ updatedAt: sql`now()`, confidence: sql`GREATEST(${userFacts.confidence}, ${confidence})` })
+    .where(and(eq(userFacts.id, factId), eq(userFacts.userId, userId)))
+    .returning();
+  return fact!;
+}
+
+/** Marks the user's current facts among `ids` as replaced by `successorId`; they stay as history. */
+export async function supersede(tx: Database, userId: string, ids: string[], successorId: string): Promise<string[]> {
+  const targets = ids.filter((id) => id !== successorId);
+  if (!targets.length) return [];
+  const rows = await tx
+    .update(userFacts)
+    .set({ supersededAt: sql`now()`, supersededBy: successorId, updatedAt: sql`now()` })
+    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, targets), isNull(userFacts.supersededAt)))
+    .returning({ id: userFacts.id });
+  const superseded = rows.map((r) => r.id);
+  if (superseded.length) {
+    await tx.delete(factEmbeddings).where(and(eq(factEmbeddings.userId, userId), inArray(factEmbeddings.factId, superseded)));
+  }
+  return superseded;
+}
+
+/** Deletes facts of the user by id (their vectors go with them); returns what Undo needs. */
+export async function deleteFacts(tx: Database, userId: string, factIds: string[]): Promise<DeletedFact[]> {
+  if (!factIds.length) return [];
+  return tx
+    .delete(userFacts)
+    .where(and(eq(userFacts.userId, userId), sql`${userFacts.id} = ANY(${sql.param(factIds)}::uuid[])`))
+    .returning({
+      id: userFacts.id,
+      factType: userFacts.factType,
+      factText: userFacts.factText,
+      confidence: userFacts.confidence,
+      createdAt: userFacts.createdAt,
+      sourceConversationId: userFacts.sourceConversationId,
+      accessCount: userFacts.accessCount,
+    });
+}
+
+/** Deletes the user's facts learned from one of their turns; returns how many. */
+export async function deleteFactsLearnedFrom(tx: Database, userId: string, turnId: number): Promise<number> {
+  const deleted = await tx
+    .delete(userFacts)
+    .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceTurnId, turnId)))
+    .returning({ id: userFacts.id });
+  return deleted.length;
+}
+
+/** Deletes every fact of the user, current and history; returns how many. */
+export async function deleteAllFacts(tx: Database, userId: string): Promise<number> {
+  const deleted = await tx.delete(userFacts).where(eq(userFacts.userId, userId)).returning({ id: userFacts.id });
+  return deleted.length;
+}
+
+/** Deletes the facts a query selects (`doomed` yields their ids), across users; returns how many. */
+export async function deleteFactsSelected(tx: Database, doomed: SQL): Promise<number> {
+  const [row] = await selectRows<{ n: number }>(
+    tx,
+    sql`WITH deleted AS (DELETE FROM user_facts WHERE id IN (${doomed}) RETURNING 1) SELECT count(*)::int AS n FROM deleted`,
+  );
+  return row!.n;
+}
+
+/**
+ * Gives facts a vector of `model` (replacing one of the same model), `vectors[i]` for `factIds[i]`
+ * as halfvec text; a fact that stopped being current meanwhile (superseded, deleted) gets none.
+ */
+export function storeFactVectors(tx: Database, model: string, factIds: string[], vectors: string[]) {
+  return tx.execute(sql`
+    INSERT INTO fact_embeddings (fact_id, user_id, model, embedding)
+    SELECT f.id, f.user_id, ${model}, v.embedding::halfvec
+    FROM unnest(${sql.param(factIds)}::uuid[], ${sql.param(vectors)}::text[]) AS v (id, embedding)
+    JOIN user_facts f ON f.id = v.id AND f.superseded_at IS NULL
+    ON CONFLICT (fact_id, model) DO UPDATE SET embedding = EXCLUDED.embedding`);
+}
+
+/** Deletes every fact vector not of `model` at `width`, across users; returns how many. */
+export async function pruneFactVectors(tx: Database, model: string, width: number): Promise<number> {
+  const [row] = await selectRows<{ n: number }>(
+    tx,
+    sql`WITH gone AS (DELETE FROM fact_embeddings WHERE model <> ${model} OR vector_dims(embedding) <> ${width} RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+  );
+  return row!.n;
+}
