@@ -8,7 +8,7 @@ import type { ChatDeps } from './chat/turn';
 import { getDatabase } from './db';
 import { createStore, type Store } from './db/store';
 import { env, type Env } from './env';
-import type { MemoryServices } from './memory/services';
+import { createMemory, type Memory } from './memory';
 import { DECAY_PRESETS, type DecayPolicy } from './memory/decay';
 import { defaultMemorySettings, type MemorySettings } from './memory/settings';
 
@@ -44,7 +44,7 @@ export function decayPolicyFrom(settings: Env): DecayPolicy {
 export interface AppServices {
   /** The only way the app reaches user data: units of work as a user, or as the system. */
   store: Store;
-  memory: MemoryServices;
+  memory: Memory;
   chat: ChatDeps;
 }
 
@@ -52,16 +52,12 @@ async function build(): Promise<AppServices> {
   const settings = env();
   const store = createStore(await getDatabase());
   const providers = createProviders(settings);
-  const memory: MemoryServices = {
-    store,
-    extract: providers.extract,
-    embedder: providers.embedder,
-    settings: memorySettingsFrom(settings, providers.embedder),
-  };
+  const { chat, extract, embedder, offline } = providers;
+  const memory = createMemory({ store, extract, embedder, settings: memorySettingsFrom(settings, embedder) });
   return {
     store,
     memory,
-    chat: { services: memory, chat: providers.chat, offline: providers.offline, maxReplyTokens: settings.CHAT_MAX_REPLY_TOKENS },
+    chat: { store, memory, chat, extract, offline, maxReplyTokens: settings.CHAT_MAX_REPLY_TOKENS },
   };
 }
 

@@ -3,14 +3,14 @@
 import { parseArgs } from 'node:util';
 import { getDatabase } from '../lib/db';
 import { env } from '../lib/env';
-import { defaultDecayOptions, runDecay } from '../lib/memory/decay';
+import { defaultDecayOptions } from '../lib/memory/decay';
 import { decayPolicyFrom, getServices } from '../lib/services';
 
 const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false } } });
 
 try {
   const { memory } = await getServices();
-  const summary = await runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(env()), dryRun: values['dry-run'] });
+  const summary = await memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(env()), dryRun: values['dry-run'] });
   console.log(JSON.stringify(summary));
   await (await getDatabase()).close();
 } catch (error) {

@@ -4,7 +4,6 @@
 // deletes the vectors of other models. Prints progress to stderr and a JSON summary.
 import { parseArgs } from 'node:util';
 import { getDatabase } from '../lib/db';
-import { reembedMemory } from '../lib/memory/reembed';
 import { getServices } from '../lib/services';
 
 const { values } = parseArgs({
@@ -15,7 +14,7 @@ try {
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${values['batch-size']}`);
   const { memory } = await getServices();
-  const summary = await reembedMemory(memory.store, memory.embedder, {
+  const summary = await memory.reembed({
     batchSize,
     prune: values.prune,
     onBatch: ({ kind, done }) => console.error(`${kind}: ${done} re-embedded`),

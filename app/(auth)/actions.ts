@@ -6,7 +6,6 @@ import { checkCredentials, createAccount } from '@/lib/auth/accounts';
 import { fieldErrors, signInSchema, signUpSchema } from '@/lib/auth/credentials';
 import { getSessionUser } from '@/lib/auth/session';
 import { FailedSignInThrottle } from '@/lib/auth/throttle';
-import { mergeGuestIntoAccount } from '@/lib/memory/merge';
 import { getServices } from '@/lib/services';
 import { messageOf } from '@/lib/errors';
 
@@ -34,9 +33,9 @@ const GUEST_DATA_NOT_MOVED =
 async function bringGuestData(accountUserId: string): Promise<boolean> {
   const current = await getSessionUser();
   if (!current?.isAnonymous) return true;
-  const { store, memory } = await getServices();
+  const { memory } = await getServices();
   try {
-    const result = await mergeGuestIntoAccount(store, current.id, accountUserId, { model: memory.embedder.model, ...memory.settings.write });
+    const result = await memory.merge(current.id, accountUserId);
     return result.status !== 'incomplete';
   } catch (error) {
     console.error(`[merge] moving guest ${current.id} into ${accountUserId} failed: ${messageOf(error)}`);

@@ -1,26 +1,21 @@
 /**
  * The work that follows an answer, run after the response so it never delays the first token:
- * count the use of the memories it used, extract the turn's facts, fold old turns into the
- * summary, title a new conversation. Each step is independent; a failure is logged and, for
- * extraction, left to the sweep (the turn stays marked as not extracted).
+ * count the use of the memories it used, learn the turn, fold old turns into the summary, title
+ * a new conversation. Each step is independent; a failure is logged and, for learning, left to
+ * the sweep (the turn stays marked as not extracted).
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { conversations } from '../db/schema';
-import { extractTurn } from '../memory/extract-turn';
-import { recordFactAccess } from '../memory/retrieve';
-import { foldOldTurns } from '../memory/short-term';
-import type { MemoryServices } from '../memory/services';
 import { messageOf } from '../errors';
 import { writeTitle } from './title';
-import type { StartedTurn } from './turn';
+import type { ChatDeps, StartedTurn } from './turn';
 
-export async function afterTurn(services: MemoryServices, turn: StartedTurn, reply: string): Promise<void> {
-  const { store, extract, settings } = services;
+export async function afterTurn({ store, memory, extract }: ChatDeps, turn: StartedTurn, reply: string): Promise<void> {
   const { userId, conversation } = turn;
   const steps: Promise<unknown>[] = [
-    store.asUser(userId, (tx) => recordFactAccess(tx, userId, turn.prepared.usedFacts.map((f) => f.id))),
-    extractTurn(services, userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined),
-    foldOldTurns(store, extract, userId, conversation.id, settings.shortTerm),
+    memory.learn.used(userId, turn.prepared.usedFacts.map((f) => f.id)),
+    memory.learn.turn(userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined),
+    memory.learn.fold(userId, conversation.id),
   ];
   if (!conversation.title && reply) {
     steps.push(

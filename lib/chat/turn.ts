@@ -5,23 +5,27 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
-import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, MemoryNote } from '../ai/types';
+import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, ExtractFn, MemoryNote } from '../ai/types';
 import type { Database } from '../db/client';
 import { appendTurn, createConversation, getConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
-import { episodeNote } from '../memory/episodes';
+import type { Store } from '../db/store';
+import type { Memory } from '../memory';
 import { factRef } from '../memory/fact-ref';
-import { prepareTurn, type PreparedTurn } from '../memory/prepare-turn';
-import type { MemoryServices } from '../memory/services';
+import type { PreparedTurn } from '../memory/prepare-turn';
 import { buildSystemPrompt } from '../memory/system-prompt';
-import { MEMORY_TOOLS, runMemoryTool, type ToolContext } from '../memory/tools';
+import type { ToolContext } from '../memory/tools';
 import type { TurnEvent } from './events';
 import type { StoredChatRequest } from './request';
 import { messageOf } from '../errors';
 
 export interface ChatDeps {
-  services: MemoryServices;
+  /** Units of work for the conversations and their turns. */
+  store: Store;
+  memory: Memory;
   chat: ChatFn;
+  /** The small model, for titles. */
+  extract: ExtractFn;
   /** The reply writer is the offline one: the UI says so. */
   offline: boolean;
   maxReplyTokens: number;
@@ -57,10 +61,10 @@ export class AnswerNotStarted extends Error {
 
 export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChatRequest): Promise<StartResult> {
   const userId = user.id;
-  const stored = await deps.services.store.asUser(userId, (tx) => storeQuestion(tx, userId, body));
+  const stored = await deps.store.asUser(userId, (tx) => storeQuestion(tx, userId, body));
   if (!stored.ok) return stored;
   const { conversation, userTurn } = stored;
-  const prepared = await prepareTurn(deps.services, {
+  const prepared = await deps.memory.prepare({
     userId,
     conversationId: conversation.id,
     message: userTurn.content,
@@ -138,7 +142,7 @@ async function* generate(
         system: prompt.system,
         messages,
         memories: prompt.memories,
-        tools: toolsFor && round < MAX_TOOL_ROUNDS - 1 ? MEMORY_TOOLS : undefined,
+        tools: toolsFor && round < MAX_TOOL_ROUNDS - 1 ? deps.memory.tools.offered : undefined,
         maxTokens: deps.maxReplyTokens,
         signal,
       })) {
@@ -152,7 +156,7 @@ async function* generate(
       const said = content.slice(roundStart);
       const results: ChatBlock[] = [];
       for (const call of calls) {
-        const outcome = await runMemoryTool(deps.services, toolsFor, call.name, call.input).catch((error: unknown) => ({
+        const outcome = await deps.memory.tools.run(toolsFor, call.name, call.input).catch((error: unknown) => ({
           result: `The tool failed: ${messageOf(error)}`,
           change: null,
         }));
@@ -203,10 +207,7 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
     {
       system: prepared.system,
       messages: prepared.messages,
-      memories: [
-        ...prepared.usedFacts,
-        ...prepared.usedEpisodes.map(episodeNote),
-      ],
+      memories: prepared.notes,
     },
     signal,
     // While memory is off, the model gets no memory tools either.
@@ -215,7 +216,7 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
 
   const status = signal.aborted ? 'interrupted' : failure ? 'failed' : 'complete';
   if (status === 'failed') console.error(`[chat] the reply for turn ${turn.userTurn.id} failed: ${messageOf(failure)}`);
-  const stored = await deps.services.store.asUser(turn.userId, (tx) =>
+  const stored = await deps.store.asUser(turn.userId, (tx) =>
     appendTurn(tx, turn.userId, {
       conversationId: turn.conversation.id,
       role: 'assistant',

@@ -14,6 +14,7 @@ import { deleteAllEpisodes, deleteEpisode } from './episode-store';
 import type { DeletedFact } from './fact-ref';
 import { deleteAllFacts, deleteFactsLearnedFrom, insertFact, supersede } from './fact-store';
 import { retrieveFacts, type RetrieveOptions } from './retrieve';
+import type { MemoryServices } from './services';
 
 // The settings page's components know the undo payload by this module.
 export type { DeletedFact } from './fact-ref';
@@ -68,6 +69,24 @@ export async function searchFacts(
 export async function searchVectorOf(embedder: Embedder, text: string) {
   const [vector] = await embedder.embed([text]);
   return { model: embedder.model, vector: vector!, text };
+}
+
+/**
+ * What the memory page shows: the user's current facts (those matching `query` when there is
+ * one, best first, else all in `sort` order), how many there are, and each one's history.
+ */
+export async function reviewFacts(
+  { store, embedder, settings }: MemoryServices,
+  userId: string,
+  { query, sort }: { query: string; sort: FactSort },
+) {
+  // Embedded before the unit of work: no connection is held while the model answers.
+  const search = query ? await searchVectorOf(embedder, query) : null;
+  return store.asUser(userId, async (tx) => ({
+    facts: search ? await searchFacts(tx, userId, search, settings.retrieve) : await listCurrentFacts(tx, userId, sort),
+    count: await countCurrentFacts(tx, userId),
+    histories: await historiesOf(tx, userId),
+  }));
 }
 
 /**

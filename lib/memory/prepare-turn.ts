@@ -6,8 +6,8 @@
  */
 import { eq } from 'drizzle-orm';
 import { users } from '../db/schema';
-import type { ChatMessage } from '../ai/types';
-import { buildEpisodeBlock, retrieveEpisodes, type RetrievedEpisode } from './episodes';
+import type { ChatMessage, MemoryNote } from '../ai/types';
+import { buildEpisodeBlock, episodeNote, retrieveEpisodes, type RetrievedEpisode } from './episodes';
 import { buildMemoryBlock, estimateTokens, MORE_MEMORY, orderForPrompt } from './memory-block';
 import { loadStandingFacts, retrieveFacts, type RetrievedFact } from './retrieve';
 import type { MemoryServices } from './services';
@@ -27,6 +27,8 @@ export interface PreparedTurn {
    * relevant), the excerpts of past conversations, then the rest of a small memory.
    */
   promptItems: ({ fact: RetrievedFact } | { episode: RetrievedEpisode })[];
+  /** The facts, then the excerpts, as notes for a chat provider that does not read prose (ChatRequest.memories). */
+  notes: MemoryNote[];
   /** The message's embedding, reused by extraction after the response. */
   messageVector: number[] | null;
   memoryEnabled: boolean;
@@ -102,6 +104,7 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
       ...past.included.map((episode) => ({ episode })),
       ...more.included.map((fact) => ({ fact })),
     ],
+    notes: [...block.included, ...more.included, ...past.included.map(episodeNote)],
     messageVector,
     memoryEnabled,
   };

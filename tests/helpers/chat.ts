@@ -6,29 +6,29 @@ import { anthropicChat, anthropicClient, anthropicExtract } from '@/lib/ai/anthr
 import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
 import { offlineExtract } from '@/lib/ai/offline/extract';
 import { offlineChat } from '@/lib/ai/offline/reply-writer';
-import type { ChatFn, ExtractFn } from '@/lib/ai/types';
+import type { ChatFn, Embedder, ExtractFn } from '@/lib/ai/types';
 import { afterTurn } from '@/lib/chat/after-turn';
 import type { TurnEvent } from '@/lib/chat/events';
 import { startTurn, streamReply, type ChatDeps, type TurnUser } from '@/lib/chat/turn';
 import type { Store } from '@/lib/db/store';
+import { createMemory } from '@/lib/memory';
+import type { MemoryServices } from '@/lib/memory/services';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import type { FakeVendorServer } from '../fakes/vendor-server';
 
+/** The memory engine's services over `store`, with the offline embedder's own similarity floor. */
+export function memoryServices(store: Store, extract: ExtractFn = offlineExtract, embedder: Embedder = hashedEmbedder): MemoryServices {
+  const minSimilarity = embedder.calibration?.minSimilarity ?? defaultMemorySettings.retrieve.minSimilarity;
+  return { store, extract, embedder, settings: { ...defaultMemorySettings, retrieve: { ...defaultMemorySettings.retrieve, minSimilarity } } };
+}
+
+/** The chat's dependencies over memory services, composed as lib/services.ts composes the app's. */
+export function chatDepsOf(services: MemoryServices, chat?: ChatFn, offline = !chat): ChatDeps {
+  return { store: services.store, memory: createMemory(services), chat: chat ?? offlineChat, extract: services.extract, offline, maxReplyTokens: 512 };
+}
+
 export function chatDeps(store: Store, models: { chat?: ChatFn; extract?: ExtractFn; offline?: boolean } = {}): ChatDeps {
-  return {
-    services: {
-      store,
-      extract: models.extract ?? offlineExtract,
-      embedder: hashedEmbedder,
-      settings: {
-        ...defaultMemorySettings,
-        retrieve: { ...defaultMemorySettings.retrieve, minSimilarity: hashedEmbedder.calibration!.minSimilarity },
-      },
-    },
-    chat: models.chat ?? offlineChat,
-    offline: models.offline ?? !models.chat,
-    maxReplyTokens: 512,
-  };
+  return chatDepsOf(memoryServices(store, models.extract), models.chat, models.offline);
 }
 
 /** Claude's chat and extraction through the real SDK, against the fake vendor server. */
@@ -50,6 +50,6 @@ export async function chatTurn(deps: ChatDeps, user: TurnUser, body: { message: 
     events.push(event);
     if (event.type === 'text') reply += event.text;
   }
-  await afterTurn(deps.services, started.turn, reply);
+  await afterTurn(deps, started.turn, reply);
   return { turn: started.turn, events, reply };
 }

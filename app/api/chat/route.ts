@@ -60,7 +60,7 @@ async function answer(request: Request, user: TurnUser) {
     // Extraction, summary and title run after the response, never before the first token.
     const reply = replyOf(events);
     events = reply.events;
-    after(async () => afterTurn(chat.services, started.turn, await reply.stored));
+    after(async () => afterTurn(chat, started.turn, await reply.stored));
   }
 
   const encoder = new TextEncoder();

@@ -8,9 +8,8 @@ import { asSessionUser, getSessionUser } from '@/lib/auth/session';
 import type { Database } from '@/lib/db/client';
 import type { User } from '@/lib/db/schema';
 import { deleteAccount } from '@/lib/db/user-data';
-import { deleteFacts } from '@/lib/memory/fact-store';
-import { deleteAllMemories, editFact, restoreFact, setMemorySwitches, type DeletedFact } from '@/lib/memory/manage-facts';
-import { FACT_TYPES } from '@/lib/memory/fact-ref';
+import type { Memory } from '@/lib/memory';
+import { FACT_TYPES, type DeletedFact } from '@/lib/memory/fact-ref';
 import { getServices } from '@/lib/services';
 
 const PATH = '/settings/memory';
@@ -22,20 +21,19 @@ async function asCurrentUser<T>(work: (tx: Database, user: User) => Promise<T>):
   return session.result;
 }
 
-/** The session's user, for actions that embed (a model call) outside their unit of work. */
-async function currentUser(): Promise<User> {
+/** The session's user, and the memory engine that acts on that user's rows. */
+async function currentUser(): Promise<{ user: User; memory: Memory }> {
   const user = await getSessionUser();
   if (!user) redirect('/');
-  return user;
+  return { user, memory: (await getServices()).memory };
 }
 
 // Ids come from the page, so anything may arrive: a malformed one is refused before the database.
 const factId = z.uuid('That is not a memory id.');
 
 export async function setMemoryAction(form: FormData) {
-  await asCurrentUser((tx, user) =>
-    setMemorySwitches(tx, user.id, { memoryEnabled: form.get('enabled') === 'on', referenceChats: form.get('referenceChats') === 'on' }),
-  );
+  const { user, memory } = await currentUser();
+  await memory.setSwitches(user.id, { memoryEnabled: form.get('enabled') === 'on', referenceChats: form.get('referenceChats') === 'on' });
   revalidatePath('/', 'layout');
 }
 
@@ -51,9 +49,8 @@ export async function editFactAction(id: string, _previous: string | null, form:
   if (!parsedId.success) return 'That memory no longer exists.';
   const parsed = factText.safeParse(form.get('factText'));
   if (!parsed.success) return parsed.error.issues[0]!.message;
-  const user = await currentUser();
-  const { store, memory } = await getServices();
-  const edited = await editFact(store, memory.embedder, user.id, parsedId.data, parsed.data);
+  const { user, memory } = await currentUser();
+  const edited = await memory.edit(user.id, parsedId.data, parsed.data);
   if (!edited) return 'That memory no longer exists.';
   revalidatePath(PATH);
   return null;
@@ -62,7 +59,8 @@ export async function editFactAction(id: string, _previous: string | null, form:
 export async function deleteFactAction(id: string): Promise<DeletedFact | null> {
   const parsedId = factId.safeParse(id);
   if (!parsedId.success) return null;
-  const [deleted] = await asCurrentUser((tx, user) => deleteFacts(tx, user.id, [parsedId.data]));
+  const { user, memory } = await currentUser();
+  const [deleted] = await memory.forget.facts(user.id, [parsedId.data]);
   revalidatePath(PATH);
   return deleted ?? null;
 }
@@ -80,15 +78,15 @@ const deletedFact = z.object({
 export async function undoDeleteAction(fact: DeletedFact) {
   const parsed = deletedFact.safeParse(fact);
   if (!parsed.success) return;
-  const user = await currentUser();
-  const { store, memory } = await getServices();
-  await restoreFact(store, memory.embedder, user.id, parsed.data);
+  const { user, memory } = await currentUser();
+  await memory.forget.undo(user.id, parsed.data);
   revalidatePath(PATH);
 }
 
 export async function deleteAllFactsAction(form: FormData) {
   if (form.get('confirm') !== 'on') return;
-  await asCurrentUser((tx, user) => deleteAllMemories(tx, user.id));
+  const { user, memory } = await currentUser();
+  await memory.forget.all(user.id);
   revalidatePath(PATH);
 }
 

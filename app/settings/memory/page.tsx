@@ -6,7 +6,7 @@ import type { UserFact } from '@/lib/db/schema';
 import { env } from '@/lib/env';
 import { FACT_HEADINGS } from '@/lib/memory/memory-block';
 import { FACT_TYPES } from '@/lib/memory/fact-ref';
-import { countCurrentFacts, historiesOf, listCurrentFacts, searchFacts, searchVectorOf, type FactSort } from '@/lib/memory/manage-facts';
+import type { FactSort } from '@/lib/memory/manage-facts';
 import { decayPolicyFrom, getServices } from '@/lib/services';
 import { deleteAccountAction, deleteAllFactsAction, deleteFactAction, editFactAction, setMemoryAction, undoDeleteAction } from './actions';
 
@@ -31,14 +31,8 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
   const params = await searchParams;
   const query = params.q?.trim().slice(0, 200) ?? '';
   const sort: FactSort = params.sort && params.sort in SORTS ? (params.sort as FactSort) : 'newest';
-  const { store, memory } = await getServices();
-  // Embedded before the unit of work: no connection is held while the model answers.
-  const search = query ? await searchVectorOf(memory.embedder, query) : null;
-  const { facts, count, histories } = await store.asUser(user.id, async (tx) => ({
-    facts: search ? await searchFacts(tx, user.id, search, memory.settings.retrieve) : await listCurrentFacts(tx, user.id, sort),
-    count: await countCurrentFacts(tx, user.id),
-    histories: await historiesOf(tx, user.id),
-  }));
+  const { memory } = await getServices();
+  const { facts, count, histories } = await memory.search(user.id, { query, sort });
   const view = (f: UserFact): FactView => ({
     id: f.id,
     factType: f.factType,

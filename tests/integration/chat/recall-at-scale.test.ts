@@ -13,13 +13,10 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import { createOfflineEmbedder } from '@/lib/ai/offline/embedder';
 import { offlineExtract } from '@/lib/ai/offline/extract';
-import type { ChatDeps } from '@/lib/chat/turn';
-import { offlineChat } from '@/lib/ai/offline/reply-writer';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { storeEpisode } from '@/lib/memory/episodes';
-import { defaultMemorySettings } from '@/lib/memory/settings';
 import { writeFacts } from '@/lib/memory/write-facts';
-import { chatTurn } from '../../helpers/chat';
+import { chatDepsOf, chatTurn, memoryServices } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 import { DISTRACTOR_WORDS, PAIRS } from './recall-pairs';
 
@@ -34,12 +31,7 @@ function distractor(i: number): string {
 
 describeOnEngine('recall at scale', (db, engine, store) => {
   let userId: string;
-  const deps = (): ChatDeps => ({
-    services: { store: store(), extract: offlineExtract, embedder, settings: { ...defaultMemorySettings, retrieve: { ...defaultMemorySettings.retrieve, minSimilarity: embedder.calibration!.minSimilarity } } },
-    chat: offlineChat,
-    offline: true,
-    maxReplyTokens: 512,
-  });
+  const deps = () => chatDepsOf(memoryServices(store(), offlineExtract, embedder));
 
   const send = async (message: string) => (await chatTurn(deps(), { id: userId, memoryEnabled: true }, { message })).turn;
 

@@ -34,7 +34,7 @@ describeOnEngine('a chat turn', (db, engine, store) => {
       events.push(event);
       if (event.type === 'text') reply += event.text;
     }
-    await afterTurn(d.services, started.turn, reply);
+    await afterTurn(d, started.turn, reply);
     return { events, reply, conversationId: started.turn.conversation.id, userTurnId: started.turn.userTurn.id };
   }
 

@@ -5,13 +5,14 @@
  */
 import { eq } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
+import type { ExtractFn } from '@/lib/ai/types';
 import { startTurn, type TurnUser } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { episodeEmbeddings, userFacts } from '@/lib/db/schema';
 import { exportUserData } from '@/lib/db/user-data';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { deleteAllMemories, forgetMessage, setMemorySwitches } from '@/lib/memory/manage-facts';
-import { chatDeps, chatTurn } from '../../helpers/chat';
+import { chatDeps, chatTurn, memoryServices } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 
 describeOnEngine('past conversations', (db, engine, store) => {
@@ -76,7 +77,7 @@ describeOnEngine('past conversations', (db, engine, store) => {
     expect(await store().asUser(user.id, (tx) => forgetMessage(tx, user.id, said.turnId))).toMatchObject({ episodes: 1 });
     expect(await db().select().from(userFacts).where(eq(userFacts.sourceTurnId, said.turnId))).toEqual([]);
     expect(await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.turnId, said.turnId))).toEqual([]);
-    expect(await extractTurn(chatDeps(store()).services, user.id, said.turnId)).toEqual({ status: 'skipped', reason: 'not_found' });
+    expect(await extractTurn(memoryServices(store()), user.id, said.turnId)).toEqual({ status: 'skipped', reason: 'not_found' });
     // Not another user's message, and not an answer.
     const stranger = (await createAnonymousUser(db())).id;
     expect(await store().asUser(stranger, (tx) => forgetMessage(tx, stranger, said.turnId))).toBeUndefined();
@@ -90,7 +91,8 @@ describeOnEngine('past conversations', (db, engine, store) => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     // An extractor that answers only once the message has been forgotten.
-    const slow = { ...deps.services, extract: (async (request) => (await gate, deps.services.extract(request))) as typeof deps.services.extract };
+    const services = memoryServices(store());
+    const slow = { ...services, extract: (async (request) => (await gate, services.extract(request))) as ExtractFn };
     const running = extractTurn(slow, user.id, turnId, started.turn.prepared.messageVector ?? undefined);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await store().asUser(user.id, (tx) => forgetMessage(tx, user.id, turnId));

@@ -5,6 +5,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
+import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
 import type { TurnUser } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { episodeEmbeddings, factEmbeddings, userFacts } from '@/lib/db/schema';
@@ -33,7 +34,7 @@ describeOnEngine('re-embedding after a model change', (db, _engine, store) => {
     db().select().from(episodeEmbeddings).where(and(eq(episodeEmbeddings.userId, user.id), eq(episodeEmbeddings.model, model)));
 
   it('gives every current fact and every episode a vector of the new model, and search finds them', async () => {
-    const oldModel = chatDeps(store()).services.embedder.model;
+    const oldModel = hashedEmbedder.model;
     const current = await db().select().from(userFacts).where(and(eq(userFacts.userId, user.id), isNull(userFacts.supersededAt)));
     const oldEpisodes = await episodeVectors(oldModel);
     expect(current.map((f) => f.factText)).toEqual(expect.arrayContaining(['Lives in Berlin', 'Is allergic to peanuts']));
@@ -58,7 +59,7 @@ describeOnEngine('re-embedding after a model change', (db, _engine, store) => {
   });
 
   it('resumes after an interruption without redoing a batch, and prunes the old model', async () => {
-    const oldModel = chatDeps(store()).services.embedder.model;
+    const oldModel = hashedEmbedder.model;
     const scripted = scriptedEmbedder({}, 'new-model');
     let calls = 0;
     const failing = {

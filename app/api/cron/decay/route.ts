@@ -5,7 +5,7 @@
 import { hasBearerSecret } from '@/lib/auth/bearer';
 import { env } from '@/lib/env';
 import { withJsonErrors } from '@/lib/http/json-errors';
-import { runDecay, defaultDecayOptions } from '@/lib/memory/decay';
+import { defaultDecayOptions } from '@/lib/memory/decay';
 import { decayPolicyFrom, getServices } from '@/lib/services';
 
 // A large run takes a while; Vercel's default function limit would cut it short.
@@ -21,7 +21,7 @@ export const GET = withJsonErrors('decay', async (request: Request) => {
   }
   const { memory } = await getServices();
   // The job works across all users, in system units of work of its own.
-  const summary = await runDecay(memory, { ...defaultDecayOptions, policy: decayPolicyFrom(settings) });
+  const summary = await memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(settings) });
   console.log(`[decay] ${JSON.stringify(summary)}`);
   return Response.json(summary);
 });

@@ -3,10 +3,10 @@
  * DELETE: "don't remember this": forget what was learned from it, and never learn it later.
  */
 import { z } from 'zod';
-import { asSessionUser } from '@/lib/auth/session';
+import { asSessionUser, getSessionUser } from '@/lib/auth/session';
 import { turnMemoryStatus } from '@/lib/chat/memory-status';
-import { forgetMessage } from '@/lib/memory/manage-facts';
 import { withJsonErrors } from '@/lib/http/json-errors';
+import { getServices } from '@/lib/services';
 
 const turnIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -21,8 +21,9 @@ export const GET = withJsonErrors('turn memory', async (_request: Request, { par
 
 export const DELETE = withJsonErrors('forget message', async (_request: Request, { params }: { params: Promise<{ turnId: string }> }) => {
   const turnId = turnIdSchema.safeParse((await params).turnId);
-  const session = await asSessionUser(async (tx, user) => (turnId.success ? forgetMessage(tx, user.id, turnId.data) : undefined));
-  if (!session) return Response.json({ error: 'Not signed in.' }, { status: 401 });
-  if (!session.result) return Response.json({ error: 'No such message.' }, { status: 404 });
-  return Response.json({ forgotten: session.result }, { headers: { 'cache-control': 'no-store' } });
+  const user = await getSessionUser();
+  if (!user) return Response.json({ error: 'Not signed in.' }, { status: 401 });
+  const forgotten = turnId.success ? await (await getServices()).memory.forget.message(user.id, turnId.data) : undefined;
+  if (!forgotten) return Response.json({ error: 'No such message.' }, { status: 404 });
+  return Response.json({ forgotten }, { headers: { 'cache-control': 'no-store' } });
 });
