@@ -12,14 +12,15 @@
  * line for the default configuration (the pipeline's when it ran).
  *
  *   npm run eval:locomo -- FILE.json... [--mode both|retrieval|pipeline]
- *     [--embedder hashed|glove|glove+hashed|all] [--ranking vector|hybrid|both]
+ *     [--embedder hashed|glove|glove+hashed|use|use+hashed|all] [--ranking vector|hybrid|both]
  *     [--providers configured|offline] [--only conv-26,conv-30] [--json out.json] [--cache-dir .data/models]
  *
  * FILE: one conversation per file (../shared/bench/locomo/26.json) or the published
  * locomo10.json (all ten conversations, each named by its sample_id). --mode defaults to both.
  * --embedder and --ranking choose the retrieval runs; the pipeline runs with what the app would
  * use: the providers of the settings (--providers offline forces the offline extractor and
- * embedder) and the MEMORY_* settings with the embedder's calibration (for example
+ * embedder; one --embedder variant replaces the embedder) and the MEMORY_* settings with the
+ * embedder's calibration (for example
  * MEMORY_MIN_SIMILARITY=-1 MEMORY_TOP_K=20 to see past the similarity floor and k).
  */
 import { writeFileSync } from 'node:fs';
@@ -56,7 +57,7 @@ const { values, positionals: files } = parseArgs({
   },
 });
 const usage =
-  'usage: npm run eval:locomo -- FILE.json... [--mode both|retrieval|pipeline] [--embedder hashed|glove|glove+hashed|all] ' +
+  `usage: npm run eval:locomo -- FILE.json... [--mode both|retrieval|pipeline] [--embedder ${OFFLINE_EMBEDDER_VARIANTS.join('|')}|all] ` +
   '[--ranking vector|hybrid|both] [--providers configured|offline] [--only NAME,...] [--json PATH]';
 if (!files.length) throw new Error(usage);
 
@@ -171,11 +172,13 @@ async function evaluateRetrieval(variant: OfflineEmbedderVariant): Promise<Run[]
 /** The models the pipeline runs with: the app's own choice from the settings, or the offline ones. */
 function pipelineModels(): { extract: ExtractFn; embedder: Embedder; extraction: string } {
   const settings = env();
+  // One offline embedder named with --embedder replaces the configured one (to compare them).
+  const chosen = values.embedder === 'all' ? undefined : createOfflineEmbedder({ variant: variants[0]!, cacheDir: values['cache-dir'] });
   if (values.providers === 'offline') {
-    return { extract: offlineExtract, embedder: createOfflineEmbedder({ variant: DEFAULT_OFFLINE_EMBEDDER, cacheDir: values['cache-dir'] }), extraction: 'offline' };
+    return { extract: offlineExtract, embedder: chosen ?? createOfflineEmbedder({ variant: DEFAULT_OFFLINE_EMBEDDER, cacheDir: values['cache-dir'] }), extraction: 'offline' };
   }
   const providers = createProviders(settings);
-  return { extract: providers.extract, embedder: providers.embedder, extraction: settings.chatProvider };
+  return { extract: providers.extract, embedder: chosen ?? providers.embedder, extraction: settings.chatProvider };
 }
 
 interface PipelineFile extends IngestStats {
