@@ -18,9 +18,8 @@
  * --warmup N (untimed runs per operation first; default one per sampled user)
  * --engine pglite|postgres|both --database NAME --json FILE
  * --reuse (server: keep the database an earlier run seeded with the same flags, and skip the seed)
- * --cache-dir DIR (the offline embedder's word list, whose commonest words the turns are written
- * in; default .data/models, built there on first use) --dimensions N (the vectors' width; default
- * the default offline embedder's).
+ * --dimensions N (the vectors' width; default the default offline embedder's). The turns are
+ * written in the words of fixtures.ts benchVocabulary.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -55,7 +54,6 @@ const { values } = parseArgs({
     database: { type: 'string', default: 'engram_bench' },
     json: { type: 'string' },
     reuse: { type: 'boolean', default: false },
-    'cache-dir': { type: 'string', default: '.data/models' },
     dimensions: { type: 'string' },
   },
 });
@@ -67,7 +65,7 @@ function count(name: keyof typeof values, min = 1): number {
 }
 
 /** The default offline embedder's width unless told: vectors are stored at their embedder's width. */
-const DIMENSIONS = values.dimensions ? count('dimensions') : createOfflineEmbedder({ variant: DEFAULT_OFFLINE_EMBEDDER, cacheDir: values['cache-dir']! }).dimensions;
+const DIMENSIONS = values.dimensions ? count('dimensions') : createOfflineEmbedder(DEFAULT_OFFLINE_EMBEDDER).dimensions;
 const MODEL = 'bench-embedder';
 /** The issue's targets on a PostgreSQL server, p95 in ms; episodes' as what they add. */
 const TARGETS = { retrieve: 5, memoryWorkPerTurn: 15, episodesAddToRetrieve: 3, episodesAddBeforeTheAnswer: 5 };
@@ -124,7 +122,7 @@ async function bench(engine: Engine) {
     factsPerUser,
     turnsPerUser,
     conversationsPerUser: count('conversations-per-user'),
-    vocabulary: await benchVocabulary(values['cache-dir']!),
+    vocabulary: benchVocabulary(),
     dimensions: DIMENSIONS,
     model: MODEL,
   };

@@ -12,8 +12,8 @@
  * line for the default configuration (the pipeline's when it ran).
  *
  *   npm run eval:locomo -- FILE.json... [--mode both|retrieval|pipeline]
- *     [--embedder hashed|glove|glove+hashed|use|use+hashed|all] [--ranking vector|hybrid|both]
- *     [--providers configured|offline] [--only conv-26,conv-30] [--json out.json] [--cache-dir .data/models]
+ *     [--embedder hashed|use|use+hashed|all] [--ranking vector|hybrid|both]
+ *     [--providers configured|offline] [--only conv-26,conv-30] [--json out.json]
  *
  * FILE: one conversation per file (../shared/bench/locomo/26.json) or the published
  * locomo10.json (all ten conversations, each named by its sample_id). --mode defaults to both.
@@ -52,8 +52,6 @@ const { values, positionals: files } = parseArgs({
     /** Comma-separated conversation names (sample_id in locomo10.json, else the file's name). */
     only: { type: 'string' },
     json: { type: 'string' },
-    // Where the app keeps the word-vector cache with the default DATA_DIR: built once, shared.
-    'cache-dir': { type: 'string', default: '.data/models' },
   },
 });
 const usage =
@@ -119,7 +117,7 @@ async function seed(db: Database, embedder: Embedder, conversation: Conversation
 
 /** Retrieval over the gold observations, for one embedder and every ranking asked for. */
 async function evaluateRetrieval(variant: OfflineEmbedderVariant): Promise<Run[]> {
-  const embedder = createOfflineEmbedder({ variant, cacheDir: values['cache-dir'] });
+  const embedder = createOfflineEmbedder(variant);
   let started = performance.now();
   await embedder.embed(['warm-up']);
   const loadSeconds = seconds(started);
@@ -173,9 +171,9 @@ async function evaluateRetrieval(variant: OfflineEmbedderVariant): Promise<Run[]
 function pipelineModels(): { extract: ExtractFn; embedder: Embedder; extraction: string } {
   const settings = env();
   // One offline embedder named with --embedder replaces the configured one (to compare them).
-  const chosen = values.embedder === 'all' ? undefined : createOfflineEmbedder({ variant: variants[0]!, cacheDir: values['cache-dir'] });
+  const chosen = values.embedder === 'all' ? undefined : createOfflineEmbedder(variants[0]!);
   if (values.providers === 'offline') {
-    return { extract: offlineExtract, embedder: chosen ?? createOfflineEmbedder({ variant: DEFAULT_OFFLINE_EMBEDDER, cacheDir: values['cache-dir'] }), extraction: 'offline' };
+    return { extract: offlineExtract, embedder: chosen ?? createOfflineEmbedder(DEFAULT_OFFLINE_EMBEDDER), extraction: 'offline' };
   }
   const providers = createProviders(settings);
   return { extract: providers.extract, embedder: chosen ?? providers.embedder, extraction: settings.chatProvider };
@@ -250,7 +248,7 @@ async function evaluatePipeline(): Promise<{ run: Run; files: PipelineFile[]; se
     }
   }
   const questions = conversations.reduce((n, c) => n + c.questions.length, 0);
-  const variant = OFFLINE_EMBEDDER_VARIANTS.find((v) => createOfflineEmbedder({ variant: v, cacheDir: values['cache-dir'] }).model === embedder.model);
+  const variant = OFFLINE_EMBEDDER_VARIANTS.find((v) => createOfflineEmbedder(v).model === embedder.model);
   return {
     run: {
       mode: 'pipeline',

@@ -3,7 +3,6 @@
  * extraction, any OpenAI-compatible server for chat, extraction or embeddings, and the offline
  * fallbacks when no key is configured.
  */
-import path from 'node:path';
 import type { Env } from '../env';
 import { anthropicChat, anthropicClient, anthropicExtract } from './anthropic';
 import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from './offline/embedder';
@@ -53,7 +52,7 @@ export function createProviders(settings: Env): Providers {
           dimensions: settings.EMBEDDING_DIMENSIONS ?? OPENAI_EMBEDDING_DIMENSIONS,
           requestDimensions: settings.EMBEDDING_DIMENSIONS !== undefined,
         })
-      : createOfflineEmbedder({ variant: DEFAULT_OFFLINE_EMBEDDER, cacheDir: path.join(settings.DATA_DIR, 'models') });
+      : createOfflineEmbedder(DEFAULT_OFFLINE_EMBEDDER);
 
   return { chat, extract, embedder, offline: settings.chatProvider === 'offline' };
 }

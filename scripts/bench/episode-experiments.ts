@@ -28,8 +28,7 @@
  * Flags: --database NAME (default engram_bench) --users N (sampled users, default 200)
  * --queries N (timed runs per way, default 400) --rerank 100,200,400 (timed)
  * --recall-rerank 50,100,200,400,800 --windows 200,500
- * --locomo DIR (default ../shared/bench/locomo) --cache-dir DIR (default .data/models)
- * --json FILE.
+ * --locomo DIR (default ../shared/bench/locomo) --json FILE.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -59,7 +58,6 @@ const { values } = parseArgs({
     'recall-rerank': { type: 'string', default: '50,100,200,400,800' },
     windows: { type: 'string', default: '200,500' },
     locomo: { type: 'string', default: '../shared/bench/locomo' },
-    'cache-dir': { type: 'string', default: '.data/models' },
     json: { type: 'string' },
   },
 });
@@ -419,13 +417,13 @@ interface RecallSet {
 }
 
 /** One user whose episodes are LoCoMo's turns and observations, embedded; its questions as queries. */
-async function loadRecallSet(owner: Database, dir: string, cacheDir: string): Promise<RecallSet | undefined> {
+async function loadRecallSet(owner: Database, dir: string): Promise<RecallSet | undefined> {
   if (!existsSync(dir)) return undefined;
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
   if (!files.length) return undefined;
   const started = performance.now();
   const conversations = files.flatMap((file) => loadConversations(file));
-  const embedder = createOfflineEmbedder({ variant: DEFAULT_OFFLINE_EMBEDDER, cacheDir });
+  const embedder = createOfflineEmbedder(DEFAULT_OFFLINE_EMBEDDER);
   await owner.execute(sql`DELETE FROM bench_episode_bits WHERE user_id = ${RECALL_USER}`);
   await owner.execute(sql`DELETE FROM users WHERE id = ${RECALL_USER}`);
   await owner.execute(sql`INSERT INTO users (id, is_anonymous) VALUES (${RECALL_USER}, true)`);
@@ -607,7 +605,7 @@ async function main() {
     console.log(`\nsizes, MB: ${JSON.stringify(sizes)}`);
     let recall: RecallResult[] | undefined;
     let recallSet: Omit<RecallSet, 'queries'> & { queries: number } | undefined;
-    const set = await loadRecallSet(db.owner, values.locomo!, values['cache-dir']!);
+    const set = await loadRecallSet(db.owner, values.locomo!);
     if (!set) console.log(`\nrecall: no LoCoMo files in ${values.locomo}; skipped (real embedder vectors are needed, not the bench's random ones)`);
     else {
       recallSet = { ...set, queries: set.queries.length };

