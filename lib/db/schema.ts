@@ -128,6 +128,11 @@ export const conversationTurns = pgTable(
     index('conversation_turns_search_idx').using('gin', t.contentSearch).where(sql`${t.role} = 'user'`),
     index('conversation_turns_conversation_idx').on(t.conversationId, t.id),
     index('conversation_turns_user_idx').on(t.userId),
+    // Searching past chats by words reads a user's short messages from a covering index (migration
+    // 0013; Drizzle cannot express INCLUDE) and the few long ones through this one.
+    index('conversation_turns_user_long_idx')
+      .on(t.userId)
+      .where(sql`${t.role} = 'user' AND octet_length(${t.content}) > 500`),
     // The sweep looks only at user turns whose extraction never finished.
     index('conversation_turns_pending_extraction_idx')
       .on(t.createdAt)

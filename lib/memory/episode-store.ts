@@ -1,14 +1,29 @@
 /**
  * Writes to episode_embeddings go through here: a learned turn kept as an episode, forgotten,
  * or given a vector of a new model. Each function runs inside the caller's unit of work.
- * (storeEpisode's insert itself still lives in episodes.ts, beside the search.)
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { episodeEmbeddings } from '../db/schema';
+import { toStoredVector } from './stored-vector';
 
-export { storeEpisode } from './episodes';
+/** Keeps a learned turn as an episode, inside the caller's unit of work; a second time is a no-op. */
+export async function storeEpisode(
+  tx: Database,
+  episode: { userId: string; turnId: number; conversationId: string; model: string; vector: number[] },
+): Promise<void> {
+  await tx
+    .insert(episodeEmbeddings)
+    .values({
+      turnId: episode.turnId,
+      userId: episode.userId,
+      conversationId: episode.conversationId,
+      model: episode.model,
+      embedding: toStoredVector(episode.vector, episode.model),
+    })
+    .onConflictDoNothing();
+}
 
 /** Forgets one of the user's turns as an episode; returns how many vectors went. */
 export async function deleteEpisode(tx: Database, userId: string, turnId: number): Promise<number> {

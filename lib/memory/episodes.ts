@@ -8,12 +8,11 @@
  * never for a turn said while memory was off, one that carried a secret, or one the person asked
  * Engram to forget; the search by words goes through that row too.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
-import { episodeEmbeddings } from '../db/schema';
 import { estimateTokens, quoteAsData } from './memory-block';
-import { sameEmbedding, toStoredVector, vectorParam } from './stored-vector';
+import { sameEmbedding, vectorParam } from './stored-vector';
 
 export interface EpisodeOptions {
   /** Excerpts offered to the prompt at most. */
@@ -47,26 +46,12 @@ export interface RetrievedEpisode {
   score: number;
 }
 
+/** A message this long or shorter has its words in the covering index of migration 0013. */
+const SHORT_MESSAGE_BYTES = 500;
+
 /** Candidates taken from each ranking before fusion, and the usual RRF constant. */
 const POOL = 30;
 const RRF_K = 60;
-
-/** Keeps a learned turn as an episode, inside the caller's unit of work; a second time is a no-op. */
-export async function storeEpisode(
-  tx: Database,
-  episode: { userId: string; turnId: number; conversationId: string; model: string; vector: number[] },
-): Promise<void> {
-  await tx
-    .insert(episodeEmbeddings)
-    .values({
-      turnId: episode.turnId,
-      userId: episode.userId,
-      conversationId: episode.conversationId,
-      model: episode.model,
-      embedding: toStoredVector(episode.vector, episode.model),
-    })
-    .onConflictDoNothing();
-}
 
 export async function retrieveEpisodes(db: Database, query: EpisodeQuery, options: EpisodeOptions): Promise<RetrievedEpisode[]> {
   const vector = vectorParam(query.vector, query.model);
@@ -76,6 +61,12 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
   // can take it), and each kept-as-episode check and each fused row's lookup is one primary-key
   // probe (LATERAL … LIMIT 1, which the planner does not flatten). Measured in bench:episodes.
   const words = sql`replace(plainto_tsquery('english', ${query.text})::text, '&', '|')::tsquery`;
+  // Short messages' words are read from a covering index, long ones' through their own small
+  // index (migration 0013): each side names its index's predicate so the planner can use it.
+  const matchingWords = (length: SQL) => sql`
+          SELECT t.id, ts_rank_cd(t.content_search, ${words}) AS rank_cd FROM conversation_turns t
+          WHERE t.user_id = ${userId} AND t.role = 'user' AND octet_length(t.content) ${length} ${sql.raw(String(SHORT_MESSAGE_BYTES))}
+            AND t.conversation_id <> ${current} AND t.content_search @@ ${words}`;
   const rows = await selectRows<{
     id: string | number;
     conversation_id: string;
@@ -99,11 +90,9 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
           ) nearest
         ),
         lex AS (
-          SELECT t.id, row_number() OVER (ORDER BY ts_rank_cd(t.content_search, ${words}) DESC, t.id DESC) AS rank
-          FROM conversation_turns t
-          CROSS JOIN LATERAL (SELECT 1 FROM episode_embeddings e WHERE e.turn_id = t.id AND e.user_id = ${userId} LIMIT 1) kept
-          WHERE t.user_id = ${userId} AND t.role = 'user' AND t.conversation_id <> ${current}
-            AND t.content_search @@ ${words}
+          SELECT m.id, row_number() OVER (ORDER BY m.rank_cd DESC, m.id DESC) AS rank
+          FROM (${matchingWords(sql`<=`)} UNION ALL ${matchingWords(sql`>`)}) m
+          CROSS JOIN LATERAL (SELECT 1 FROM episode_embeddings e WHERE e.turn_id = m.id AND e.user_id = ${userId} LIMIT 1) kept
           ORDER BY rank LIMIT ${POOL}
         ),
         fused AS MATERIALIZED (

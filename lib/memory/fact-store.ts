@@ -124,3 +124,12 @@ export async function pruneFactVectors(tx: Database, model: string, width: numbe
   );
   return row!.n;
 }
+
+/** Bumps the access statistics of exactly the facts a turn used, by id, within the user's rows. */
+export async function recordFactAccess(db: Database, userId: string, factIds: string[]): Promise<void> {
+  if (!factIds.length) return;
+  await db
+    .update(userFacts)
+    .set({ lastAccessed: sql`now()`, accessCount: sql`${userFacts.accessCount} + 1` })
+    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, factIds)));
+}

@@ -7,12 +7,11 @@
 import { runDecay, type DecayOptions } from './decay';
 import { extractTurn, sweepPendingExtractions, type SweepOptions } from './extract-turn';
 import type { DeletedFact } from './fact-ref';
-import { deleteFacts } from './fact-store';
+import { deleteFacts, recordFactAccess } from './fact-store';
 import { deleteAllMemories, editFact, forgetMessage, restoreFact, reviewFacts, setMemorySwitches, type FactSort } from './manage-facts';
 import { mergeGuestIntoAccount } from './merge';
 import { prepareTurn, type PrepareTurnInput } from './prepare-turn';
 import { reembedMemory, type ReembedOptions } from './reembed';
-import { recordFactAccess } from './retrieve';
 import type { MemoryServices } from './services';
 import { foldOldTurns } from './short-term';
 import { MEMORY_TOOLS, runMemoryTool, type ToolContext } from './tools';

@@ -4,10 +4,10 @@
  * ranking by reciprocal rank fusion, so names, places and rare words are found even when the
  * embedding misses them.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
-import { userFacts, type FactType } from '../db/schema';
+import type { FactType } from '../db/schema';
 import { sameEmbedding, vectorParam } from './stored-vector';
 
 export type Ranking = 'vector' | 'hybrid';
@@ -152,13 +152,4 @@ export async function loadStandingFacts(db: Database, userId: string, limit: num
     always: new Set(rows.filter((r) => r.always).map((r) => r.id)),
     complete: total <= limit,
   };
-}
-
-/** Bumps the access statistics of exactly the facts a turn used, by id, within the user's rows. */
-export async function recordFactAccess(db: Database, userId: string, factIds: string[]): Promise<void> {
-  if (!factIds.length) return;
-  await db
-    .update(userFacts)
-    .set({ lastAccessed: sql`now()`, accessCount: sql`${userFacts.accessCount} + 1` })
-    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, factIds)));
 }

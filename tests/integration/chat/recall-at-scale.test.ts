@@ -15,7 +15,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from '@/lib/ai/offline/embedder';
 import { offlineExtract } from '@/lib/ai/offline/extract';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
-import { storeEpisode } from '@/lib/memory/episodes';
+import { storeEpisode } from '@/lib/memory/episode-store';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { chatDepsOf, chatTurn, memoryServices } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';

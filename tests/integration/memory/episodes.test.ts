@@ -101,4 +101,16 @@ describeOnEngine('past conversations', (db, engine, store) => {
     expect(await db().select().from(userFacts).where(eq(userFacts.sourceTurnId, turnId))).toEqual([]);
     expect(await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.turnId, turnId))).toEqual([]);
   });
+
+  it('finds past messages by their words, short or long, and stores any message however its words are shaped', async () => {
+    // 500 bytes of hyphenated two-letter words: about the largest word index entry a short
+    // message can make (migration 0013), which must still fit a B-tree entry.
+    const dense = Array.from({ length: 200 }, (_, i) => `${String.fromCharCode(98 + (i % 25))}${String.fromCharCode(97 + ((i * 7) % 26))}-x${i}`)
+      .join(' ')
+      .slice(0, 480);
+    const short = await send(`Zanzibar trip notes: ${dense}`);
+    const long = await send(`The quokka sanctuary visit was the best part. ${'We walked along the coast and talked for hours. '.repeat(20)}`);
+    const later = await send('zanzibar quokka');
+    expect(later.prepared.usedEpisodes.map((e) => e.turnId).sort()).toEqual([short.turnId, long.turnId].sort());
+  });
 });
