@@ -17,8 +17,10 @@ import { sameEmbedding, vectorParam } from './stored-vector';
 export interface EpisodeOptions {
   /** Excerpts offered to the prompt at most. */
   k: number;
-  /** Matches by meaning below this cosine similarity are left out (matches by words are not). */
+  /** Matches by meaning below this cosine similarity are left out (matches by words are not)... */
   minSimilarity: number;
+  /** ...except this many of the nearest (retrieve.ts NEAREST_ALWAYS_KEPT). */
+  keepNearest?: number;
   /** The newest episodes searched by meaning (all of them are searched by words). */
   window: number;
   /** Tokens the past-conversations block may take. */
@@ -99,7 +101,7 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
           SELECT COALESCE(vec.id, lex.id) AS id, vec.similarity,
                  COALESCE(1.0 / (${RRF_K} + vec.rank), 0) + COALESCE(1.0 / (${RRF_K} + lex.rank), 0) AS score
           FROM vec FULL JOIN lex ON lex.id = vec.id
-          WHERE vec.similarity >= ${options.minSimilarity} OR lex.id IS NOT NULL
+          WHERE vec.rank <= ${options.keepNearest ?? 0} OR vec.similarity >= ${options.minSimilarity} OR lex.id IS NOT NULL
         )
         SELECT t.id, t.conversation_id, c.title, t.content, t.created_at,
                fused.similarity::float8 AS similarity, fused.score::float8 AS score

@@ -16,10 +16,11 @@ import type { MemoryServices } from '@/lib/memory/services';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import type { FakeVendorServer } from '../fakes/vendor-server';
 
-/** The memory engine's services over `store`, with the offline embedder's own similarity floor. */
+/** The memory engine's services over `store`, with the embedder's own similarity floor (as lib/services.ts). */
 export function memoryServices(store: Store, extract: ExtractFn = offlineExtract, embedder: Embedder = hashedEmbedder): MemoryServices {
   const minSimilarity = embedder.calibration?.minSimilarity ?? defaultMemorySettings.retrieve.minSimilarity;
-  return { store, extract, embedder, settings: { ...defaultMemorySettings, retrieve: { ...defaultMemorySettings.retrieve, minSimilarity } } };
+  const { retrieve, episodes } = defaultMemorySettings;
+  return { store, extract, embedder, settings: { ...defaultMemorySettings, retrieve: { ...retrieve, minSimilarity }, episodes: { ...episodes, minSimilarity } } };
 }
 
 /** The chat's dependencies over memory services, composed as lib/services.ts composes the app's. */
