@@ -19,7 +19,7 @@ export interface EpisodeOptions {
   k: number;
   /** Matches by meaning below this cosine similarity are left out (matches by words are not)... */
   minSimilarity: number;
-  /** ...except this many of the nearest (retrieve.ts NEAREST_ALWAYS_KEPT). */
+  /** ...except this many of the nearest (retrieve.ts NEAREST_KEPT_FOR_PROMPT). */
   keepNearest?: number;
   /** The newest episodes searched by meaning (all of them are searched by words). */
   window: number;

@@ -124,6 +124,8 @@ export interface SweepSummary {
   attempted: number;
   extracted: number;
   failed: number;
+  /** Learned meanwhile by another run (a concurrent sweep, the late after-turn step), forgotten, or memory off. */
+  skipped: number;
 }
 
 /** Extracts the turns whose extraction never finished, oldest first, up to `limit`. */
@@ -148,11 +150,10 @@ export async function sweepPendingExtractions(
       .limit(limit),
   );
 
-  const summary: SweepSummary = { attempted: pending.length, extracted: 0, failed: 0 };
+  const summary: SweepSummary = { attempted: pending.length, extracted: 0, failed: 0, skipped: 0 };
   for (const turn of pending) {
     const result = await extractTurn(services, turn.userId, turn.id);
-    if (result.status === 'failed') summary.failed += 1;
-    else summary.extracted += 1;
+    summary[result.status] += 1;
   }
   return summary;
 }

@@ -9,7 +9,7 @@ import { users } from '../db/schema';
 import type { ChatMessage, MemoryNote } from '../ai/types';
 import { buildEpisodeBlock, episodeNote, retrieveEpisodes, type RetrievedEpisode } from './episodes';
 import { buildMemoryBlock, estimateTokens, MORE_MEMORY, orderForPrompt } from './memory-block';
-import { loadStandingFacts, NEAREST_ALWAYS_KEPT, retrieveFacts, type RetrievedFact } from './retrieve';
+import { loadStandingFacts, NEAREST_KEPT_FOR_PROMPT, retrieveFacts, type RetrievedFact } from './retrieve';
 import type { MemoryServices } from './services';
 import { loadShortTermContext } from './short-term';
 import { buildSystemPrompt } from './system-prompt';
@@ -76,12 +76,12 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
   const { facts, episodes } = memoryEnabled
     ? await store.asUser(userId, async (tx) => {
         const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
-        const relevant = messageVector ? await retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_ALWAYS_KEPT }) : [];
+        const relevant = messageVector ? await retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }) : [];
         // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
         const standing = await loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)')));
         return {
           facts: orderForPrompt(relevant, standing, budget),
-          episodes: searchPast ? await retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_ALWAYS_KEPT }) : [],
+          episodes: searchPast ? await retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }) : [],
         };
       })
     : { facts: { leading: [], more: [] }, episodes: [] };

@@ -4,8 +4,8 @@
  * default offline embedder (sentence encoder + hashed), the offline rules, the real prompt order.
  *
  * The target is 8 of the 10 pairs among the first 8 items the prompt carries, offline and through
- * Claude's SDK (the fake vendor). Measured (2026-11-26): 8 of 10 since the prompt keeps the three
- * nearest facts and excerpts whatever their similarity (retrieve.ts NEAREST_ALWAYS_KEPT); 6 before,
+ * Claude's SDK (the fake vendor). Measured (2026-11-26): 8 of 10 since the prompt keeps the nearest
+ * fact and the three nearest excerpts whatever their similarity (retrieve.ts NEAREST_KEPT_FOR_PROMPT); 6 before,
  * when the floor (0.38) hid pairs that rank first but score 0.03-0.25 cosine. The phrasings set
  * aside (recall-pairs.ts ASIDE) are checked, never tuned on.
  */

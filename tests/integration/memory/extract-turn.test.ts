@@ -117,6 +117,32 @@ describeOnEngine('extraction after a turn', (db, engine, store) => {
     expect(await turnRow(turn.id)).toMatchObject({ extractionAttempts: 2, extractionError: null });
   });
 
+  it('stores a turn\'s facts once when two sweeps and a late extraction run at the same time', async () => {
+    const turns = [await exchange('I live in Paris'), await exchange('I play the cello')];
+    await db()
+      .update(conversationTurns)
+      .set({ createdAt: sql`now() - interval '1 hour'` })
+      .where(eq(conversationTurns.userId, userId));
+    // Every extractor answers slowly, so all three runs have read the turns before any writes.
+    const slow = (): MemoryServices['extract'] =>
+      (async (request) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const factText = request.prompt.includes('cello') ? 'Plays the cello' : 'Lives in Paris';
+        return scriptedExtract({ facts: [{ fact_type: 'personal_context', fact_text: factText, confidence: 0.9 }] })(request);
+      }) as MemoryServices['extract'];
+    const [first, second, late] = await Promise.all([
+      sweepPendingExtractions(services(slow()), { minAgeSeconds: 60, limit: 100 }),
+      sweepPendingExtractions(services(slow()), { minAgeSeconds: 60, limit: 100 }),
+      extractTurn(services(slow()), userId, turns[0]!.id),
+    ]);
+    // Each turn is reported learned by exactly one run.
+    expect(first.extracted + second.extracted + (late.status === 'extracted' ? 1 : 0)).toBe(2);
+    const facts = await db().select().from(userFacts).where(eq(userFacts.userId, userId));
+    // One fact per turn, whoever won each: the others found the turn learned and wrote nothing.
+    expect(facts.map((f) => f.sourceTurnId).sort()).toEqual(turns.map((t) => t.id).sort());
+    for (const turn of turns) expect((await turnRow(turn.id)).extractedAt).toBeInstanceOf(Date);
+  });
+
   it('gives up on a turn after the maximum number of attempts', async () => {
     const turn = await exchange('I live in Paris');
     await db()
