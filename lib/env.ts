@@ -35,6 +35,14 @@ const envSchema = z.object({
    */
   ALLOW_PRIVILEGED_DATABASE_ROLE: booleanSetting(false),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Time-outs of the app's connections to a PostgreSQL server: one statement, one wait for a row
+   * lock, one wait for a free pooled connection. A stuck request then fails with a clear error
+   * instead of holding a connection while every other user waits for the pool.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** Where the embedded database and the generated development secret live. */
   DATA_DIR: z.string().min(1).default('./.data'),
 

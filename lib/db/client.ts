@@ -50,9 +50,29 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
   }
 }
 
-export async function openPostgres(url: string, poolMax = 10): Promise<DatabaseHandle> {
+/** Time-outs of the app's connections; none for migrations and benchmarks, whose statements may run long. */
+export interface PostgresLimits {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  /** Waiting for a free connection of the pool (or a new one to open). */
+  connectTimeoutMs: number;
+}
+
+/** A transaction left open this long is a bug: a unit of work never waits on a model. */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+
+export async function openPostgres(url: string, poolMax = 10, limits?: PostgresLimits): Promise<DatabaseHandle> {
   const [{ Pool }, { drizzle }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
-  const pool = new Pool({ connectionString: url, max: poolMax });
+  const pool = new Pool({
+    connectionString: url,
+    max: poolMax,
+    ...(limits && {
+      statement_timeout: limits.statementTimeoutMs,
+      lock_timeout: limits.lockTimeoutMs,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      connectionTimeoutMillis: limits.connectTimeoutMs,
+    }),
+  });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (error) => console.error('[db] idle PostgreSQL client error:', error.message));
   return {

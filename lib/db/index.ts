@@ -16,7 +16,11 @@ export type { Database, DatabaseHandle, Engine } from './client';
 /** The engine the settings choose, opened but not migrated. */
 export function openDatabase(settings: Env = env()): Promise<DatabaseHandle> {
   return settings.DATABASE_URL
-    ? openPostgres(settings.DATABASE_URL, settings.DATABASE_POOL_MAX)
+    ? openPostgres(settings.DATABASE_URL, settings.DATABASE_POOL_MAX, {
+        statementTimeoutMs: settings.DATABASE_STATEMENT_TIMEOUT_MS,
+        lockTimeoutMs: settings.DATABASE_LOCK_TIMEOUT_MS,
+        connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
+      })
     : openPglite(path.join(settings.DATA_DIR, 'pglite'));
 }
 
