@@ -8,7 +8,7 @@
  * Ways: the product's statement with its default window, smaller windows, and words only (window
  * 0); the same rewritten so row-level security's misestimates cannot mis-plan it ("fixed SQL",
  * episodeStatement); the newest window's ids from a covering index, then exact; an exact copy of
- * the offline embedder's width (612-d) in a covering B-tree `(user_id, model, turn_id DESC)
+ * the offline embedder's width in a covering B-tree `(user_id, model, turn_id DESC)
  * INCLUDE (conversation_id, narrow)`, read by an index-only scan without any heap page; a
  * binary-quantized copy (`binary_quantize(embedding)::bit(1536)`, 192 bytes) in the same kind of
  * index, whose Hamming distance picks R candidates among all of the user's episodes, re-ranked
@@ -77,11 +77,11 @@ const POOL = 30;
 const RRF_K = 60;
 const RECALL_USER = '00000000-0000-4000-8000-0000000e1501';
 /**
- * The width of the exact copy kept in a covering index: the GloVe + hashed embedder's (100 + 512),
- * measured when vectors were zero-padded to 1536 in the store, so its first 612 were all of it.
- * A B-tree entry holds at most 2,704 bytes: a halfvec of at most ~1,340 dimensions.
+ * The width of the exact copy kept in a covering index: the default offline embedder's own (its
+ * whole vector, now that vectors are stored at their width). A B-tree entry holds at most 2,704
+ * bytes: a halfvec of at most ~1,340 dimensions.
  */
-const NARROW = 612;
+const NARROW = createOfflineEmbedder(DEFAULT_OFFLINE_EMBEDDER).dimensions;
 
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
