@@ -15,6 +15,13 @@ export interface DatabaseHandle {
   db: Database;
   engine: Engine;
   close(): Promise<void>;
+  /** How many units of work one user may run at once, and how long the next may wait; unset: no cap. */
+  unitsPerUser?: UnitsPerUser;
+}
+
+export interface UnitsPerUser {
+  max: number;
+  waitMs: number;
 }
 
 /**
@@ -61,9 +68,18 @@ export interface PostgresLimits {
 /** A transaction left open this long is a bug: a unit of work never waits on a model. */
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
+/** How the app's connections show in pg_stat_activity, unless the URL names another application_name. */
+export const APPLICATION_NAME = 'engram';
+
+/**
+ * With limits (the app's pool), one user's units of work may hold at most a third of the pool, so
+ * a stuck request of one user (a held row lock, say) leaves the rest to everyone else.
+ */
 export async function openPostgres(url: string, poolMax = 10, limits?: PostgresLimits): Promise<DatabaseHandle> {
   const [{ Pool }, { drizzle }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
   const pool = new Pool({
+    // A default: node-postgres lets the URL's own application_name win.
+    application_name: APPLICATION_NAME,
     connectionString: url,
     max: poolMax,
     ...(limits && {
@@ -73,11 +89,23 @@ export async function openPostgres(url: string, poolMax = 10, limits?: PostgresL
       connectionTimeoutMillis: limits.connectTimeoutMs,
     }),
   });
-  // An idle client's error (server restart) must not crash the process; the pool replaces it.
-  pool.on('error', (error) => console.error('[db] idle PostgreSQL client error:', error.message));
+  // node-postgres reports a dropped connection as an 'error' event on its client, and the pool
+  // listens only while the client is idle: on a client a unit has checked out (between two
+  // statements of its transaction) the event had no listener and became an uncaughtException.
+  // The unit sees the loss anyway, as the failure of its next statement; here it is only logged.
+  pool.on('connect', (client) => {
+    let logged = false;
+    client.on('error', (error) => {
+      if (!logged) console.error('[db] PostgreSQL connection lost:', error.message);
+      logged = true;
+    });
+  });
+  // The pool re-emits an idle client's error once it has dropped that client: logged above already.
+  pool.on('error', () => {});
   return {
     db: drizzle({ client: pool, schema }),
     engine: 'postgres',
     close: () => pool.end(),
+    ...(limits && { unitsPerUser: { max: Math.ceil(poolMax / 3), waitMs: limits.connectTimeoutMs } }),
   };
 }

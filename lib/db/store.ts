@@ -12,7 +12,8 @@
  * PGlite it would wait for itself.
  */
 import { sql } from 'drizzle-orm';
-import type { Database, DatabaseHandle, Engine } from './client';
+import type { Database, DatabaseHandle, Engine, UnitsPerUser } from './client';
+import { ConnectionLostError, isConnectionLost, UserBusyError } from './errors';
 
 /** The app.user_id of jobs that span users; the policies let it see every row. */
 export const SYSTEM_CONTEXT = 'system';
@@ -24,27 +25,99 @@ export const isUserId = (value: string): boolean => USER_ID.test(value);
 
 export type Unit<T> = (tx: Database) => Promise<T>;
 
+/**
+ * How a unit fails when the database does: a lost connection as ConnectionLostError, one user's
+ * units beyond their share of the pool as UserBusyError (both DatabaseUnavailableError, errors.ts).
+ */
 export interface Store {
   readonly engine: Engine;
   /** Runs `work` in one transaction that sees and writes `userId`'s rows only. */
   asUser<T>(userId: string, work: Unit<T>): Promise<T>;
+  /**
+   * Like asUser, in a READ ONLY transaction (a write in it fails), run a second time on a fresh
+   * connection if the first lost its connection: a read can be repeated, a write could land twice.
+   */
+  readAsUser<T>(userId: string, work: Unit<T>): Promise<T>;
   /** Runs `work` in one transaction across users: the nightly job, the sweep, sign-in, a merge. */
   asSystem<T>(work: Unit<T>): Promise<T>;
 }
 
-export function createStore({ db, engine }: Pick<DatabaseHandle, 'db' | 'engine'>): Store {
-  const unit = <T>(who: string, work: Unit<T>): Promise<T> =>
-    db.transaction(async (tx) => {
-      await tx.execute(sql`SELECT set_config('app.user_id', ${who}, true)`);
-      return work(tx);
-    });
+export function createStore({ db, engine, unitsPerUser }: Pick<DatabaseHandle, 'db' | 'engine' | 'unitsPerUser'>): Store {
+  const transaction = <T>(who: string, work: Unit<T>, readOnly: boolean): Promise<T> => {
+    let failure: { error: unknown } | undefined;
+    return db
+      .transaction(
+        async (tx) => {
+          try {
+            await tx.execute(sql`SELECT set_config('app.user_id', ${who}, true)`);
+            return await work(tx);
+          } catch (error) {
+            failure = { error };
+            throw error;
+          }
+        },
+        readOnly ? { accessMode: 'read only' } : undefined,
+      )
+      .catch((error: unknown) => {
+        // On a lost connection the ROLLBACK fails too; what failed the work says what happened.
+        throw failure ? failure.error : error;
+      });
+  };
+  const unit = async <T>(who: string, work: Unit<T>, readOnly: boolean): Promise<T> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await transaction(who, work, readOnly);
+      } catch (error) {
+        if (!isConnectionLost(error)) throw error;
+        if (!readOnly || attempt === 2) throw new ConnectionLostError({ cause: error });
+      }
+    }
+  };
+  const limit = unitsPerUser ? perUserLimit(unitsPerUser) : <T>(_userId: string, run: () => Promise<T>) => run();
+  const asUser = <T>(userId: string, work: Unit<T>, readOnly: boolean): Promise<T> => {
+    // Only a user id can name a user: never the system context, never an empty one.
+    if (!isUserId(userId)) return Promise.reject(new Error(`Not a user id: ${JSON.stringify(userId).slice(0, 60)}`));
+    return limit(userId, () => unit(userId, work, readOnly));
+  };
   return {
     engine,
-    asUser(userId, work) {
-      // Only a user id can name a user: never the system context, never an empty one.
-      if (!isUserId(userId)) return Promise.reject(new Error(`Not a user id: ${JSON.stringify(userId).slice(0, 60)}`));
-      return unit(userId, work);
-    },
-    asSystem: (work) => unit(SYSTEM_CONTEXT, work),
+    asUser: (userId, work) => asUser(userId, work, false),
+    readAsUser: (userId, work) => asUser(userId, work, true),
+    asSystem: (work) => unit(SYSTEM_CONTEXT, work, false),
+  };
+}
+
+/**
+ * At most `max` units of one user at once; the next wait their turn in order, each for at most
+ * `waitMs`, then fail with UserBusyError. Per process: each instance caps its own pool.
+ */
+function perUserLimit({ max, waitMs }: UnitsPerUser) {
+  const users = new Map<string, { running: number; waiting: (() => void)[] }>();
+  return async <T>(userId: string, run: () => Promise<T>): Promise<T> => {
+    let user = users.get(userId);
+    if (!user) users.set(userId, (user = { running: 0, waiting: [] }));
+    const slots = user;
+    if (slots.running < max) slots.running += 1;
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const turn = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          slots.waiting.splice(slots.waiting.indexOf(turn), 1);
+          reject(new UserBusyError(waitMs));
+        }, waitMs);
+        slots.waiting.push(turn);
+      });
+    }
+    try {
+      return await run();
+    } finally {
+      // A finished unit hands its slot straight to the next in line.
+      const next = slots.waiting.shift();
+      if (next) next();
+      else if ((slots.running -= 1) === 0) users.delete(userId);
+    }
   };
 }
