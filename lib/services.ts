@@ -11,6 +11,7 @@ import { env, type Env } from './env';
 import { createMemory, type Memory } from './memory';
 import { DECAY_PRESETS, type DecayPolicy } from './memory/decay';
 import { defaultMemorySettings, type MemorySettings } from './memory/settings';
+import { streamingStaleAfterMs } from './chat/answer';
 
 export function memorySettingsFrom(settings: Env, embedder: Embedder): MemorySettings {
   const calibration = embedder.calibration;
@@ -57,7 +58,15 @@ async function build(): Promise<AppServices> {
   return {
     store,
     memory,
-    chat: { store, memory, chat, extract, offline, maxReplyTokens: settings.CHAT_MAX_REPLY_TOKENS },
+    chat: {
+      store,
+      memory,
+      chat,
+      extract,
+      offline,
+      maxReplyTokens: settings.CHAT_MAX_REPLY_TOKENS,
+      streamingStaleAfterMs: streamingStaleAfterMs(settings.MODEL_TIMEOUT_MS),
+    },
   };
 }
 

@@ -7,19 +7,21 @@ import type { Database } from '../db/client';
 import { getConversation } from '../db/queries';
 import { conversationTurns, userFacts } from '../db/schema';
 import { factRef, type FactRef } from '../memory/fact-ref';
+import { effectiveStatus } from './answer';
 
 export interface DisplayTurn {
   id: number;
   role: 'user' | 'assistant';
   content: string;
-  status: 'complete' | 'interrupted' | 'failed';
+  /** `streaming` only while its writer still saves it; one cut off reads as interrupted. */
+  status: 'streaming' | 'complete' | 'interrupted' | 'failed';
   /** Answers: the memories the answer's prompt carried. */
   memories: FactRef[];
-  /** Answers: the facts learned from the user's message before it. */
+  /** Answers: the facts learned from the question they answer. */
   learned: FactRef[];
 }
 
-export async function loadConversationView(db: Database, userId: string, conversationId: string) {
+export async function loadConversationView(db: Database, userId: string, conversationId: string, streamingStaleAfterMs: number) {
   const conversation = await getConversation(db, userId, conversationId);
   if (!conversation) return undefined;
   const turns = await db
@@ -40,16 +42,14 @@ export async function loadConversationView(db: Database, userId: string, convers
     .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceConversationId, conversationId), isNotNull(userFacts.sourceTurnId)));
   const usedById = new Map(used.map((f) => [f.id, f]));
 
-  const display: DisplayTurn[] = turns.map((turn, i) => {
-    const question = turns[i - 1];
-    return {
-      id: turn.id,
-      role: turn.role,
-      content: turn.content,
-      status: turn.status,
-      memories: (turn.memoryFactIds ?? []).map((id) => usedById.get(id)).filter((f) => f !== undefined).map(factRef),
-      learned: turn.role === 'assistant' && question ? learned.filter((f) => f.sourceTurnId === question.id).map(factRef) : [],
-    };
-  });
+  const now = Date.now();
+  const display: DisplayTurn[] = turns.map((turn) => ({
+    id: turn.id,
+    role: turn.role,
+    content: turn.content,
+    status: effectiveStatus(turn, streamingStaleAfterMs, now),
+    memories: (turn.memoryFactIds ?? []).map((id) => usedById.get(id)).filter((f) => f !== undefined).map(factRef),
+    learned: turn.repliesTo === null ? [] : learned.filter((f) => f.sourceTurnId === turn.repliesTo).map(factRef),
+  }));
   return { conversation, turns: display };
 }

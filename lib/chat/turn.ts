@@ -1,7 +1,8 @@
 /**
- * One chat turn, in the design's order: the user's message is stored before anything can fail;
- * then memory is read (prepareTurn), the reply is streamed, and the answer is stored when the
- * stream ends, whether it completed, failed, or the user went away (kept as interrupted).
+ * One chat turn, in the design's order: the user's message is stored, with its answer's row
+ * (`streaming`), before anything can fail; then memory is read (prepareTurn), the reply is
+ * streamed and saved as it grows, and the answer ends complete, failed, or interrupted (the user
+ * went away or pressed Stop). One answer streams at a time per conversation.
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
@@ -15,6 +16,7 @@ import { factRef } from '../memory/fact-ref';
 import type { PreparedTurn } from '../memory/prepare-turn';
 import { buildSystemPrompt } from '../memory/system-prompt';
 import type { ToolContext } from '../memory/tools';
+import { AnswerWriter, settleStreamingAnswers } from './answer';
 import type { TurnEvent } from './events';
 import type { StoredChatRequest } from './request';
 import { messageOf } from '../errors';
@@ -29,16 +31,25 @@ export interface ChatDeps {
   /** The reply writer is the offline one: the UI says so. */
   offline: boolean;
   maxReplyTokens: number;
+  /** An answer unsaved for longer than this was cut off (answer.ts streamingStaleAfterMs). */
+  streamingStaleAfterMs: number;
 }
 
 export interface StartedTurn {
   userId: string;
   conversation: Conversation;
   userTurn: ConversationTurn;
+  /** The answer's row, `streaming` until the reply ends. */
+  answerId: number;
   prepared: PreparedTurn;
 }
 
-export type StartResult = { ok: true; turn: StartedTurn } | { ok: false; error: 'not_found' | 'nothing_to_retry' };
+export type StartFailure =
+  | { ok: false; error: 'not_found' | 'nothing_to_retry' }
+  /** Another answer is streaming in this conversation; it counts as cut off after `retryAfterSeconds` at most. */
+  | { ok: false; error: 'busy'; retryAfterSeconds: number };
+
+export type StartResult = { ok: true; turn: StartedTurn } | StartFailure;
 
 /** The caller: the session's user, as read by the route. */
 export interface TurnUser {
@@ -61,66 +72,92 @@ export class AnswerNotStarted extends Error {
 
 export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChatRequest): Promise<StartResult> {
   const userId = user.id;
-  const stored = await deps.store.asUser(userId, (tx) => storeQuestion(tx, userId, body));
+  const stored = await deps.store.asUser(userId, (tx) => storeQuestion(tx, userId, body, deps.streamingStaleAfterMs));
   if (!stored.ok) return stored;
-  const { conversation, userTurn } = stored;
-  const prepared = await deps.memory.prepare({
-    userId,
-    conversationId: conversation.id,
-    message: userTurn.content,
-    memoryEnabled: user.memoryEnabled,
-    referenceChats: user.referenceChats,
-  }).catch((error: unknown) => {
-    throw new AnswerNotStarted(conversation.id, error);
-  });
-  return { ok: true, turn: { userId, conversation, userTurn, prepared } };
+  const { conversation, userTurn, answerId } = stored;
+  const prepared = await deps.memory
+    .prepare({
+      userId,
+      conversationId: conversation.id,
+      message: userTurn.content,
+      memoryEnabled: user.memoryEnabled,
+      referenceChats: user.referenceChats,
+    })
+    .catch(async (error: unknown) => {
+      // The answer never began: it failed, so Retry answers the question at once.
+      await deps.store
+        .asUser(userId, (tx) =>
+          tx.update(conversationTurns).set({ status: 'failed' }).where(and(eq(conversationTurns.id, answerId), eq(conversationTurns.userId, userId))),
+        )
+        .catch(() => undefined);
+      throw new AnswerNotStarted(conversation.id, error);
+    });
+  return { ok: true, turn: { userId, conversation, userTurn, answerId, prepared } };
 }
 
 /**
- * The user's message, stored in one unit of work (a new conversation and its first turn exist
- * together or not at all), or the turn a retry answers again. Every read filters by the user: a
+ * The user's message and its answer's row, stored in one unit of work (a new conversation, its
+ * first turn and the answer exist together or not at all), or the turn a retry answers again.
+ * The conversation's row is locked first, so two messages into one conversation take turns: the
+ * second finds the first's answer streaming and is refused. Every read filters by the user: a
  * conversation that is not theirs yields nothing and stores nothing.
  */
-async function storeQuestion(
+export async function storeQuestion(
   tx: Database,
   userId: string,
   body: StoredChatRequest,
-): Promise<{ ok: true; conversation: Conversation; userTurn: ConversationTurn } | Extract<StartResult, { ok: false }>> {
-  const conversation = body.conversationId ? await getConversation(tx, userId, body.conversationId) : await createConversation(tx, userId);
+  staleAfterMs: number,
+): Promise<{ ok: true; conversation: Conversation; userTurn: ConversationTurn; answerId: number } | StartFailure> {
+  const conversation = body.conversationId ? await lockConversation(tx, userId, body.conversationId) : await createConversation(tx, userId);
   if (!conversation) return { ok: false, error: 'not_found' };
+  const live = await settleStreamingAnswers(tx, userId, conversation.id, staleAfterMs);
+  if (live) {
+    const cutOffIn = staleAfterMs - (Date.now() - live.updatedAt.getTime());
+    return { ok: false, error: 'busy', retryAfterSeconds: Math.max(1, Math.ceil(cutOffIn / 1000)) };
+  }
   const userTurn =
     'retry' in body
       ? await turnToRetry(tx, userId, conversation.id)
       : await appendTurn(tx, userId, { conversationId: conversation.id, role: 'user', content: body.message });
   if (!userTurn) return { ok: false, error: 'retry' in body ? 'nothing_to_retry' : 'not_found' };
-  return { ok: true, conversation, userTurn };
+  const answer = await appendTurn(tx, userId, {
+    conversationId: conversation.id,
+    role: 'assistant',
+    content: '',
+    status: 'streaming',
+    repliesTo: userTurn.id,
+  });
+  if (!answer) return { ok: false, error: 'not_found' };
+  return { ok: true, conversation, userTurn, answerId: answer.id };
+}
+
+function lockConversation(tx: Database, userId: string, conversationId: string) {
+  return getConversation(tx, userId, conversationId, { lock: true });
 }
 
 /**
  * The user turn a retry answers again: the newest turn when it is the user's (its answer was
- * never stored), or the one before a failed answer, which is removed so the retry replaces it.
+ * never stored), or the question of a failed or interrupted answer, which is removed so the
+ * retry replaces it.
  */
 async function turnToRetry(tx: Database, userId: string, conversationId: string) {
-  const latest = await tx
+  const mine = and(eq(conversationTurns.conversationId, conversationId), eq(conversationTurns.userId, userId));
+  const [newest] = await tx.select().from(conversationTurns).where(mine).orderBy(desc(conversationTurns.id)).limit(1);
+  if (newest?.role === 'user') return newest;
+  if (!newest || (newest.status !== 'failed' && newest.status !== 'interrupted') || newest.repliesTo === null) return undefined;
+  await tx.delete(conversationTurns).where(and(mine, eq(conversationTurns.id, newest.id)));
+  const [question] = await tx
     .select()
     .from(conversationTurns)
-    .where(and(eq(conversationTurns.conversationId, conversationId), eq(conversationTurns.userId, userId)))
-    .orderBy(desc(conversationTurns.id))
-    .limit(2);
-  const [newest, previous] = latest;
-  if (newest?.role === 'user') return newest;
-  if (newest?.status !== 'failed' || previous?.role !== 'user') return undefined;
-  await tx.delete(conversationTurns).where(and(eq(conversationTurns.id, newest.id), eq(conversationTurns.userId, userId)));
-  return previous;
+    .where(and(mine, eq(conversationTurns.id, newest.repliesTo), eq(conversationTurns.role, 'user')));
+  return question;
 }
 
 /** Tool rounds per answer: enough to list, then act, then answer. */
 const MAX_TOOL_ROUNDS = 3;
 
-interface Generation {
-  content: string;
-  failure: unknown;
-}
+/** How a reply ended: undefined when it completed, else what failed or stopped it. */
+type Failure = unknown;
 
 /**
  * The model's reply to a prompt, as text events; memory tool calls (when `toolsFor` names the
@@ -131,7 +168,7 @@ async function* generate(
   prompt: { system: string; messages: ChatMessage[]; memories: MemoryNote[] },
   signal: AbortSignal,
   toolsFor: ToolContext | null,
-): AsyncGenerator<TurnEvent, Generation> {
+): AsyncGenerator<TurnEvent, Failure> {
   let content = '';
   let messages = prompt.messages;
   try {
@@ -180,16 +217,16 @@ async function* generate(
         yield { type: 'text', text: '\n\n' };
       }
     }
-    return { content, failure: undefined };
+    return undefined;
   } catch (failure) {
-    // What was written before it failed or was stopped is kept.
-    return { content, failure };
+    // What was written before it failed or was stopped is kept by the caller.
+    return failure;
   }
 }
 
 /**
- * Streams the reply as events and stores the answer at the end. Runs to the end even when
- * nobody reads the events any more: `signal` (the client went away) stops the model, and what
+ * Streams the reply as events, saving the answer as it grows. Runs to the end even when nobody
+ * reads the events any more: `signal` (the client went away, or Stop) stops the model, and what
  * it generated is stored as interrupted.
  */
 export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: AbortSignal): AsyncGenerator<TurnEvent> {
@@ -202,7 +239,8 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
     offline: deps.offline,
   };
 
-  const { content, failure } = yield* generate(
+  const writer = new AnswerWriter(deps.store, turn.userId, turn.answerId, deps.streamingStaleAfterMs);
+  const reply = generate(
     deps,
     {
       system: prepared.system,
@@ -213,19 +251,17 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
     // While memory is off, the model gets no memory tools either.
     prepared.memoryEnabled ? { userId: turn.userId, conversationId: turn.conversation.id } : null,
   );
+  let step = await reply.next();
+  for (; !step.done; step = await reply.next()) {
+    if (step.value.type === 'text') writer.append(step.value.text);
+    yield step.value;
+  }
+  const failure = step.value;
 
   const status = signal.aborted ? 'interrupted' : failure ? 'failed' : 'complete';
   if (status === 'failed') console.error(`[chat] the reply for turn ${turn.userTurn.id} failed: ${messageOf(failure)}`);
-  const stored = await deps.store.asUser(turn.userId, (tx) =>
-    appendTurn(tx, turn.userId, {
-      conversationId: turn.conversation.id,
-      role: 'assistant',
-      content,
-      status,
-      memoryFactIds: prepared.usedFacts.map((f) => f.id),
-    }),
-  );
-  const assistantTurnId = stored?.id ?? null;
+  const stored = await writer.finish(status, prepared.usedFacts.map((f) => f.id));
+  const assistantTurnId = stored ? turn.answerId : null;
   if (status === 'failed') yield { type: 'error', message: describeModelError(failure), assistantTurnId };
   else yield { type: 'done', assistantTurnId, status };
 }
@@ -234,7 +270,7 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
 export async function* temporaryReply(deps: ChatDeps, messages: ChatMessage[], signal: AbortSignal): AsyncGenerator<TurnEvent> {
   yield { type: 'start', conversationId: null, userTurnId: null, memories: [], offline: deps.offline };
   const system = buildSystemPrompt({ memoryBlock: '', conversationSummary: null });
-  const { failure } = yield* generate(deps, { system, messages, memories: [] }, signal, null);
+  const failure = yield* generate(deps, { system, messages, memories: [] }, signal, null);
   if (failure && !signal.aborted) {
     console.error(`[chat] a temporary reply failed: ${messageOf(failure)}`);
     yield { type: 'error', message: describeModelError(failure), assistantTurnId: null };

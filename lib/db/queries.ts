@@ -39,11 +39,13 @@ export function listConversations(db: Database, userId: string) {
     .orderBy(desc(conversations.updatedAt), desc(conversations.createdAt));
 }
 
-export async function getConversation(db: Database, userId: string, conversationId: string) {
-  const [conversation] = await db
+/** One of the user's conversations; `lock` holds its row until the unit of work ends (FOR UPDATE). */
+export async function getConversation(db: Database, userId: string, conversationId: string, { lock = false } = {}) {
+  const query = db
     .select()
     .from(conversations)
     .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)));
+  const [conversation] = await (lock ? query.for('update') : query);
   return conversation;
 }
 
@@ -54,7 +56,10 @@ export async function getConversation(db: Database, userId: string, conversation
 export async function appendTurn(
   db: Database,
   userId: string,
-  turn: Pick<ConversationTurn, 'conversationId' | 'role' | 'content'> & Partial<Pick<ConversationTurn, 'status' | 'memoryFactIds'>>,
+  turn: Pick<ConversationTurn, 'conversationId' | 'content'> &
+    Partial<Pick<ConversationTurn, 'status' | 'memoryFactIds'>> &
+    // An answer always names the question it answers.
+    ({ role: 'user' } | { role: 'assistant'; repliesTo: number }),
 ): Promise<ConversationTurn | undefined> {
   const [owned] = await db
     .update(conversations)

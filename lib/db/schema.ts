@@ -94,7 +94,8 @@ export const conversations = pgTable(
 );
 
 export const turnRole = pgEnum('turn_role', ['user', 'assistant']);
-export const turnStatus = pgEnum('turn_status', ['complete', 'interrupted', 'failed']);
+/** An answer is `streaming` from the moment its question is stored until it ends (ARCHITECTURE.md). */
+export const turnStatus = pgEnum('turn_status', ['streaming', 'complete', 'interrupted', 'failed']);
 
 export const conversationTurns = pgTable(
   'conversation_turns',
@@ -110,7 +111,11 @@ export const conversationTurns = pgTable(
     role: turnRole('role').notNull(),
     content: text('content').notNull(),
     status: turnStatus('status').notNull().default('complete'),
+    /** An answer: the question it answers, so concurrent or retried turns never pair by position. */
+    repliesTo: bigint('replies_to', { mode: 'number' }).references((): AnyPgColumn => conversationTurns.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
+    /** An answer's last save while it streamed: one long unsaved is from a process that died. */
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     /** The extraction outbox: null until this turn's facts were extracted. */
     extractedAt: timestamp('extracted_at', { withTimezone: true }),
     extractionAttempts: integer('extraction_attempts').notNull().default(0),
@@ -127,6 +132,8 @@ export const conversationTurns = pgTable(
     ownerOnly('conversation_turns', t.userId),
     index('conversation_turns_search_idx').using('gin', t.contentSearch).where(sql`${t.role} = 'user'`),
     index('conversation_turns_conversation_idx').on(t.conversationId, t.id),
+    // Deleting a question (or a whole conversation) looks up the answers that reply to it.
+    index('conversation_turns_replies_to_idx').on(t.repliesTo).where(sql`${t.repliesTo} IS NOT NULL`),
     index('conversation_turns_user_idx').on(t.userId),
     // Searching past chats by words reads a user's short messages from a covering index (migration
     // 0013; Drizzle cannot express INCLUDE) and the few long ones through this one.

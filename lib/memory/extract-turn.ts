@@ -4,7 +4,7 @@
  * extraction failed (vendor down, invalid answer, process killed) keeps it null, with the error
  * and the attempt count recorded, until the sweep extracts it.
  */
-import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { conversationTurns, users } from '../db/schema';
 import { extractFacts } from './extract-facts';
 import { retrieveFacts } from './retrieve';
@@ -54,11 +54,11 @@ export async function extractTurn(
         and(
           eq(conversationTurns.conversationId, turn.conversationId),
           eq(conversationTurns.userId, userId),
-          eq(conversationTurns.role, 'assistant'),
-          gt(conversationTurns.id, turn.id),
+          eq(conversationTurns.repliesTo, turn.id),
         ),
       )
-      .orderBy(asc(conversationTurns.id))
+      // A retried question's newest answer is the one that stands.
+      .orderBy(desc(conversationTurns.id))
       .limit(1);
     return { turn, memoryEnabled: user?.memoryEnabled ?? false, reply: reply?.content };
   });

@@ -1,8 +1,8 @@
 /**
  * Before the model answers: everything the chat model needs for one turn, read with as few round
  * trips as the turn allows. The message is embedded while the conversation's short-term memory
- * loads; then, in one unit of work, the facts the prompt carries are chosen and the past
- * conversations searched, and the system prompt is built.
+ * loads; then the facts the prompt carries are chosen while the past conversations are searched,
+ * and the system prompt is built.
  */
 import { eq } from 'drizzle-orm';
 import { users } from '../db/schema';
@@ -73,18 +73,24 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
   const messageVector = vectors?.[0] ?? null;
   const budget = settings.memoryTokenBudget;
   const searchPast = referenceChats && messageVector !== null && settings.episodes.tokenBudget > 0;
-  const { facts, episodes } = memoryEnabled
-    ? await store.asUser(userId, async (tx) => {
-        const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
-        const relevant = messageVector ? await retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }) : [];
-        // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
-        const standing = await loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)')));
-        return {
-          facts: orderForPrompt(relevant, standing, budget),
-          episodes: searchPast ? await retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }) : [],
-        };
-      })
-    : { facts: { leading: [], more: [] }, episodes: [] };
+  const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
+  // Facts and past conversations are searched at once, each in a unit of work of its own: the
+  // search of past chats then adds what it takes beyond the facts' search, not its whole time.
+  const [facts, episodes] = memoryEnabled
+    ? await Promise.all([
+        store.asUser(userId, async (tx) => {
+          const relevant = messageVector ? await retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }) : [];
+          // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
+          const standing = await loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)')));
+          return orderForPrompt(relevant, standing, budget);
+        }),
+        searchPast
+          ? store.asUser(userId, (tx) =>
+              retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }),
+            )
+          : Promise.resolve([]),
+      ])
+    : [{ leading: [], more: [] }, []];
   const block = buildMemoryBlock(facts.leading, budget);
   const past = buildEpisodeBlock(episodes, settings.episodes.tokenBudget);
   const more = buildMemoryBlock(facts.more, budget - estimateTokens(block.text), MORE_MEMORY);

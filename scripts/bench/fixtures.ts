@@ -53,9 +53,11 @@ function near(v: number[], spread: number): number[] {
 async function userWithConversation(db: Database, row: { user_id: string; fact_type: FactType; fact_text: string; embedding: string }, dimensions: number): Promise<BenchUser> {
   const conversation = await createConversation(db, row.user_id, 'Bench conversation');
   const turns = [];
-  for (let t = 0; t < 4; t++) {
-    const role = t % 2 ? 'assistant' : 'user';
-    turns.push(await appendTurn(db, row.user_id, { conversationId: conversation.id, role, content: `Earlier ${role} message ${t} about ${pick(WORDS)}` }));
+  for (let t = 0; t < 4; t += 2) {
+    const question = await appendTurn(db, row.user_id, { conversationId: conversation.id, role: 'user', content: `Earlier user message ${t} about ${pick(WORDS)}` });
+    turns.push(question);
+    const content = `Earlier assistant message ${t + 1} about ${pick(WORDS)}`;
+    turns.push(await appendTurn(db, row.user_id, { conversationId: conversation.id, role: 'assistant', content, repliesTo: question!.id }));
   }
   // pgvector prints a halfvec as a JSON array; the embedder's own width is its head.
   const vector = (JSON.parse(row.embedding) as number[]).slice(0, dimensions);

@@ -2,7 +2,9 @@
  * The timed operations, each the product's own functions run in the user's units of work as the
  * app runs them; model calls answer at once (fixtures.ts), so the figures are memory work alone.
  */
-import { appendTurn, getConversation } from '@/lib/db/queries';
+import { AnswerWriter, streamingStaleAfterMs } from '@/lib/chat/answer';
+import { storeQuestion } from '@/lib/chat/turn';
+import { appendTurn } from '@/lib/db/queries';
 import type { Store } from '@/lib/db/store';
 import { retrieveEpisodes } from '@/lib/memory/episodes';
 import { extractTurn } from '@/lib/memory/extract-turn';
@@ -87,15 +89,16 @@ const count = (work: WorkDone, outcomes: FactOutcome[]) => outcomes.forEach((o) 
 const queryOf = (it: Iteration, model: string) => ({ userId: it.user.id, model, vector: it.vector, text: it.message });
 const episodeQueryOf = (it: Iteration, model: string) => ({ ...queryOf(it, model), excludeConversationId: it.user.conversationId });
 
-/** Facts retrieval in one unit of work; with `episodes`, the past conversations searched in it too, as prepareTurn does. */
+/** Facts retrieval in one unit of work; with `episodes`, the past conversations searched at the same time in another, as prepareTurn does. */
 const retrieve =
   (ranking: Ranking, episodes = false): Operation =>
   async (it, { store, embedder, settings }, work) => {
-    await store.asUser(it.user.id, async (tx) => {
-      const facts = await retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking });
-      work.retrieved.push(facts.length);
-      if (episodes) work.episodes.push((await retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes)).length);
-    });
+    const [facts, found] = await Promise.all([
+      store.asUser(it.user.id, (tx) => retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking })),
+      episodes ? store.asUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes)) : null,
+    ]);
+    work.retrieved.push(facts.length);
+    if (found) work.episodes.push(found.length);
   };
 
 /** The search of past conversations alone (the default EpisodeOptions), in a unit of work of its own. */
@@ -103,6 +106,9 @@ const retrieveEpisodesOnly: Operation = async (it, { store, embedder, settings }
   const found = await store.asUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes));
   work.episodes.push(found.length);
 };
+
+/** As the app with the default MODEL_TIMEOUT_MS. */
+const STALE_AFTER_MS = streamingStaleAfterMs(60_000);
 
 /** The user turn each write learns from: a turn is learned once (writeFacts marks it), so one per run. */
 const sourceTurns = new WeakMap<Iteration, number>();
@@ -139,22 +145,21 @@ async function turn(it: Iteration, services: MemoryServices, work: WorkDone, ref
   const { store, settings } = services;
   const { id: userId, conversationId } = it.user;
   const started = performance.now();
-  const userTurn = await store.asUser(userId, async (tx) => {
-    await getConversation(tx, userId, conversationId);
-    return appendTurn(tx, userId, { conversationId, role: 'user', content: it.message });
-  });
+  const stored = await store.asUser(userId, (tx) => storeQuestion(tx, userId, { conversationId, message: it.message }, STALE_AFTER_MS));
+  if (!stored.ok) throw new Error(`storing a bench question: ${stored.error}`);
+  const { userTurn, answerId } = stored;
   const prepared = await prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true, referenceChats });
   const answered = performance.now();
 
   const used = prepared.usedFacts.map((f) => f.id);
-  await store.asUser(userId, (tx) =>
-    appendTurn(tx, userId, { conversationId, role: 'assistant', content: 'A bench answer.', memoryFactIds: used }),
-  );
+  const answer = new AnswerWriter(store, userId, answerId, STALE_AFTER_MS);
+  answer.append('A bench answer.');
+  await answer.finish('complete', used);
   // afterTurn runs its steps concurrently, each in units of work of its own.
   const [, , extracted] = await Promise.all([
     foldOldTurns(store, services.extract, userId, conversationId, settings.shortTerm),
     store.asUser(userId, (tx) => recordFactAccess(tx, userId, used)),
-    extractTurn(services, userId, userTurn!.id, prepared.messageVector ?? undefined),
+    extractTurn(services, userId, userTurn.id, prepared.messageVector ?? undefined),
   ]);
   if (extracted.status !== 'extracted') throw new Error(`extraction of a bench turn: ${JSON.stringify(extracted)}`);
   count(work, extracted.outcomes);

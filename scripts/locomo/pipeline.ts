@@ -75,8 +75,8 @@ export async function ingestConversation(services: MemoryServices, conversation:
           if (said) await tx.update(conversations).set({ createdAt: said }).where(eq(conversations.id, chatId));
         }
         const userTurn = await appendTurn(tx, userId, { conversationId: chatId, role: 'user', content: turn.text });
-        const replyTurn = reply ? await appendTurn(tx, userId, { conversationId: chatId, role: 'assistant', content: reply.text }) : undefined;
         if (!userTurn) throw new Error(`turn ${turn.diaId} was not stored`);
+        const replyTurn = reply ? await appendTurn(tx, userId, { conversationId: chatId, role: 'assistant', content: reply.text, repliesTo: userTurn.id }) : undefined;
         if (said) {
           await tx.update(conversationTurns).set({ createdAt: said }).where(eq(conversationTurns.id, userTurn.id));
           if (replyTurn) await tx.update(conversationTurns).set({ createdAt: answered! }).where(eq(conversationTurns.id, replyTurn.id));

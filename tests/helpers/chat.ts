@@ -15,6 +15,7 @@ import { createMemory } from '@/lib/memory';
 import type { MemoryServices } from '@/lib/memory/services';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import type { FakeVendorServer } from '../fakes/vendor-server';
+import { streamingStaleAfterMs } from '@/lib/chat/answer';
 
 /** The memory engine's services over `store`, with the embedder's own similarity floor (as lib/services.ts). */
 export function memoryServices(store: Store, extract: ExtractFn = offlineExtract, embedder: Embedder = hashedEmbedder): MemoryServices {
@@ -24,8 +25,16 @@ export function memoryServices(store: Store, extract: ExtractFn = offlineExtract
 }
 
 /** The chat's dependencies over memory services, composed as lib/services.ts composes the app's. */
-export function chatDepsOf(services: MemoryServices, chat?: ChatFn, offline = !chat): ChatDeps {
-  return { store: services.store, memory: createMemory(services), chat: chat ?? offlineChat, extract: services.extract, offline, maxReplyTokens: 512 };
+export function chatDepsOf(services: MemoryServices, chat?: ChatFn, offline = !chat, modelTimeoutMs = 60_000): ChatDeps {
+  return {
+    store: services.store,
+    memory: createMemory(services),
+    chat: chat ?? offlineChat,
+    extract: services.extract,
+    offline,
+    maxReplyTokens: 512,
+    streamingStaleAfterMs: streamingStaleAfterMs(modelTimeoutMs),
+  };
 }
 
 export function chatDeps(store: Store, models: { chat?: ChatFn; extract?: ExtractFn; offline?: boolean } = {}): ChatDeps {

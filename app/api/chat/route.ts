@@ -8,7 +8,7 @@ import { getSessionUser, sessionMergedIntoAccount } from '@/lib/auth/session';
 import { afterTurn } from '@/lib/chat/after-turn';
 import { encodeEvent, type TurnEvent } from '@/lib/chat/events';
 import { chatRequestSchema } from '@/lib/chat/request';
-import { AnswerNotStarted, startTurn, streamReply, temporaryReply, type TurnUser } from '@/lib/chat/turn';
+import { AnswerNotStarted, startTurn, streamReply, temporaryReply, type StartFailure, type TurnUser } from '@/lib/chat/turn';
 import { env } from '@/lib/env';
 import { getServices } from '@/lib/services';
 import { messageOf } from '@/lib/errors';
@@ -53,9 +53,7 @@ async function answer(request: Request, user: TurnUser) {
     events = temporaryReply(chat, [...input.history, { role: 'user', content: input.message }], signal);
   } else {
     const started = await startTurn(chat, user, input);
-    if (!started.ok) {
-      return started.error === 'not_found' ? fail(404, 'No such conversation.') : fail(409, 'There is no failed answer to retry.');
-    }
+    if (!started.ok) return refuse(started);
     events = streamReply(chat, started.turn, signal);
     // Extraction, summary and title run after the response, never before the first token.
     const reply = replyOf(events);
@@ -93,6 +91,24 @@ async function answer(request: Request, user: TurnUser) {
       'x-accel-buffering': 'no',
     },
   });
+}
+
+/** Why a message was not stored, as the page shows it; the text stays in the composer. */
+function refuse(failure: StartFailure) {
+  switch (failure.error) {
+    case 'not_found':
+      return fail(404, 'No such conversation.');
+    case 'nothing_to_retry':
+      return fail(409, 'There is no unanswered message to retry here. Reload the page to see the latest answer.');
+    case 'busy':
+      return Response.json(
+        {
+          error: `Engram is still answering your previous message in this conversation. Wait for that answer, or try again in ${failure.retryAfterSeconds} s if it was cut off.`,
+          retryAfterSeconds: failure.retryAfterSeconds,
+        },
+        { status: 409, headers: { 'retry-after': String(failure.retryAfterSeconds) } },
+      );
+  }
 }
 
 /** Passes the events through, and resolves `stored` with the reply's text once they have all gone by. */

@@ -30,7 +30,7 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
     const id = (await createAnonymousUser(db())).id;
     const conversation = await createConversation(db(), id, 'Guest chat');
     const turn = await appendTurn(db(), id, { conversationId: conversation.id, role: 'user', content: 'hello' });
-    await appendTurn(db(), id, { conversationId: conversation.id, role: 'assistant', content: 'hi' });
+    await appendTurn(db(), id, { conversationId: conversation.id, role: 'assistant', content: 'hi', repliesTo: turn!.id });
     await writeFacts(store(), embedder, {
       userId: id,
       sourceConversationId: conversation.id,

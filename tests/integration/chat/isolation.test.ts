@@ -18,7 +18,7 @@ describeOnEngine('chat reads are per user', (db, engine, store) => {
     stranger = (await createAnonymousUser(db())).id;
     conversationId = (await createConversation(db(), owner, 'Private')).id;
     turnId = (await appendTurn(db(), owner, { conversationId, role: 'user', content: 'I live in Oslo' }))!.id;
-    await appendTurn(db(), owner, { conversationId, role: 'assistant', content: 'Noted.' });
+    await appendTurn(db(), owner, { conversationId, role: 'assistant', content: 'Noted.', repliesTo: turnId });
     await writeFacts(store(), scriptedEmbedder(), {
       userId: owner,
       sourceConversationId: conversationId,
@@ -28,17 +28,17 @@ describeOnEngine('chat reads are per user', (db, engine, store) => {
   });
 
   it('shows the owner the conversation, the turn and what it taught', async () => {
-    const view = await loadConversationView(db(), owner, conversationId);
+    const view = await loadConversationView(db(), owner, conversationId, 60_000);
     expect(view?.turns.map((t) => t.content)).toEqual(['I live in Oslo', 'Noted.']);
     expect(view?.turns[1]!.learned.map((f) => f.factText)).toEqual(['Lives in Oslo']);
     expect(await turnMemoryStatus(db(), owner, turnId)).toMatchObject({ state: 'extracted', learned: [{ factText: 'Lives in Oslo' }] });
   });
 
   it('shows another user nothing', async () => {
-    expect(await loadConversationView(db(), stranger, conversationId)).toBeUndefined();
+    expect(await loadConversationView(db(), stranger, conversationId, 60_000)).toBeUndefined();
     expect(await turnMemoryStatus(db(), stranger, turnId)).toBeUndefined();
     expect(await listConversations(db(), stranger)).toEqual([]);
     expect(await appendTurn(db(), stranger, { conversationId, role: 'user', content: 'intruder' })).toBeUndefined();
-    expect((await loadConversationView(db(), owner, conversationId))?.turns).toHaveLength(2);
+    expect((await loadConversationView(db(), owner, conversationId, 60_000))?.turns).toHaveLength(2);
   });
 });

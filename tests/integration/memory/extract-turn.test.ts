@@ -27,7 +27,7 @@ describeOnEngine('extraction after a turn', (db, engine, store) => {
 
   async function exchange(message: string, reply = 'Noted.') {
     const turn = await appendTurn(db(), userId, { conversationId, role: 'user', content: message });
-    await appendTurn(db(), userId, { conversationId, role: 'assistant', content: reply });
+    await appendTurn(db(), userId, { conversationId, role: 'assistant', content: reply, repliesTo: turn!.id });
     return turn!;
   }
   const turnRow = async (id: number) =>

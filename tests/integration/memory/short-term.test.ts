@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
-import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
+import { appendTurn, createAnonymousUser, createConversation, listTurns } from '@/lib/db/queries';
 import { conversations } from '@/lib/db/schema';
 import { foldOldTurns, loadShortTermContext } from '@/lib/memory/short-term';
 import { scriptedExtract } from '../../helpers/models';
@@ -13,8 +13,12 @@ describeOnEngine('short-term memory', (db, engine, store) => {
   let conversationId: string;
 
   async function say(count: number, from = 1) {
+    // Odd turns are the user's; each even one answers the question before it.
+    let question = (await listTurns(db(), userId, conversationId)).findLast((t) => t.role === 'user')?.id;
     for (let i = from; i < from + count; i++) {
-      await appendTurn(db(), userId, { conversationId, role: i % 2 ? 'user' : 'assistant', content: `turn ${i}` });
+      const content = `turn ${i}`;
+      const turn = await appendTurn(db(), userId, i % 2 ? { conversationId, role: 'user', content } : { conversationId, role: 'assistant', content, repliesTo: question! });
+      if (i % 2) question = turn!.id;
     }
   }
 
