@@ -2,6 +2,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { toolInputSchema } from './json-schema';
 import { alternatingTurns } from './messages';
+import { boundedChat, fetchCappingRetryAfter, type ChatLimits } from './stream-limits';
 import { extractValidated } from './structured-output';
 import { blocksOf, type ChatEvent, type ChatFn, type ChatMessage, type ChatRequest, type ExtractFn } from './types';
 
@@ -10,6 +11,8 @@ export interface AnthropicOptions {
   baseURL?: string;
   timeoutMs: number;
   maxRetries: number;
+  /** The cap on the SDK's retry-after waits (extraction); defaults to MAX_RETRY_WAIT_MS. */
+  maxRetryWaitMs?: number;
 }
 
 export function anthropicClient(options: AnthropicOptions): Anthropic {
@@ -18,6 +21,7 @@ export function anthropicClient(options: AnthropicOptions): Anthropic {
     baseURL: options.baseURL,
     timeout: options.timeoutMs,
     maxRetries: options.maxRetries,
+    fetch: fetchCappingRetryAfter(options.maxRetryWaitMs),
   });
 }
 
@@ -68,30 +72,37 @@ function toolsOf(request: ChatRequest): Pick<Anthropic.MessageCreateParams, 'too
   };
 }
 
-export function anthropicChat(client: Anthropic, model: string): ChatFn {
-  return async function* chat(request) {
-    const stream = client.messages.stream(
-      {
-        model,
-        max_tokens: request.maxTokens ?? 2048,
-        system: request.system,
-        messages: alternatingTurns(request.messages).map(toAnthropicMessage),
-        ...toolsOf(request),
-      },
-      { signal: request.signal },
-    );
-    for await (const event of stream) {
-      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
-        yield { type: 'text', text: event.delta.text };
+/**
+ * Streaming chat, bounded by lib/ai/stream-limits: the time-out and retry count default to the
+ * client's (MODEL_TIMEOUT_MS, MODEL_MAX_RETRIES), but the retries are ours, so the SDK makes none.
+ */
+export function anthropicChat(client: Anthropic, model: string, limits: Partial<ChatLimits> = {}): ChatFn {
+  return boundedChat(
+    async function* attempt(request, guard) {
+      const stream = client.messages.stream(
+        {
+          model,
+          max_tokens: request.maxTokens ?? 2048,
+          system: request.system,
+          messages: alternatingTurns(request.messages).map(toAnthropicMessage),
+          ...toolsOf(request),
+        },
+        { signal: guard.signal, maxRetries: 0 },
+      );
+      for await (const event of guard.events(stream)) {
+        if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
+          yield { type: 'text', text: event.delta.text };
+        }
       }
-    }
-    // Tool calls are yielded whole, once their streamed JSON input is complete.
-    const message = await stream.finalMessage();
-    for (const block of message.content) {
-      if (block.type === 'tool_use') yield { type: 'tool_call', id: block.id, name: block.name, input: block.input };
-    }
-    yield { type: 'done', stopReason: STOP_REASONS[message.stop_reason ?? ''] ?? 'other' };
-  };
+      // Tool calls are yielded whole, once their streamed JSON input is complete.
+      const message = await guard.within(stream.finalMessage());
+      for (const block of message.content) {
+        if (block.type === 'tool_use') yield { type: 'tool_call', id: block.id, name: block.name, input: block.input };
+      }
+      yield { type: 'done', stopReason: STOP_REASONS[message.stop_reason ?? ''] ?? 'other' };
+    },
+    { timeoutMs: client.timeout, maxRetries: client.maxRetries, ...limits },
+  );
 }
 
 export function anthropicExtract(client: Anthropic, model: string): ExtractFn {

@@ -4,6 +4,7 @@
  */
 import OpenAI from 'openai';
 import { toolInputSchema } from './json-schema';
+import { boundedChat, fetchCappingRetryAfter, type ChatLimits } from './stream-limits';
 import { extractValidated } from './structured-output';
 import type { ChatEvent, ChatFn, ChatMessage, Embedder, ExtractFn } from './types';
 
@@ -13,6 +14,8 @@ export interface OpenAiOptions {
   baseURL?: string;
   timeoutMs: number;
   maxRetries: number;
+  /** The cap on the SDK's retry-after waits (extraction, embeddings); defaults to MAX_RETRY_WAIT_MS. */
+  maxRetryWaitMs?: number;
 }
 
 export function openAiClient(options: OpenAiOptions): OpenAI {
@@ -21,6 +24,7 @@ export function openAiClient(options: OpenAiOptions): OpenAI {
     baseURL: options.baseURL,
     timeout: options.timeoutMs,
     maxRetries: options.maxRetries,
+    fetch: fetchCappingRetryAfter(options.maxRetryWaitMs),
   });
 }
 
@@ -56,42 +60,51 @@ function toOpenAiMessages(message: ChatMessage): OpenAI.ChatCompletionMessagePar
   return [...results, ...(text ? [{ role: 'user' as const, content: text }] : [])];
 }
 
-export function openAiChat(client: OpenAI, model: string): ChatFn {
-  return async function* chat(request) {
-    const stream = await client.chat.completions.create(
-      {
-        model,
-        stream: true,
-        max_tokens: request.maxTokens ?? 2048,
-        messages: [{ role: 'system', content: request.system }, ...request.messages.flatMap(toOpenAiMessages)],
-        tools: request.tools?.map((t) => ({
-          type: 'function' as const,
-          function: { name: t.name, description: t.description, parameters: t.inputSchema },
-        })),
-      },
-      { signal: request.signal },
-    );
-    // Tool calls arrive in pieces keyed by index; they are yielded whole at the end.
-    const calls = new Map<number, { id: string; name: string; args: string }>();
-    let finish: string | null = null;
-    for await (const chunk of stream) {
-      const choice = chunk.choices[0];
-      if (!choice) continue;
-      if (choice.delta.content) yield { type: 'text', text: choice.delta.content };
-      for (const part of choice.delta.tool_calls ?? []) {
-        const call = calls.get(part.index) ?? { id: '', name: '', args: '' };
-        call.id = part.id ?? call.id;
-        call.name = part.function?.name ?? call.name;
-        call.args += part.function?.arguments ?? '';
-        calls.set(part.index, call);
+/**
+ * Streaming chat, bounded by lib/ai/stream-limits: the time-out and retry count default to the
+ * client's (MODEL_TIMEOUT_MS, MODEL_MAX_RETRIES), but the retries are ours, so the SDK makes none.
+ */
+export function openAiChat(client: OpenAI, model: string, limits: Partial<ChatLimits> = {}): ChatFn {
+  return boundedChat(
+    async function* attempt(request, guard) {
+      const stream = await guard.within(
+        client.chat.completions.create(
+          {
+            model,
+            stream: true,
+            max_tokens: request.maxTokens ?? 2048,
+            messages: [{ role: 'system', content: request.system }, ...request.messages.flatMap(toOpenAiMessages)],
+            tools: request.tools?.map((t) => ({
+              type: 'function' as const,
+              function: { name: t.name, description: t.description, parameters: t.inputSchema },
+            })),
+          },
+          { signal: guard.signal, maxRetries: 0 },
+        ),
+      );
+      // Tool calls arrive in pieces keyed by index; they are yielded whole at the end.
+      const calls = new Map<number, { id: string; name: string; args: string }>();
+      let finish: string | null = null;
+      for await (const chunk of guard.events(stream)) {
+        const choice = chunk.choices[0];
+        if (!choice) continue;
+        if (choice.delta.content) yield { type: 'text', text: choice.delta.content };
+        for (const part of choice.delta.tool_calls ?? []) {
+          const call = calls.get(part.index) ?? { id: '', name: '', args: '' };
+          call.id = part.id ?? call.id;
+          call.name = part.function?.name ?? call.name;
+          call.args += part.function?.arguments ?? '';
+          calls.set(part.index, call);
+        }
+        finish = choice.finish_reason ?? finish;
       }
-      finish = choice.finish_reason ?? finish;
-    }
-    for (const call of calls.values()) {
-      yield { type: 'tool_call', id: call.id, name: call.name, input: parseArguments(call.args) };
-    }
-    yield { type: 'done', stopReason: STOP_REASONS[finish ?? ''] ?? 'other' };
-  };
+      for (const call of calls.values()) {
+        yield { type: 'tool_call', id: call.id, name: call.name, input: parseArguments(call.args) };
+      }
+      yield { type: 'done', stopReason: STOP_REASONS[finish ?? ''] ?? 'other' };
+    },
+    { timeoutMs: client.timeout, maxRetries: client.maxRetries, ...limits },
+  );
 }
 
 export function openAiExtract(client: OpenAI, model: string): ExtractFn {

@@ -30,7 +30,12 @@ export interface ChatTool {
 export type ChatEvent =
   | { type: 'text'; text: string }
   | { type: 'tool_call'; id: string; name: string; input: unknown }
-  | { type: 'done'; stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'other' };
+  | { type: 'done'; stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'other' }
+  /**
+   * The vendor failed before any text and the request is sent again in `inSeconds`; `reason` is
+   * a short phrase for the person ("the model provider is overloaded"). Only before any other event.
+   */
+  | { type: 'retrying'; inSeconds: number; reason: string };
 
 /** A remembered fact as the chat model sees it. */
 export interface MemoryNote {
@@ -51,7 +56,10 @@ export interface ChatRequest {
   memories?: MemoryNote[];
 }
 
-/** Streams one model reply: text deltas as they arrive, tool calls once complete, then done. */
+/**
+ * Streams one model reply: text deltas as they arrive, tool calls once complete, then done; a
+ * `retrying` event for each retry, all before any other event.
+ */
 export type ChatFn = (request: ChatRequest) => AsyncIterable<ChatEvent>;
 
 /**

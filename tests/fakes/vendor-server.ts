@@ -28,8 +28,14 @@ export interface ScriptedReply {
   /** Answer with this HTTP error status (and `errorMessage`) instead of a reply. */
   status?: number;
   errorMessage?: string;
+  /** With `status`: a `retry-after` header (seconds or an HTTP date), as a vendor's 429 or 529 carries. */
+  retryAfter?: string;
   /** Streams this many text chunks, then an error event, then closes. */
   failAfterChunks?: number;
+  /** Streams this many text chunks, then sends nothing more, holding the connection until the client leaves. */
+  stallAfterChunks?: number;
+  /** Streams this many text chunks, then cuts the connection (no error event), as a dropped socket does. */
+  dropAfterChunks?: number;
   /** Waits this long before the first byte (overrides the server's `delayMs`). */
   delayMs?: number;
   /** Waits this long between streamed chunks. */
@@ -65,6 +71,8 @@ export interface FakeVendorServer {
   /** Base URL for `new OpenAI({ baseURL })`. */
   openaiBaseUrl: string;
   requests: RecordedRequest[];
+  /** Stalled replies (`stallAfterChunks`) whose client has not closed the connection yet. */
+  openStalls(): number;
   script(...replies: ScriptedReply[]): void;
   reset(): void;
   setDelay(ms: number): void;
@@ -78,6 +86,7 @@ export async function startFakeVendorServer(options: FakeVendorOptions = {}): Pr
     replies: [] as ScriptedReply[],
     requests: [] as RecordedRequest[],
     delayMs: options.delayMs ?? 0,
+    stalled: new Set<ServerResponse>(),
   };
   const dimensions = options.embeddingDimensions ?? 1536;
 
@@ -101,13 +110,13 @@ export async function startFakeVendorServer(options: FakeVendorOptions = {}): Pr
     const reply = takeReply(api, body);
     await sleep(reply.delayMs ?? (api === 'openai-embeddings' ? (options.embeddingDelayMs ?? 0) : state.delayMs));
 
-    if (reply.status) return sendError(res, api, reply.status, reply.errorMessage ?? 'scripted failure');
+    if (reply.status) return sendError(res, api, reply.status, reply.errorMessage ?? 'scripted failure', reply.retryAfter);
     if (api === 'openai-embeddings') return sendJson(res, 200, embeddingsResponse(body, reply, dimensions));
     const answer = completeReply(api, body, reply);
     if (api === 'anthropic') {
-      return stream ? streamAnthropic(res, answer, reply) : sendJson(res, 200, anthropicMessage(body, answer));
+      return stream ? streamAnthropic(res, answer, reply, state.stalled) : sendJson(res, 200, anthropicMessage(body, answer));
     }
-    return stream ? streamOpenAi(res, body, answer, reply) : sendJson(res, 200, openAiCompletion(body, answer));
+    return stream ? streamOpenAi(res, body, answer, reply, state.stalled) : sendJson(res, 200, openAiCompletion(body, answer));
   }
 
   function control(path: string, body: Record<string, unknown>, res: ServerResponse) {
@@ -145,6 +154,7 @@ export async function startFakeVendorServer(options: FakeVendorOptions = {}): Pr
     anthropicBaseUrl: url,
     openaiBaseUrl: `${url}/v1`,
     requests: state.requests,
+    openStalls: () => state.stalled.size,
     script: (...replies) => void state.replies.push(...replies),
     reset: () => {
       state.replies = [];
@@ -277,7 +287,7 @@ function anthropicMessage(body: Record<string, unknown>, answer: Answer) {
   };
 }
 
-async function streamAnthropic(res: ServerResponse, answer: Answer, reply: ScriptedReply) {
+async function streamAnthropic(res: ServerResponse, answer: Answer, reply: ScriptedReply, stalled: Set<ServerResponse>) {
   const send = (event: string, data: Record<string, unknown>) =>
     res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
   openEventStream(res);
@@ -292,6 +302,8 @@ async function streamAnthropic(res: ServerResponse, answer: Answer, reply: Scrip
         send('error', { error: { type: 'overloaded_error', message: reply.errorMessage ?? 'Overloaded' } });
         return void res.end();
       }
+      if (sent === reply.stallAfterChunks) return holdOpen(res, stalled);
+      if (sent === reply.dropAfterChunks) return cut(res);
       await sleep(reply.chunkDelayMs ?? 0);
       send('content_block_delta', { index, delta: { type: 'text_delta', text: chunk } });
       sent++;
@@ -346,7 +358,13 @@ function openAiCompletion(body: Record<string, unknown>, answer: Answer) {
   };
 }
 
-async function streamOpenAi(res: ServerResponse, body: Record<string, unknown>, answer: Answer, reply: ScriptedReply) {
+async function streamOpenAi(
+  res: ServerResponse,
+  body: Record<string, unknown>,
+  answer: Answer,
+  reply: ScriptedReply,
+  stalled: Set<ServerResponse>,
+) {
   const id = `chatcmpl-${randomId()}`;
   const send = (delta: Record<string, unknown>, finishReason: string | null = null) =>
     res.write(
@@ -366,6 +384,8 @@ async function streamOpenAi(res: ServerResponse, body: Record<string, unknown>, 
       res.write(`data: ${JSON.stringify({ error: { message: reply.errorMessage ?? 'Overloaded' } })}\n\n`);
       return void res.end();
     }
+    if (sent === reply.stallAfterChunks) return holdOpen(res, stalled);
+    if (sent === reply.dropAfterChunks) return cut(res);
     await sleep(reply.chunkDelayMs ?? 0);
     send({ content: chunk });
     sent++;
@@ -413,20 +433,40 @@ function toBase64(vector: number[]): string {
   return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
-function sendError(res: ServerResponse, api: VendorApi, status: number, message: string) {
+function sendError(res: ServerResponse, api: VendorApi, status: number, message: string, retryAfter?: string) {
   const body =
     api === 'anthropic'
       ? { type: 'error', error: { type: status === 529 ? 'overloaded_error' : 'api_error', message } }
       : { error: { message, type: 'server_error', code: null } };
-  sendJson(res, status, body);
+  sendJson(res, status, body, retryAfter ? { 'retry-after': retryAfter } : {});
+}
+
+/**
+ * A vendor gone silent mid-stream: nothing more is sent, and the handler ends when the connection
+ * does (the client gave up, or the fake closed), so no response outlives its socket.
+ */
+function holdOpen(res: ServerResponse, stalled: Set<ServerResponse>): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  stalled.add(res);
+  return new Promise((resolve) =>
+    res.once('close', () => {
+      stalled.delete(res);
+      resolve();
+    }),
+  );
+}
+
+/** Closes the connection mid-response, once what was written has gone out (destroy would drop it). */
+function cut(res: ServerResponse) {
+  res.socket?.end();
 }
 
 function openEventStream(res: ServerResponse) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
 
