@@ -76,6 +76,13 @@ export function AuthForm({ mode, action }: AuthFormProps) {
           {state.errors.form}
         </p>
       )}
+      {state.link && (
+        <Link href={state.link.href} data-testid="form-link" className="block text-sm underline underline-offset-2">
+          {state.link.label}
+        </Link>
+      )}
+      {/* The person saw the warning about this email: submitting it again goes ahead. */}
+      {state.confirm && <input type="hidden" name="confirm" value={state.confirm} />}
       <button
         type="submit"
         disabled={pending}

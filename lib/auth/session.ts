@@ -11,10 +11,12 @@ import { accountMerges, type User } from '@/lib/db/schema';
 import { isUserId } from '@/lib/db/store';
 import { getServices } from '@/lib/services';
 import { auth } from '.';
+import { standingOf, type SessionIdentity, type SessionStanding } from './guest-data';
 
-async function sessionUserId(): Promise<string | undefined> {
-  const userId = (await auth())?.user?.id;
-  return userId && isUserId(userId) ? userId : undefined;
+/** Who the signed session cookie names, and whether it was issued to a guest. */
+export async function sessionIdentity(): Promise<SessionIdentity | undefined> {
+  const user = (await auth())?.user;
+  return user?.id && isUserId(user.id) ? { userId: user.id, isAnonymous: user.isAnonymous } : undefined;
 }
 
 /**
@@ -23,7 +25,7 @@ async function sessionUserId(): Promise<string | undefined> {
  * database, or a guest merged into an account: see sessionMergedIntoAccount).
  */
 export async function asSessionUser<T>(work: (tx: Database, user: User) => Promise<T>): Promise<{ user: User; result: T } | undefined> {
-  const userId = await sessionUserId();
+  const userId = (await sessionIdentity())?.userId;
   if (!userId) return undefined;
   const { store } = await getServices();
   return store.asUser(userId, async (tx) => {
@@ -43,12 +45,18 @@ export async function getSessionUser(): Promise<User | undefined> {
  * guest's dead id.
  */
 export async function sessionMergedIntoAccount(): Promise<boolean> {
-  const session = await auth();
-  const userId = session?.user?.id;
-  if (!userId || !session.user.isAnonymous || !isUserId(userId)) return false;
+  const identity = await sessionIdentity();
+  if (!identity?.isAnonymous) return false;
+  const { userId } = identity;
   const { store } = await getServices();
   const [merge] = await store.asUser(userId, (tx) =>
     tx.select({ id: accountMerges.accountUserId }).from(accountMerges).where(eq(accountMerges.anonymousUserId, userId)),
   );
   return merge !== undefined;
+}
+
+/** What the session's user is now: a guest, a guest merged into an account, an account, or nobody. */
+export async function sessionStanding(): Promise<SessionStanding> {
+  const { store } = await getServices();
+  return standingOf(store, await sessionIdentity());
 }
