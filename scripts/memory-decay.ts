@@ -4,13 +4,17 @@ import { parseArgs } from 'node:util';
 import { getDatabase } from '../lib/db';
 import { env } from '../lib/env';
 import { defaultDecayOptions } from '../lib/memory/decay';
+import { recordNightlyRun } from '../lib/ops/nightly';
 import { decayPolicyFrom, getServices } from '../lib/services';
 
 const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false } } });
 
 try {
-  const { memory } = await getServices();
-  const summary = await memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(env()), dryRun: values['dry-run'] });
+  const { memory, store } = await getServices();
+  // Recorded for /api/health, as the cron route's runs are.
+  const summary = await recordNightlyRun(store, () =>
+    memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(env()), dryRun: values['dry-run'] }),
+  );
   console.log(JSON.stringify(summary));
   await (await getDatabase()).close();
 } catch (error) {

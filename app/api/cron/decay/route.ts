@@ -6,6 +6,7 @@ import { hasBearerSecret } from '@/lib/auth/bearer';
 import { env } from '@/lib/env';
 import { withJsonErrors } from '@/lib/http/json-errors';
 import { defaultDecayOptions } from '@/lib/memory/decay';
+import { recordNightlyRun } from '@/lib/ops/nightly';
 import { decayPolicyFrom, getServices } from '@/lib/services';
 
 // A large run takes a while; Vercel's default function limit would cut it short.
@@ -19,9 +20,9 @@ export const GET = withJsonErrors('decay', async (request: Request) => {
   if (!hasBearerSecret(request.headers.get('authorization'), settings.CRON_SECRET)) {
     return Response.json({ error: 'Unauthorized.' }, { status: 401 });
   }
-  const { memory } = await getServices();
-  // The job works across all users, in system units of work of its own.
-  const summary = await memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(settings) });
+  const { memory, store } = await getServices();
+  // The job works across all users, in system units of work of its own; /api/health reports how it ended.
+  const summary = await recordNightlyRun(store, () => memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(settings) }));
   console.log(`[decay] ${JSON.stringify(summary)}`);
   return Response.json(summary);
 });
