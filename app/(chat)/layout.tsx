@@ -1,6 +1,6 @@
 import { connection } from 'next/server';
 import { Sidebar } from '@/components/chat/sidebar';
-import { asSessionUser } from '@/lib/auth/session';
+import { readAsSessionUser } from '@/lib/auth/session';
 import { listConversations } from '@/lib/db/queries';
 import { getServices } from '@/lib/services';
 import { OFFLINE_NOTICE } from '@/lib/ai/offline/reply-writer';
@@ -9,7 +9,7 @@ import { signOutAction } from '../(auth)/actions';
 export default async function ChatLayout({ children }: { children: React.ReactNode }) {
   // Per-user pages, rendered per request: never prerendered at build time.
   await connection();
-  const [session, { store, chat }] = await Promise.all([asSessionUser((tx, user) => listConversations(tx, user.id)), getServices()]);
+  const [session, { store, chat }] = await Promise.all([readAsSessionUser((tx, user) => listConversations(tx, user.id)), getServices()]);
   return (
     <div className="flex h-dvh flex-col md:flex-row">
       <Sidebar user={session?.user} conversations={session?.result ?? []} engine={store.engine} signOut={signOutAction} />

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ensureGuestSession } from '@/app/(chat)/actions';
 import { decodeEvents, type TurnEvent, type UsedMemory } from '@/lib/chat/events';
 import { Composer } from './composer';
-import { Message, type ChatTurnView } from './message';
+import { Message, RetryButton, type ChatTurnView } from './message';
 
 interface ChatProps {
   conversationId: string | null;
@@ -34,6 +34,10 @@ const newTurn = (role: ChatTurnView['role'], content: string): ChatTurnView => (
   learned: [],
   changes: [],
 });
+
+const LIVE_ANSWER_POLL_MS = 1500;
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** A temporary chat's turns so far, as the server needs them (failed answers left out). */
 const historyOf = (turns: ChatTurnView[]) =>
@@ -86,6 +90,20 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
     [router],
   );
 
+  // An answer still being written when the page loaded (in another tab, or by a server that then
+  // died) is followed until it ends or counts as cut off.
+  const live = streaming ? undefined : turns.find((t) => t.role === 'assistant' && t.status === 'streaming' && t.id !== undefined);
+  useEffect(() => {
+    if (!live) return;
+    const timer = setTimeout(async () => {
+      const response = await fetch(`/api/chat/turns/${live.id}`, { cache: 'no-store' }).catch(() => null);
+      if (!response?.ok) return;
+      const { status, content } = (await response.json()) as Pick<ChatTurnView, 'status' | 'content'>;
+      update(live.key, () => ({ status, content }));
+    }, LIVE_ANSWER_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [live]);
+
   function follow(id: string) {
     if (conversationId.current === id) return;
     conversationId.current = id;
@@ -93,8 +111,11 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
     window.history.replaceState(null, '', `/chat/${id}`);
   }
 
-  /** `onRefused`: what to do when the message was not stored (a send gives the text back). */
-  async function stream(body: RequestBody, answerKey: string, onRefused?: () => void) {
+  /**
+   * `onStored`: the server confirmed the message is stored; `onRefused`: it was not (a send
+   * keeps the text in the composer until the first, and leaves it there on the second).
+   */
+  async function stream(body: RequestBody, answerKey: string, onStored?: () => void, onRefused?: () => void) {
     const controller = new AbortController();
     abort.current = controller;
     setStreaming(true);
@@ -115,6 +136,7 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
         response = await post();
       }
       if (!response.ok || !response.body) {
+        // Every refusal is JSON with a message a person can act on.
         const refusal = (await response.json().catch(() => ({}))) as { error?: string; conversationId?: string };
         const message = refusal.error ?? `The server answered ${response.status}.`;
         if (refusal.conversationId) {
@@ -128,12 +150,17 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
         return;
       }
       for await (const event of decodeEvents(response.body)) {
+        if (event.type === 'start') onStored?.();
         userTurnId = apply(event, answerKey) ?? userTurnId;
       }
       if (userTurnId !== null) void pollMemory(userTurnId, answerKey);
-    } catch (caught) {
+    } catch {
       if (controller.signal.aborted) update(answerKey, () => ({ status: 'interrupted' }));
-      else update(answerKey, () => ({ status: 'failed', error: `The connection failed: ${String(caught)}` }));
+      else if (userTurnId === null && onRefused) {
+        // Whether the server stored the message is unknown: the text stays to send again.
+        onRefused();
+        setError('The connection to Engram failed before your message was confirmed. Send it again.');
+      } else update(answerKey, () => ({ status: 'failed', error: 'The connection to Engram was lost. Press Retry, or reload to see what was saved.' }));
     } finally {
       abort.current = null;
       setStreaming(false);
@@ -153,7 +180,10 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
         }
         return event.userTurnId;
       case 'text':
-        update(answerKey, (t) => ({ content: t.content + event.text }));
+        update(answerKey, (t) => ({ content: t.content + event.text, notice: undefined }));
+        return null;
+      case 'retrying':
+        update(answerKey, () => ({ notice: `${capitalize(event.reason)}: trying again in ${event.inSeconds} s…` }));
         return null;
       case 'memory':
         update(answerKey, (t) => ({ changes: [...t.changes, { action: event.action, facts: event.facts }] }));
@@ -178,18 +208,21 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
     const question = newTurn('user', message);
     const answer = newTurn('assistant', '');
     setTurns((all) => [...all, question, answer]);
-    setInput('');
     const body: RequestBody = temporary
       ? { temporary: true, message, history: historyOf(turns) }
       : { conversationId: conversationId.current ?? undefined, message };
-    await stream(body, answer.key, () => {
-      // Not stored: give the text back.
-      setTurns((all) => all.filter((t) => t.key !== question.key && t.key !== answer.key));
-      setInput(message);
-    });
+    await stream(
+      body,
+      answer.key,
+      // Stored: the composer empties, unless the person already typed something else.
+      () => setInput((current) => (current.trim() === message ? '' : current)),
+      // Not stored: the text is still in the composer; the bubbles go.
+      () => setTurns((all) => all.filter((t) => t.key !== question.key && t.key !== answer.key)),
+    );
   }
 
-  async function retry(failedKey: string) {
+  /** Answers the last question again: its answer failed, was cut off, or is missing (`failedKey` null). */
+  async function retry(failedKey: string | null) {
     const earlier = turns.filter((t) => t.key !== failedKey);
     const question = earlier.at(-1);
     let body: RequestBody;
@@ -209,6 +242,7 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
   }
 
   const last = turns.at(-1);
+  const canRetry = !streaming && (last?.status === 'failed' || last?.status === 'interrupted');
   return (
     <div className="flex min-h-0 flex-1 flex-col">
       <div className="flex-1 overflow-y-auto px-4" data-testid="conversation">
@@ -237,10 +271,11 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
             <Message
               key={turn.key}
               turn={turn}
-              onRetry={turn === last && turn.status === 'failed' && !streaming ? () => void retry(turn.key) : undefined}
+              onRetry={turn === last && canRetry ? () => void retry(turn.key) : undefined}
               onForget={turn.role === 'user' && turn.id !== undefined && !temporary ? () => void forget(turn) : undefined}
             />
           ))}
+          {last?.role === 'user' && !streaming && <MissingAnswer onRetry={() => void retry(null)} />}
           <div ref={bottom} />
         </div>
       </div>
@@ -258,6 +293,16 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
           error={error}
         />
       </div>
+    </div>
+  );
+}
+
+/** The last message has no stored answer (the server stopped before writing one). */
+function MissingAnswer({ onRetry }: { onRetry: () => void }) {
+  return (
+    <div className="flex flex-wrap items-center gap-3 text-sm" data-testid="missing-answer">
+      <p className="text-neutral-600 dark:text-neutral-400">No answer was saved for this message.</p>
+      <RetryButton onRetry={onRetry} />
     </div>
   );
 }

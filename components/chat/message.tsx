@@ -16,6 +16,8 @@ export interface ChatTurnView {
   /** What memory tools changed during this answer. */
   changes: { action: 'remembered' | 'forgot'; facts: UsedMemory[] }[];
   error?: string;
+  /** While the answer waits: why, and for how long ("…: trying again in 4 s"). */
+  notice?: string;
 }
 
 export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRetry?: () => void; onForget?: () => void }) {
@@ -47,22 +49,23 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
   return (
     <div data-testid="message-assistant" data-status={turn.status} className="max-w-full space-y-2">
       {turn.content ? <Markdown source={turn.content} /> : turn.status === 'streaming' ? <ThinkingDots /> : null}
-      {turn.status === 'interrupted' && <p className="text-sm text-neutral-500">Stopped.</p>}
+      {turn.notice && turn.status === 'streaming' && (
+        <p role="status" data-testid="turn-notice" className="text-sm text-neutral-600 dark:text-neutral-400">
+          {turn.notice}
+        </p>
+      )}
+      {turn.status === 'interrupted' && (
+        <div className="flex flex-wrap items-center gap-3 text-sm">
+          <p className="text-neutral-600 dark:text-neutral-400">The answer stopped before the end.</p>
+          {onRetry && <RetryButton onRetry={onRetry} />}
+        </div>
+      )}
       {turn.status === 'failed' && (
         <div className="flex flex-wrap items-center gap-3 text-sm">
           <p role="alert" data-testid="turn-error" className="text-red-700 dark:text-red-400">
             {turn.error ?? 'The answer failed.'}
           </p>
-          {onRetry && (
-            <button
-              type="button"
-              data-testid="retry-button"
-              onClick={onRetry}
-              className="rounded-md border border-neutral-300 px-2 py-1 hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
-            >
-              Retry
-            </button>
-          )}
+          {onRetry && <RetryButton onRetry={onRetry} />}
         </div>
       )}
       <div className="flex flex-wrap gap-3 text-xs text-neutral-500">
@@ -95,6 +98,19 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
         )}
       </div>
     </div>
+  );
+}
+
+export function RetryButton({ onRetry }: { onRetry: () => void }) {
+  return (
+    <button
+      type="button"
+      data-testid="retry-button"
+      onClick={onRetry}
+      className="rounded-md border border-neutral-300 px-2 py-1 hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
+    >
+      Retry
+    </button>
   );
 }
 

@@ -99,7 +99,8 @@ export function anthropicChat(client: Anthropic, model: string, limits: Partial<
       for (const block of message.content) {
         if (block.type === 'tool_use') yield { type: 'tool_call', id: block.id, name: block.name, input: block.input };
       }
-      yield { type: 'done', stopReason: STOP_REASONS[message.stop_reason ?? ''] ?? 'other' };
+      const usage = { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens };
+      yield { type: 'done', stopReason: STOP_REASONS[message.stop_reason ?? ''] ?? 'other', usage };
     },
     { timeoutMs: client.timeout, maxRetries: client.maxRetries, ...limits },
   );

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { toolInputSchema } from './json-schema';
 import { boundedChat, fetchCappingRetryAfter, type ChatLimits } from './stream-limits';
 import { extractValidated } from './structured-output';
-import type { ChatEvent, ChatFn, ChatMessage, Embedder, ExtractFn } from './types';
+import type { ChatEvent, ChatFn, ChatMessage, Embedder, ExtractFn, TokenUsage } from './types';
 
 export interface OpenAiOptions {
   /** Local servers usually ignore the key, but the SDK requires one. */
@@ -72,6 +72,8 @@ export function openAiChat(client: OpenAI, model: string, limits: Partial<ChatLi
           {
             model,
             stream: true,
+            // The last chunk then carries the token counts, for the turn's log line.
+            stream_options: { include_usage: true },
             max_tokens: request.maxTokens ?? 2048,
             messages: [{ role: 'system', content: request.system }, ...request.messages.flatMap(toOpenAiMessages)],
             tools: request.tools?.map((t) => ({
@@ -85,7 +87,9 @@ export function openAiChat(client: OpenAI, model: string, limits: Partial<ChatLi
       // Tool calls arrive in pieces keyed by index; they are yielded whole at the end.
       const calls = new Map<number, { id: string; name: string; args: string }>();
       let finish: string | null = null;
+      let usage: TokenUsage | undefined;
       for await (const chunk of guard.events(stream)) {
+        if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
         const choice = chunk.choices[0];
         if (!choice) continue;
         if (choice.delta.content) yield { type: 'text', text: choice.delta.content };
@@ -101,7 +105,7 @@ export function openAiChat(client: OpenAI, model: string, limits: Partial<ChatLi
       for (const call of calls.values()) {
         yield { type: 'tool_call', id: call.id, name: call.name, input: parseArguments(call.args) };
       }
-      yield { type: 'done', stopReason: STOP_REASONS[finish ?? ''] ?? 'other' };
+      yield { type: 'done', stopReason: STOP_REASONS[finish ?? ''] ?? 'other', usage };
     },
     { timeoutMs: client.timeout, maxRetries: client.maxRetries, ...limits },
   );

@@ -30,12 +30,18 @@ export interface ChatTool {
 export type ChatEvent =
   | { type: 'text'; text: string }
   | { type: 'tool_call'; id: string; name: string; input: unknown }
-  | { type: 'done'; stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'other' }
+  /** `usage`: the tokens the vendor counted, when it says (the offline writer has none). */
+  | { type: 'done'; stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'other'; usage?: TokenUsage }
   /**
    * The vendor failed before any text and the request is sent again in `inSeconds`; `reason` is
    * a short phrase for the person ("the model provider is overloaded"). Only before any other event.
    */
   | { type: 'retrying'; inSeconds: number; reason: string };
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
 
 /** A remembered fact as the chat model sees it. */
 export interface MemoryNote {

@@ -24,19 +24,29 @@ export async function sessionIdentity(): Promise<SessionIdentity | undefined> {
  * who has not acted yet, and for a session whose user no longer exists (deleted account, reset
  * database, or a guest merged into an account: see sessionMergedIntoAccount).
  */
-export async function asSessionUser<T>(work: (tx: Database, user: User) => Promise<T>): Promise<{ user: User; result: T } | undefined> {
+export function asSessionUser<T>(work: (tx: Database, user: User) => Promise<T>): Promise<{ user: User; result: T } | undefined> {
+  return sessionUnit(work, false);
+}
+
+/** asSessionUser for `work` that only reads: READ ONLY, and tried again once on a dropped connection. */
+export function readAsSessionUser<T>(work: (tx: Database, user: User) => Promise<T>): Promise<{ user: User; result: T } | undefined> {
+  return sessionUnit(work, true);
+}
+
+async function sessionUnit<T>(work: (tx: Database, user: User) => Promise<T>, readOnly: boolean): Promise<{ user: User; result: T } | undefined> {
   const userId = (await sessionIdentity())?.userId;
   if (!userId) return undefined;
   const { store } = await getServices();
-  return store.asUser(userId, async (tx) => {
+  const unit = async (tx: Database) => {
     const user = await getUser(tx, userId);
     return user ? { user, result: await work(tx, user) } : undefined;
-  });
+  };
+  return readOnly ? store.readAsUser(userId, unit) : store.asUser(userId, unit);
 }
 
 /** The session's user row, for work that runs its own units (a chat turn, an edit that embeds). */
 export async function getSessionUser(): Promise<User | undefined> {
-  return (await asSessionUser(async () => undefined))?.user;
+  return (await readAsSessionUser(async () => undefined))?.user;
 }
 
 /**

@@ -11,6 +11,8 @@ export type UsedMemory = FactRef;
 export type TurnEvent =
   | { type: 'start'; conversationId: string | null; userTurnId: number | null; memories: FactRef[]; offline: boolean }
   | { type: 'text'; text: string }
+  /** The model provider failed before the answer began; it is asked again in `inSeconds`. */
+  | { type: 'retrying'; inSeconds: number; reason: string }
   /** A memory tool changed what Engram remembers. */
   | { type: 'memory'; action: 'remembered' | 'forgot'; facts: FactRef[] }
   | { type: 'done'; assistantTurnId: number | null; status: 'complete' | 'interrupted' }

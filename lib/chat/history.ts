@@ -53,3 +53,12 @@ export async function loadConversationView(db: Database, userId: string, convers
   }));
   return { conversation, turns: display };
 }
+
+/** One of the user's answers as it stands now (the page follows one that is still being written). */
+export async function loadAnswer(db: Database, userId: string, answerId: number, streamingStaleAfterMs: number) {
+  const [answer] = await db
+    .select({ status: conversationTurns.status, content: conversationTurns.content, updatedAt: conversationTurns.updatedAt })
+    .from(conversationTurns)
+    .where(and(eq(conversationTurns.id, answerId), eq(conversationTurns.userId, userId), eq(conversationTurns.role, 'assistant')));
+  return answer && { status: effectiveStatus(answer, streamingStaleAfterMs), content: answer.content };
+}

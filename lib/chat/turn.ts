@@ -6,7 +6,7 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
-import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, ExtractFn, MemoryNote } from '../ai/types';
+import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, ExtractFn, MemoryNote, TokenUsage } from '../ai/types';
 import type { Database } from '../db/client';
 import { appendTurn, createConversation, getConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
@@ -17,6 +17,7 @@ import type { PreparedTurn } from '../memory/prepare-turn';
 import { buildSystemPrompt } from '../memory/system-prompt';
 import type { ToolContext } from '../memory/tools';
 import { AnswerWriter, settleStreamingAnswers } from './answer';
+import { logTurn } from './turn-log';
 import type { TurnEvent } from './events';
 import type { StoredChatRequest } from './request';
 import { messageOf } from '../errors';
@@ -42,6 +43,9 @@ export interface StartedTurn {
   /** The answer's row, `streaming` until the reply ends. */
   answerId: number;
   prepared: PreparedTurn;
+  /** performance.now() when the turn began, and when its prompt was ready (for the log line). */
+  startedAt: number;
+  preparedAt: number;
 }
 
 export type StartFailure =
@@ -72,6 +76,7 @@ export class AnswerNotStarted extends Error {
 
 export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChatRequest): Promise<StartResult> {
   const userId = user.id;
+  const startedAt = performance.now();
   const stored = await deps.store.asUser(userId, (tx) => storeQuestion(tx, userId, body, deps.streamingStaleAfterMs));
   if (!stored.ok) return stored;
   const { conversation, userTurn, answerId } = stored;
@@ -92,7 +97,7 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
         .catch(() => undefined);
       throw new AnswerNotStarted(conversation.id, error);
     });
-  return { ok: true, turn: { userId, conversation, userTurn, answerId, prepared } };
+  return { ok: true, turn: { userId, conversation, userTurn, answerId, prepared, startedAt, preparedAt: performance.now() } };
 }
 
 /**
@@ -156,8 +161,12 @@ async function turnToRetry(tx: Database, userId: string, conversationId: string)
 /** Tool rounds per answer: enough to list, then act, then answer. */
 const MAX_TOOL_ROUNDS = 3;
 
-/** How a reply ended: undefined when it completed, else what failed or stopped it. */
-type Failure = unknown;
+interface Generation {
+  /** Undefined when the reply completed, else what failed or stopped it. */
+  failure: unknown;
+  /** The tokens of all its rounds, when the vendor counted them. */
+  usage?: TokenUsage;
+}
 
 /**
  * The model's reply to a prompt, as text events; memory tool calls (when `toolsFor` names the
@@ -168,8 +177,9 @@ async function* generate(
   prompt: { system: string; messages: ChatMessage[]; memories: MemoryNote[] },
   signal: AbortSignal,
   toolsFor: ToolContext | null,
-): AsyncGenerator<TurnEvent, Failure> {
+): AsyncGenerator<TurnEvent, Generation> {
   let content = '';
+  let usage: TokenUsage | undefined;
   let messages = prompt.messages;
   try {
     for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
@@ -184,6 +194,10 @@ async function* generate(
         signal,
       })) {
         if (event.type === 'tool_call') calls.push(event);
+        if (event.type === 'retrying') yield event;
+        if (event.type === 'done' && event.usage) {
+          usage = { inputTokens: (usage?.inputTokens ?? 0) + event.usage.inputTokens, outputTokens: (usage?.outputTokens ?? 0) + event.usage.outputTokens };
+        }
         if (event.type !== 'text') continue;
         content += event.text;
         yield event;
@@ -217,11 +231,33 @@ async function* generate(
         yield { type: 'text', text: '\n\n' };
       }
     }
-    return undefined;
+    return { failure: undefined, usage };
   } catch (failure) {
     // What was written before it failed or was stopped is kept by the caller.
-    return failure;
+    return { failure, usage };
   }
+}
+
+interface ReplyStats {
+  firstTextAt?: number;
+  retries: number;
+  replyChars: number;
+}
+
+/** Passes a reply's events through, counting what the turn's log line reports. */
+async function* tracked(reply: AsyncGenerator<TurnEvent, Generation>, stats: ReplyStats, onText?: (text: string) => void) {
+  let step = await reply.next();
+  for (; !step.done; step = await reply.next()) {
+    const event = step.value;
+    if (event.type === 'text') {
+      stats.firstTextAt ??= performance.now();
+      stats.replyChars += event.text.length;
+      onText?.(event.text);
+    }
+    if (event.type === 'retrying') stats.retries++;
+    yield event;
+  }
+  return step.value;
 }
 
 /**
@@ -240,6 +276,7 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
   };
 
   const writer = new AnswerWriter(deps.store, turn.userId, turn.answerId, deps.streamingStaleAfterMs);
+  const stats: ReplyStats = { retries: 0, replyChars: 0 };
   const reply = generate(
     deps,
     {
@@ -251,28 +288,56 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
     // While memory is off, the model gets no memory tools either.
     prepared.memoryEnabled ? { userId: turn.userId, conversationId: turn.conversation.id } : null,
   );
-  let step = await reply.next();
-  for (; !step.done; step = await reply.next()) {
-    if (step.value.type === 'text') writer.append(step.value.text);
-    yield step.value;
-  }
-  const failure = step.value;
+  const { failure, usage } = yield* tracked(reply, stats, (text) => writer.append(text));
 
   const status = signal.aborted ? 'interrupted' : failure ? 'failed' : 'complete';
   if (status === 'failed') console.error(`[chat] the reply for turn ${turn.userTurn.id} failed: ${messageOf(failure)}`);
   const stored = await writer.finish(status, prepared.usedFacts.map((f) => f.id));
   const assistantTurnId = stored ? turn.answerId : null;
+  logTurn({
+    conversationId: turn.conversation.id,
+    userTurnId: turn.userTurn.id,
+    answerId: assistantTurnId,
+    outcome: status,
+    failure: status === 'failed' ? failure : undefined,
+    ms: since(turn.startedAt, { beforeAnswer: turn.preparedAt, firstText: stats.firstTextAt }),
+    tokens: usage,
+    retries: stats.retries,
+    replyChars: stats.replyChars,
+    memoriesUsed: prepared.usedFacts.length,
+    excerptsUsed: prepared.usedEpisodes.length,
+  });
   if (status === 'failed') yield { type: 'error', message: describeModelError(failure), assistantTurnId };
   else yield { type: 'done', assistantTurnId, status };
+}
+
+/** Moments (performance.now()) as milliseconds since `start`, and the total until now. */
+function since(start: number, moments: { beforeAnswer?: number; firstText?: number }) {
+  const from = (at: number | undefined) => (at === undefined ? undefined : at - start);
+  return { beforeAnswer: from(moments.beforeAnswer), firstText: from(moments.firstText), total: performance.now() - start };
 }
 
 /** A temporary chat: the conversation so far comes from the browser; nothing is read or stored. */
 export async function* temporaryReply(deps: ChatDeps, messages: ChatMessage[], signal: AbortSignal): AsyncGenerator<TurnEvent> {
   yield { type: 'start', conversationId: null, userTurnId: null, memories: [], offline: deps.offline };
   const system = buildSystemPrompt({ memoryBlock: '', conversationSummary: null });
-  const failure = yield* generate(deps, { system, messages, memories: [] }, signal, null);
-  if (failure && !signal.aborted) {
+  const startedAt = performance.now();
+  const stats: ReplyStats = { retries: 0, replyChars: 0 };
+  const { failure, usage } = yield* tracked(generate(deps, { system, messages, memories: [] }, signal, null), stats);
+  const outcome = signal.aborted ? 'interrupted' : failure ? 'failed' : 'complete';
+  logTurn({
+    conversationId: null,
+    userTurnId: null,
+    answerId: null,
+    outcome,
+    failure: outcome === 'failed' ? failure : undefined,
+    ms: since(startedAt, { firstText: stats.firstTextAt }),
+    tokens: usage,
+    retries: stats.retries,
+    replyChars: stats.replyChars,
+  });
+  if (outcome === 'failed') {
     console.error(`[chat] a temporary reply failed: ${messageOf(failure)}`);
     yield { type: 'error', message: describeModelError(failure), assistantTurnId: null };
-  } else yield { type: 'done', assistantTurnId: null, status: signal.aborted ? 'interrupted' : 'complete' };
+  } else yield { type: 'done', assistantTurnId: null, status: outcome };
 }

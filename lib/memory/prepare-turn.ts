@@ -46,7 +46,7 @@ export interface PrepareTurnInput {
 }
 
 async function readSwitches({ store }: MemoryServices, userId: string) {
-  const [user] = await store.asUser(userId, (tx) =>
+  const [user] = await store.readAsUser(userId, (tx) =>
     tx.select({ memoryEnabled: users.memoryEnabled, referenceChats: users.referenceChats }).from(users).where(eq(users.id, userId)),
   );
   return { memoryEnabled: user?.memoryEnabled ?? false, referenceChats: user?.referenceChats ?? false };
@@ -68,7 +68,7 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
 
   const [vectors, shortTerm] = await Promise.all([
     memoryEnabled ? embedder.embed([input.message]).catch(embeddingFailed) : Promise.resolve(null),
-    store.asUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId)),
+    store.readAsUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId)),
   ]);
   const messageVector = vectors?.[0] ?? null;
   const budget = settings.memoryTokenBudget;
@@ -78,14 +78,14 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
   // search of past chats then adds what it takes beyond the facts' search, not its whole time.
   const [facts, episodes] = memoryEnabled
     ? await Promise.all([
-        store.asUser(userId, async (tx) => {
+        store.readAsUser(userId, async (tx) => {
           const relevant = messageVector ? await retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }) : [];
           // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
           const standing = await loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)')));
           return orderForPrompt(relevant, standing, budget);
         }),
         searchPast
-          ? store.asUser(userId, (tx) =>
+          ? store.readAsUser(userId, (tx) =>
               retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }),
             )
           : Promise.resolve([]),

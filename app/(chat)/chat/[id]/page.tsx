@@ -1,7 +1,7 @@
 import { notFound } from 'next/navigation';
 import { z } from 'zod';
 import { Chat } from '@/components/chat/chat';
-import { asSessionUser } from '@/lib/auth/session';
+import { readAsSessionUser } from '@/lib/auth/session';
 import { streamingStaleAfterMs } from '@/lib/chat/answer';
 import { loadConversationView } from '@/lib/chat/history';
 import { env } from '@/lib/env';
@@ -10,7 +10,7 @@ export default async function ConversationPage({ params }: { params: Promise<{ i
   const { id } = await params;
   // Not yours, or not a conversation at all: the same answer, so ids reveal nothing.
   if (!z.uuid().safeParse(id).success) notFound();
-  const view = (await asSessionUser((tx, user) => loadConversationView(tx, user.id, id, streamingStaleAfterMs(env().MODEL_TIMEOUT_MS))))?.result;
+  const view = (await readAsSessionUser((tx, user) => loadConversationView(tx, user.id, id, streamingStaleAfterMs(env().MODEL_TIMEOUT_MS))))?.result;
   if (!view) notFound();
   return (
     <Chat

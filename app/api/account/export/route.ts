@@ -1,10 +1,10 @@
 /** GET: everything Engram holds about the caller, as a JSON download. */
-import { asSessionUser } from '@/lib/auth/session';
+import { readAsSessionUser } from '@/lib/auth/session';
 import { exportUserData } from '@/lib/db/user-data';
 import { withJsonErrors } from '@/lib/http/json-errors';
 
 export const GET = withJsonErrors('export', async () => {
-  const session = await asSessionUser((tx, user) => exportUserData(tx, user.id));
+  const session = await readAsSessionUser((tx, user) => exportUserData(tx, user.id));
   if (!session) return Response.json({ error: 'Not signed in.' }, { status: 401 });
   const data = session.result;
   const day = new Date().toISOString().slice(0, 10);
