@@ -3,8 +3,12 @@ import type { NextConfig } from 'next';
 const nextConfig: NextConfig = {
   // PGlite loads its WASM and extension bundles from its package folder at run time, argon2 is a
   // native binding, and the offline sentence encoder reads TensorFlow's WASM and the model's
-  // weights from its packages' folders: bundling would break all three.
+  // weights from its packages' folders: bundling would break all three. The vendor SDKs are
+  // loaded once from node_modules: bundled, each route chunk got its own copy of their error
+  // classes, and `instanceof` (lib/ai/errors.ts) no longer recognised an overloaded vendor.
   serverExternalPackages: [
+    '@anthropic-ai/sdk',
+    'openai',
     '@electric-sql/pglite',
     '@electric-sql/pglite-pgvector',
     '@node-rs/argon2',

@@ -26,10 +26,13 @@ for (const file of process.argv.slice(2)) {
     skipped += s;
   } else {
     // vitest
-    const { numPassedTests = 0, numFailedTests = 0, numPendingTests = 0, numTodoTests = 0 } = report;
-    console.log(`${file}: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped`);
+    const { numPassedTests = 0, numFailedTests = 0, numPendingTests = 0, numTodoTests = 0, success } = report;
+    // A file that failed outside its tests (a beforeAll that threw) fails no test, only the run.
+    const outside = success === false && numFailedTests === 0 ? 1 : 0;
+    const note = outside ? ' (+1 failure outside the tests)' : '';
+    console.log(`${file}: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped${note}`);
     passed += numPassedTests;
-    failed += numFailedTests;
+    failed += numFailedTests + outside;
     skipped += numPendingTests + numTodoTests;
   }
 }

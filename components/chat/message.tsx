@@ -56,7 +56,7 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
       )}
       {turn.status === 'interrupted' && (
         <div className="flex flex-wrap items-center gap-3 text-sm">
-          <p className="text-neutral-600 dark:text-neutral-400">The answer stopped before the end.</p>
+          <p className="text-neutral-600 dark:text-neutral-400">Stopped before the end.</p>
           {onRetry && <RetryButton onRetry={onRetry} />}
         </div>
       )}

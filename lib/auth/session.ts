@@ -67,6 +67,8 @@ export async function sessionMergedIntoAccount(): Promise<boolean> {
 
 /** What the session's user is now: a guest, a guest merged into an account, an account, or nobody. */
 export async function sessionStanding(): Promise<SessionStanding> {
+  // The session first: reading the cookie is what makes a page that asks render per request.
+  const identity = await sessionIdentity();
   const { store } = await getServices();
-  return standingOf(store, await sessionIdentity());
+  return standingOf(store, identity);
 }

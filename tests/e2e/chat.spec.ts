@@ -70,7 +70,7 @@ test('Stop keeps what was written, stored as interrupted', async ({ page }) => {
   await expect(chat.lastAnswer()).toContainText('two');
   await chat.stopButton().click();
   await expect(chat.lastAnswer()).toHaveAttribute('data-status', 'interrupted');
-  await expect(chat.lastAnswer()).toContainText('Stopped.');
+  await expect(chat.lastAnswer()).toContainText('Stopped before the end.');
   await expect(chat.sendButton()).toBeVisible();
 
   await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
@@ -78,6 +78,31 @@ test('Stop keeps what was written, stored as interrupted', async ({ page }) => {
   await expect(chat.lastAnswer()).toHaveAttribute('data-status', 'interrupted');
   await expect(chat.lastAnswer()).toContainText('one two');
   await expect(chat.lastAnswer()).not.toContainText('twelve');
+
+  // An interrupted answer can be asked for again; the new one replaces it.
+  await fakeVendor.script({ match: { forcedTool: 'none' }, text: 'One to twelve, done.' });
+  await chat.retryButton().click();
+  await expect(chat.lastAnswer()).toHaveText('One to twelve, done.');
+  await page.reload();
+  await expect(chat.answers()).toHaveText(['One to twelve, done.']);
+});
+
+test('a message refused while the previous answer streams stays in the box, with the reason', async ({ page }) => {
+  const chat = new ChatPage(page);
+  await fakeVendor.script({ match: { forcedTool: 'none' }, text: 'A long and slow answer that takes its time', chunkDelayMs: 400 });
+  await chat.open();
+  await chat.send('Tell me a slow story');
+  await expect(chat.lastAnswer()).toContainText('A long');
+  // A second tab of the same conversation sends while this answer is still being written.
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  const second = new ChatPage(other);
+  await second.input().fill('And another thing');
+  await second.input().press('Enter');
+  await expect(second.composerError()).toContainText('still answering your previous message');
+  await expect(second.input()).toHaveValue('And another thing');
+  await expect(second.userMessages()).toHaveText(['Tell me a slow story']);
+  await other.close();
 });
 
 test('a vendor error keeps the message and offers Retry', async ({ page }) => {

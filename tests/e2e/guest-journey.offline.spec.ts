@@ -24,7 +24,9 @@ async function say(page: Page, message: string) {
   const box = page.getByPlaceholder(/^Message/);
   await box.fill(message);
   await box.press('Enter');
-  await expect(page.getByText(message, { exact: true })).toBeVisible();
+  await expect(chat.userMessages().getByText(message, { exact: true })).toBeVisible();
+  // The text leaves the box once the server has stored the message.
+  await expect(box).toHaveValue('');
   // The answer, finished, or an error shown in the page (Next's route announcer is an empty alert).
   const alert = page.locator('main [role=alert]').filter({ hasText: /\S/ });
   const finished = page.locator('[data-testid="message-assistant"]:not([data-status="streaming"])').nth(answered);
