@@ -20,6 +20,8 @@ const integration = (engine: 'pglite' | 'postgres'): TestProjectInlineConfigurat
 export default defineConfig({
   test: {
     env: { DATA_DIR: path.join(root, '.data', 'vitest') },
+    // The per-turn JSON log lines (lib/chat/turn-log.ts) would bury the test output.
+    onConsoleLog: (log) => !log.startsWith('{"level":'),
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
       { resolve: { alias }, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },

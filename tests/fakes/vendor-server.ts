@@ -395,6 +395,11 @@ async function streamOpenAi(
     send({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] });
   });
   send({}, answer.toolCalls.length ? 'tool_calls' : 'stop');
+  // As the API does when asked (stream_options.include_usage): a last chunk with no choices.
+  if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) {
+    const usage = { prompt_tokens: 10, completion_tokens: sent, total_tokens: 10 + sent };
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model, choices: [], usage })}\n\n`);
+  }
   res.write('data: [DONE]\n\n');
   res.end();
 }

@@ -38,7 +38,8 @@ async function run(events: AsyncIterable<ChatEvent>, onEvent?: (event: ChatEvent
 
 const hi = (signal?: AbortSignal) => ({ system: '', messages: [{ role: 'user' as const, content: 'hi' }], signal });
 const text = (t: string): ChatEvent => ({ type: 'text', text: t });
-const done: ChatEvent = { type: 'done', stopReason: 'end_turn' };
+/** The end of a reply; the token counts are the fake vendor's own. */
+const done: ChatEvent = { type: 'done', stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: expect.any(Number) as number } };
 
 const factRequest = {
   name: 'record_facts',

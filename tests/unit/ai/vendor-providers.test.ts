@@ -65,7 +65,8 @@ describe.each(vendors)('$name provider', ({ api, make }) => {
       { type: 'text', text: 'Hello' },
       { type: 'text', text: ' Ada,' },
       { type: 'text', text: ' noted.' },
-      { type: 'done', stopReason: 'end_turn' },
+      // The tokens the vendor counted, for the turn's log line.
+      { type: 'done', stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: 3 } },
     ]);
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]).toMatchObject({ api, stream: true });
