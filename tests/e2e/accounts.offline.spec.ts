@@ -45,6 +45,8 @@ test('sign-up and sign-in say what is wrong', async ({ page }) => {
   await auth.submit(email, password);
   await expect(page).toHaveURL(/\/$/);
   await page.getByTestId('sign-out').last().click();
+  // Signed out for good before the next form: a signed-in browser is shown no sign-up form.
+  await expect(page.getByTestId('current-user')).toHaveCount(0);
 
   await auth.signUp(email.toUpperCase(), password);
   await expect(page.getByTestId('email-error')).toHaveText('An account with this email already exists. Sign in instead.');

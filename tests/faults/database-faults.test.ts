@@ -93,9 +93,10 @@ it("leaves other people unaffected while one conversation's row is locked, and t
       Promise.all(Array.from({ length: 6 }, (_, i) => timed(postChat(app.url, stuck!, { conversationId: start.conversationId!, message: `Stuck ${i}` })))),
       Promise.all(others.map((cookie, i) => timed(postChat(app.url, cookie, { message: `Free ${i}` })))),
     ]);
+    // Held until every request below has ended: anyone it blocked would wait that long (over 6 s).
     for (const { result, ms } of otherResults) {
       expect(result.events.at(-1)).toMatchObject({ type: 'done', status: 'complete' });
-      expect(ms).toBeLessThan(2000);
+      expect(ms).toBeLessThan(4000);
     }
     for (const { result, ms } of stuckResults) {
       expect(result.status).toBe(503);
@@ -110,4 +111,26 @@ it("leaves other people unaffected while one conversation's row is locked, and t
   }
   const after = await postChat(app.url, stuck!, { conversationId: start.conversationId, message: 'Back again' });
   expect(after.events.at(-1)).toMatchObject({ type: 'done', status: 'complete' });
+});
+
+it('answers one of five messages sent at once into one conversation, refuses the others with 409, and pairs every answer with its question', async () => {
+  const cookie = await guestCookie(app.url);
+  const first = await postChat(app.url, cookie, { message: 'Opening line' });
+  const start = first.events[0];
+  if (start?.type !== 'start' || !start.conversationId) throw new Error('no conversation');
+  fake.script({ match: { forcedTool: 'none' }, text: 'One slow answer at a time.', chunkDelayMs: 100 });
+  const sent = await Promise.all([1, 2, 3, 4, 5].map((n) => postChat(app.url, cookie, { conversationId: start.conversationId!, message: `At once ${n}` })));
+  expect(sent.filter((r) => r.status === 200)).toHaveLength(1);
+  const refused = sent.filter((r) => r.status === 409);
+  expect(refused).toHaveLength(4);
+  for (const r of refused) expect(r.refusal?.error).toMatch(/still answering your previous message/);
+
+  const turns = await query<{ id: string; role: string; content: string; replies_to: string | null }>(
+    adminUrl,
+    'SELECT id, role, content, replies_to FROM conversation_turns WHERE conversation_id = $1 ORDER BY id',
+    [start.conversationId],
+  );
+  expect(turns).toHaveLength(4);
+  expect(turns[2]).toMatchObject({ role: 'user', content: expect.stringMatching(/^At once \d$/) });
+  expect(turns[3]).toMatchObject({ role: 'assistant', content: 'One slow answer at a time.', replies_to: turns[2]!.id });
 });
