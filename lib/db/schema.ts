@@ -23,6 +23,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  varchar,
   customType,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
@@ -66,6 +67,11 @@ export const users = pgTable(
     memoryEnabled: boolean('memory_enabled').notNull().default(true),
     /** "Reference past chats": what the user said in earlier conversations is searched for each turn. */
     referenceChats: boolean('reference_chats').notNull().default(true),
+    /**
+     * Sessions carry the version they were issued under; sign-out, a password change and "sign
+     * out everywhere" bump it, which ends every session issued before.
+     */
+    sessionVersion: integer('session_version').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [
@@ -306,4 +312,16 @@ export const jobLeases = pgTable('job_leases', {
   job: text('job').primaryKey(),
   runId: uuid('run_id').notNull(),
   leasedUntil: timestamp('leased_until', { withTimezone: true }).notNull(),
+});
+
+/**
+ * Rate-limit counters shared by every instance (ARCHITECTURE.md: limits live in PostgreSQL), in
+ * the layout rate-limiter-flexible's PostgreSQL store uses: a key, its points in the current
+ * window and when the window ends (ms since the epoch). Created here because the app role may
+ * not create tables; the store is told it exists.
+ */
+export const rateLimits = pgTable('rate_limits', {
+  key: varchar('key', { length: 255 }).primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: bigint('expire', { mode: 'number' }),
 });

@@ -40,6 +40,7 @@ describe('migrations', () => {
       'episode_embeddings',
       'fact_embeddings',
       'job_leases',
+      'rate_limits',
       'user_facts',
       'users',
     ]);
