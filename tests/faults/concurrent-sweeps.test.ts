@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { appEnvironment, freshDatabase, guestCookie, postChat, query, sleep, startApp, startFakeVendorServer, type App, type FakeVendorServer } from './harness';
+import { appEnvironment, freshDatabase, guestCookie, postChat, query, sleep, startApp, startFakeVendorServer, type App, type FakeVendorServer } from '../helpers/app-server';
 
 const TURNS = 6;
 

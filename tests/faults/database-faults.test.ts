@@ -5,7 +5,7 @@
  * time-out).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freshDatabase, guestCookie, postChat, query, sleep, startApp, startFakeVendorServer, textOf, type App, type FakeVendorServer } from './harness';
+import { freshDatabase, guestCookie, postChat, query, sleep, startApp, startFakeVendorServer, textOf, type App, type FakeVendorServer } from '../helpers/app-server';
 import pg from 'pg';
 
 let fake: FakeVendorServer;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TurnEvent } from '@/lib/chat/events';
-import { freshDatabase, guestCookie, postChat, query, sleep, startApp, startFakeVendorServer, textOf, type App, type FakeVendorServer } from './harness';
+import { freshDatabase, guestCookie, postChat, query, sleep, startApp, startFakeVendorServer, textOf, type App, type FakeVendorServer } from '../helpers/app-server';
 
 const USERS = 5;
 /** The app's MODEL_TIMEOUT_MS (harness) plus the save interval: an answer unsaved this long is cut off. */

@@ -3,7 +3,7 @@
  * little, says what happened, keeps the question and the words shown, and Retry then answers.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freshDatabase, guestCookie, postChat, query, startApp, startFakeVendorServer, textOf, type App, type FakeVendorServer } from './harness';
+import { freshDatabase, guestCookie, postChat, query, startApp, startFakeVendorServer, textOf, type App, type FakeVendorServer } from '../helpers/app-server';
 
 let fake: FakeVendorServer;
 let app: App;

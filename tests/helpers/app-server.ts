@@ -1,6 +1,6 @@
 /**
- * The fault suite's world: the production build (`next start`, built by `npm run test:e2e` or
- * `next build`) as a child process that can be killed and started again, on a fresh database of
+ * The world of the fault and security suites: the production build (`next start`, built by
+ * `npm run test:e2e` or `next build`; NEXT_DIST_DIR names another build folder) as a child process that can be killed and started again, on a fresh database of
  * the PostgreSQL server (TEST_DATABASE_URL, a superuser URL) served to the app as a plain role,
  * and the real vendor SDKs pointed at the fake vendor running in this process.
  */
@@ -93,7 +93,8 @@ export function appEnvironment(appUrl: string, fake: FakeVendorServer, env: Reco
 
 /** `next start` on the app role's URL, the SDKs on `fake`; `env` overrides settings. */
 export async function startApp(appUrl: string, fake: FakeVendorServer, env: Record<string, string> = {}): Promise<App> {
-  if (!existsSync('.next/BUILD_ID')) throw new Error('No production build: run `npx next build` (npm run test:e2e does) first.');
+  const distDir = process.env.NEXT_DIST_DIR || '.next';
+  if (!existsSync(`${distDir}/BUILD_ID`)) throw new Error(`No production build in ${distDir}: run \`npx next build\` (npm run test:e2e does) first.`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
