@@ -13,7 +13,8 @@ let app: App;
 let adminUrl: string;
 
 beforeAll(async () => {
-  fake = await startFakeVendorServer({ delayMs: 50 });
+  // Answers take a moment, as a vendor's do, so connections are cut while turns are in flight.
+  fake = await startFakeVendorServer({ delayMs: 150 });
   const db = await freshDatabase('engram_faults_database');
   adminUrl = db.adminUrl;
   app = await startApp(db.appUrl, fake, { DATABASE_LOCK_TIMEOUT_MS: '2000' });
@@ -42,14 +43,17 @@ it('loses no stored message and answers every failure with JSON when connections
     }
   });
   // Three cuts while the load runs: the app's backends first found, then ended, by pid.
+  const terminated: number[] = [];
   const cuts = (async () => {
     for (let cut = 0; cut < 3; cut++) {
-      await sleep(700);
+      await sleep(400);
       const pids = await query<{ pid: number }>(adminUrl, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'engram'");
       await query(adminUrl, 'SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids.map((p) => p.pid)]);
+      terminated.push(pids.length);
     }
   })();
   await Promise.all([...load, cuts]);
+  expect(terminated.every((n) => n > 0)).toBe(true);
 
   expect(results).toHaveLength(USERS * TURNS);
   for (const r of results) {
@@ -72,7 +76,7 @@ it('loses no stored message and answers every failure with JSON when connections
   expect(completed.filter((r) => answers.get(textOf(r.events)) !== 'complete')).toEqual([]);
   expect(app.output()).not.toMatch(/uncaughtException|unhandledRejection/);
   console.log(
-    `[faults] cuts under load: ${results.length} requests, ${completed.length} answered, ${results.filter((r) => r.status !== 200).length} refused with JSON, ${confirmed.length} stored`,
+    `[faults] cuts under load: backends ended ${terminated.join(', ')}; ${results.length} requests, ${completed.length} answered, ${results.filter((r) => r.status !== 200).length} refused with JSON, ${confirmed.length} stored`,
   );
 });
 
@@ -93,11 +97,9 @@ it("leaves other people unaffected while one conversation's row is locked, and t
       Promise.all(Array.from({ length: 6 }, (_, i) => timed(postChat(app.url, stuck!, { conversationId: start.conversationId!, message: `Stuck ${i}` })))),
       Promise.all(others.map((cookie, i) => timed(postChat(app.url, cookie, { message: `Free ${i}` })))),
     ]);
-    // Held until every request below has ended: anyone it blocked would wait that long (over 6 s).
-    for (const { result, ms } of otherResults) {
-      expect(result.events.at(-1)).toMatchObject({ type: 'done', status: 'complete' });
-      expect(ms).toBeLessThan(4000);
-    }
+    // The lock is held until every request here has ended, so anyone it blocked would have failed
+    // at the lock time-out: each other person's answer completing shows none waited on it.
+    for (const { result } of otherResults) expect(result.events.at(-1)).toMatchObject({ type: 'done', status: 'complete' });
     for (const { result, ms } of stuckResults) {
       expect(result.status).toBe(503);
       expect(result.refusal?.error).toMatch(/could not be saved/);
