@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { normalizeOrigin } from './http/guard';
 import { MAX_STORED_DIMENSIONS } from './memory/stored-vector';
 
 const booleanSetting = (fallback: boolean) =>
@@ -16,6 +17,19 @@ const booleanSetting = (fallback: boolean) =>
 const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// or postgresql:// URL' })
   .optional();
+
+const appOrigins = z
+  .string()
+  .transform((value, ctx) => {
+    const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+    // An origin only: a path or a query would suggest a check this setting does not make.
+    const bad = entries.filter((entry) => !normalizeOrigin(entry) || !/^https?:\/\/[^/?#@]+\/?$/i.test(entry));
+    if (bad.length) {
+      ctx.addIssue({ code: 'custom', message: `expected origins such as https://engram.example.com (scheme, host and port only), comma-separated; not ${bad.join(', ')}` });
+    }
+    return entries.flatMap((entry) => normalizeOrigin(entry) ?? []);
+  })
+  .default([]);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -48,6 +62,11 @@ const envSchema = z.object({
 
   /** Signs session cookies. Required in production; generated into DATA_DIR in development. */
   AUTH_SECRET: z.string().min(32, 'expected at least 32 characters (openssl rand -base64 32)').optional(),
+  /**
+   * The app's public origins, comma-separated (https://engram.example.com): the only `Origin` a
+   * state-changing request may come from (lib/http/guard.ts). Unset: the host the browser addressed.
+   */
+  APP_ORIGIN: appOrigins,
 
   /** Who writes replies and extracts facts. auto: Anthropic with a key, else OPENAI_BASE_URL, else offline. */
   CHAT_PROVIDER: z.enum(['auto', 'anthropic', 'openai', 'offline']).default('auto'),

@@ -1,5 +1,30 @@
 import { z } from 'zod';
 
+/**
+ * A temporary chat's turns so far, which the browser sends with every message and the model
+ * reads each time: bounded, so one request cannot carry an unbounded (and, with a paid model,
+ * costly) prompt.
+ */
+export const TEMPORARY_HISTORY_MAX_TURNS = 40;
+export const TEMPORARY_HISTORY_MAX_CHARS = 32_000;
+
+const HISTORY_TOO_LONG =
+  `This temporary chat is too long to go on: it can carry ${TEMPORARY_HISTORY_MAX_TURNS} messages and ` +
+  `${TEMPORARY_HISTORY_MAX_CHARS.toLocaleString('en')} characters, since your browser sends them all with each message. ` +
+  'Start a new temporary chat, or a normal chat, which keeps its history on the server.';
+
+const withinHistoryCaps = (history: { content: string }[]) =>
+  history.length <= TEMPORARY_HISTORY_MAX_TURNS && history.reduce((chars, turn) => chars + turn.content.length, 0) <= TEMPORARY_HISTORY_MAX_CHARS;
+
+/**
+ * The largest body POST /api/chat takes, in bytes: the longest message and temporary history at
+ * 3 bytes a character (the most UTF-8 takes for one JavaScript character, and more than JSON's
+ * escapes of quotes and new lines), plus room for the JSON around them. At the defaults, 133 KB.
+ */
+export function chatBodyLimitBytes(maxMessageChars: number): number {
+  return 3 * (maxMessageChars + TEMPORARY_HISTORY_MAX_CHARS) + 16 * 1024;
+}
+
 /** The body of POST /api/chat: a new message, or a retry of the conversation's failed answer. */
 export function chatRequestSchema(maxMessageChars: number) {
   const message = z
@@ -15,11 +40,16 @@ export function chatRequestSchema(maxMessageChars: number) {
     z.strictObject({
       temporary: z.literal(true),
       message,
-      history: z.array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.string().max(100_000) })).max(100),
+      history: z.array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.string() })),
     }),
     z.strictObject({ conversationId: z.uuid(), retry: z.literal(true) }),
     z.strictObject({ conversationId: z.uuid().optional(), message }),
-  ]);
+  ]).refine(
+    // Checked once the union has chosen the temporary shape: inside it, a failing cap would make
+    // the union report another shape's complaint ("Unrecognized keys") instead of this message.
+    (input) => !('temporary' in input) || withinHistoryCaps(input.history),
+    { message: HISTORY_TOO_LONG, path: ['history'] },
+  );
 }
 
 export type StoredChatRequest = Exclude<ChatRequestBody, { temporary: true }>;

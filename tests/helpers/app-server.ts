@@ -67,6 +67,8 @@ export interface App {
   /** Starts it again on the same port and database, with `env` on top of the first start's. */
   start(env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
+  /** The server process's id while it runs (its memory can be read from /proc/<pid>/status). */
+  pid(): number | undefined;
 }
 
 /** The settings of the app and of its scripts: the app role's URL, the SDKs on `fake`, short model time-outs. */
@@ -124,7 +126,7 @@ export async function startApp(appUrl: string, fake: FakeVendorServer, env: Reco
   }
 
   await start();
-  return { url, output: () => output, start, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return { url, output: () => output, start, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM'), pid: () => child?.pid };
 }
 
 /** A guest session, through Auth.js's own flow, as a browser gets one. */

@@ -7,9 +7,10 @@ import { after } from 'next/server';
 import { getSessionUser, sessionMergedIntoAccount } from '@/lib/auth/session';
 import { afterTurn } from '@/lib/chat/after-turn';
 import { encodeEvent, type TurnEvent } from '@/lib/chat/events';
-import { chatRequestSchema } from '@/lib/chat/request';
+import { chatBodyLimitBytes, chatRequestSchema } from '@/lib/chat/request';
 import { AnswerNotStarted, startTurn, streamReply, temporaryReply, type StartFailure, type TurnUser } from '@/lib/chat/turn';
 import { env } from '@/lib/env';
+import { crossSiteRefusal, readJsonBody } from '@/lib/http/guard';
 import { getServices } from '@/lib/services';
 import { messageOf } from '@/lib/errors';
 
@@ -20,6 +21,12 @@ import { messageOf } from '@/lib/errors';
 const fail = (status: number, error: string, conversationId?: string) => Response.json({ error, conversationId }, { status });
 
 export async function POST(request: Request) {
+  // Before the cookie is read or the body buffered: another site's page, a non-JSON or an oversized body is refused.
+  const settings = env();
+  const refused = crossSiteRefusal(request, settings.APP_ORIGIN);
+  if (refused) return refused;
+  const body = await readJsonBody(request, chatBodyLimitBytes(settings.CHAT_MAX_MESSAGE_CHARS));
+  if (!body.ok) return body.response;
   try {
     const user = await getSessionUser();
     if (!user) {
@@ -27,7 +34,7 @@ export async function POST(request: Request) {
         ? fail(401, 'This guest session now belongs to an account: sign in to continue.')
         : fail(401, 'No session: reload the page to continue.');
     }
-    return await answer(request, user);
+    return await answer(request, user, body.value);
   } catch (error) {
     // Never an empty 500: say what happened to the message.
     console.error(`[chat] the turn failed before its answer began: ${messageOf(error)}`);
@@ -37,8 +44,7 @@ export async function POST(request: Request) {
   }
 }
 
-async function answer(request: Request, user: TurnUser) {
-  const body: unknown = await request.json().catch(() => undefined);
+async function answer(request: Request, user: TurnUser, body: unknown) {
   const parsed = chatRequestSchema(env().CHAT_MAX_MESSAGE_CHARS).safeParse(body);
   if (!parsed.success) return fail(400, parsed.error.issues[0]?.message ?? 'Invalid request.');
 

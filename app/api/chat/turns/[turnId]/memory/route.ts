@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { readAsSessionUser, getSessionUser } from '@/lib/auth/session';
 import { turnMemoryStatus } from '@/lib/chat/memory-status';
+import { env } from '@/lib/env';
+import { crossSiteRefusal } from '@/lib/http/guard';
 import { withJsonErrors } from '@/lib/http/json-errors';
 import { getServices } from '@/lib/services';
 
@@ -19,7 +21,10 @@ export const GET = withJsonErrors('turn memory', async (_request: Request, { par
   return Response.json(status, { headers: { 'cache-control': 'no-store' } });
 });
 
-export const DELETE = withJsonErrors('forget message', async (_request: Request, { params }: { params: Promise<{ turnId: string }> }) => {
+export const DELETE = withJsonErrors('forget message', async (request: Request, { params }: { params: Promise<{ turnId: string }> }) => {
+  // It takes no body; only where it came from is checked.
+  const refused = crossSiteRefusal(request, env().APP_ORIGIN);
+  if (refused) return refused;
   const turnId = turnIdSchema.safeParse((await params).turnId);
   const user = await getSessionUser();
   if (!user) return Response.json({ error: 'Not signed in.' }, { status: 401 });
