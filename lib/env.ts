@@ -113,6 +113,8 @@ const envSchema = z.object({
   MEMORY_TTL_MIN_USES: z.coerce.number().int().min(0).max(1_000_000).optional(),
   /** Superseded history older than this many days is purged. */
   MEMORY_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).optional(),
+  /** Guests with no chat for this many days are deleted, with all their data, by the nightly job. */
+  GUEST_TTL_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   /** Bearer token Vercel Cron sends to /api/cron/decay; unset, the route refuses to run. */
   CRON_SECRET: z.string().min(16, 'expected at least 16 characters (openssl rand -hex 32)').optional(),
   /** Turns of the conversation sent verbatim. */

@@ -11,9 +11,10 @@ const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default:
 
 try {
   const { memory, store } = await getServices();
+  const settings = env();
   // Recorded for /api/health, as the cron route's runs are.
   const summary = await recordNightlyRun(store, () =>
-    memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(env()), dryRun: values['dry-run'] }),
+    memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(settings), guestTtlDays: settings.GUEST_TTL_DAYS, dryRun: values['dry-run'] }),
   );
   console.log(JSON.stringify(summary));
   await (await getDatabase()).close();

@@ -2,6 +2,7 @@ import { connection } from 'next/server';
 import { Sidebar } from '@/components/chat/sidebar';
 import { readAsSessionUser } from '@/lib/auth/session';
 import { listConversations } from '@/lib/db/queries';
+import { env } from '@/lib/env';
 import { getServices } from '@/lib/services';
 import { OFFLINE_NOTICE } from '@/lib/ai/offline/reply-writer';
 import { signOutAction } from '../(auth)/actions';
@@ -12,7 +13,7 @@ export default async function ChatLayout({ children }: { children: React.ReactNo
   const [session, { store, chat }] = await Promise.all([readAsSessionUser((tx, user) => listConversations(tx, user.id)), getServices()]);
   return (
     <div className="flex h-dvh flex-col md:flex-row">
-      <Sidebar user={session?.user} conversations={session?.result ?? []} engine={store.engine} signOut={signOutAction} />
+      <Sidebar user={session?.user} conversations={session?.result ?? []} engine={store.engine} guestTtlDays={env().GUEST_TTL_DAYS} signOut={signOutAction} />
       <main className="flex min-h-0 min-w-0 flex-1 flex-col">
         {chat.offline && (
           <p data-testid="offline-notice" role="status" className="bg-amber-100 px-4 py-2 text-center text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { Engine } from '@/lib/db';
 import type { Conversation, User } from '@/lib/db/schema';
+import { GuestRetention } from '../guest-retention';
 
 const engineNames: Record<Engine, string> = {
   pglite: 'the embedded database (PGlite)',
@@ -11,6 +12,8 @@ interface SidebarProps {
   user: User | undefined;
   conversations: Pick<Conversation, 'id' | 'title'>[];
   engine: Engine;
+  /** GUEST_TTL_DAYS, told to a guest. */
+  guestTtlDays: number;
   signOut: () => Promise<void>;
 }
 
@@ -32,7 +35,7 @@ export function Sidebar(props: SidebarProps) {
 
 const linkClass = 'underline underline-offset-2';
 
-function SidebarBody({ user, conversations, engine, signOut }: SidebarProps) {
+function SidebarBody({ user, conversations, engine, guestTtlDays, signOut }: SidebarProps) {
   return (
     <nav aria-label="Conversations" className="flex min-h-0 flex-1 flex-col gap-2 p-3">
       <Link
@@ -68,11 +71,12 @@ function SidebarBody({ user, conversations, engine, signOut }: SidebarProps) {
               What I remember about you
             </Link>
             {user.isAnonymous ? (
-              <p>
+              <p data-testid="guest-retention">
+                <GuestRetention days={guestTtlDays} />{' '}
                 <Link href="/sign-up" data-testid="sign-up-link" className={linkClass}>
                   Create an account
                 </Link>{' '}
-                to keep your memories, or{' '}
+                to keep it, or{' '}
                 <Link href="/sign-in" data-testid="sign-in-link" className={linkClass}>
                   sign in
                 </Link>

@@ -7,15 +7,17 @@ import NextAuth, { type DefaultSession } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { env } from '@/lib/env';
 import { createAnonymousUser } from '@/lib/db/queries';
+import { isUserId } from '@/lib/db/store';
 import { getServices } from '@/lib/services';
 import { checkCredentials } from './accounts';
 import { signInSchema } from './credentials';
+import { endSessions, sessionVersionOf } from './session-version';
 // Loaded for its types, so the JWT augmentation below has a module to extend.
 import type {} from '@auth/core/jwt';
 
 declare module 'next-auth' {
   interface Session {
-    user: { id: string; isAnonymous: boolean } & DefaultSession['user'];
+    user: { id: string; isAnonymous: boolean; sessionVersion: number } & DefaultSession['user'];
   }
   interface User {
     isAnonymous?: boolean;
@@ -26,6 +28,8 @@ declare module '@auth/core/jwt' {
   interface JWT {
     userId?: string;
     isAnonymous?: boolean;
+    /** users.session_version when the session was issued (lib/auth/session-version.ts). */
+    sessionVersion?: number;
   }
 }
 
@@ -61,10 +65,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     }),
   ],
   callbacks: {
-    jwt({ token, user }) {
+    async jwt({ token, user }) {
       if (user?.id) {
-        token.userId = user.id;
+        const userId = user.id;
+        token.userId = userId;
         token.isAnonymous = user.isAnonymous ?? false;
+        // Read once, at sign-in: each request compares it on the user row it reads anyway.
+        const { store } = await getServices();
+        token.sessionVersion = (await store.readAsUser(userId, (tx) => sessionVersionOf(tx, userId))) ?? 0;
       }
       return token;
     },
@@ -72,8 +80,22 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       if (token.userId) {
         session.user.id = token.userId;
         session.user.isAnonymous = token.isAnonymous ?? true;
+        // A cookie issued before sessions had versions counts as the first version.
+        session.user.sessionVersion = token.sessionVersion ?? 0;
       }
       return session;
+    },
+  },
+  events: {
+    // Every sign-out comes here (Auth.js's endpoint and server actions' signOut()) before the
+    // cookie is cleared: a copy of the cookie kept elsewhere ends too. With one version per user,
+    // so do the user's other sessions.
+    async signOut(message) {
+      const token = 'token' in message ? message.token : null;
+      const userId = token?.userId;
+      if (!userId || !isUserId(userId)) return;
+      const { store } = await getServices();
+      await store.asUser(userId, (tx) => endSessions(tx, userId, token.sessionVersion ?? 0));
     },
   },
 }));

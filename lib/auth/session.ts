@@ -6,23 +6,39 @@
 import 'server-only';
 import { eq } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
-import { getUser } from '@/lib/db/queries';
 import { accountMerges, type User } from '@/lib/db/schema';
 import { isUserId } from '@/lib/db/store';
 import { getServices } from '@/lib/services';
 import { auth } from '.';
 import { standingOf, type SessionIdentity, type SessionStanding } from './guest-data';
+import { currentSessionUser, isStaleSession, type SessionClaims } from './session-version';
 
-/** Who the signed session cookie names, and whether it was issued to a guest. */
-export async function sessionIdentity(): Promise<SessionIdentity | undefined> {
+/** What the signed session cookie claims: who, whether issued to a guest, under which version. */
+async function sessionClaims(): Promise<SessionClaims | undefined> {
   const user = (await auth())?.user;
-  return user?.id && isUserId(user.id) ? { userId: user.id, isAnonymous: user.isAnonymous } : undefined;
+  return user?.id && isUserId(user.id)
+    ? { userId: user.id, isAnonymous: user.isAnonymous, sessionVersion: user.sessionVersion }
+    : undefined;
+}
+
+/**
+ * Who the signed session cookie names, and whether it was issued to a guest; undefined for a
+ * session that was ended (sign-out, "sign out everywhere"). Costs one read of the user's row: for
+ * the sign-in and sign-up flows, which act on the session's guest before any unit of theirs.
+ */
+export async function sessionIdentity(): Promise<SessionIdentity | undefined> {
+  const claims = await sessionClaims();
+  if (!claims) return undefined;
+  const { store } = await getServices();
+  const stale = await store.readAsUser(claims.userId, (tx) => isStaleSession(tx, claims));
+  return stale ? undefined : { userId: claims.userId, isAnonymous: claims.isAnonymous };
 }
 
 /**
  * Runs `work` in one unit of work as the session's user, with their row. Undefined for a visitor
- * who has not acted yet, and for a session whose user no longer exists (deleted account, reset
- * database, or a guest merged into an account: see sessionMergedIntoAccount).
+ * who has not acted yet, for a session that was ended, and for a session whose user no longer
+ * exists (deleted account, reset database, or a guest merged into an account: see
+ * sessionMergedIntoAccount).
  */
 export function asSessionUser<T>(work: (tx: Database, user: User) => Promise<T>): Promise<{ user: User; result: T } | undefined> {
   return sessionUnit(work, false);
@@ -34,14 +50,15 @@ export function readAsSessionUser<T>(work: (tx: Database, user: User) => Promise
 }
 
 async function sessionUnit<T>(work: (tx: Database, user: User) => Promise<T>, readOnly: boolean): Promise<{ user: User; result: T } | undefined> {
-  const userId = (await sessionIdentity())?.userId;
-  if (!userId) return undefined;
+  const claims = await sessionClaims();
+  if (!claims) return undefined;
   const { store } = await getServices();
   const unit = async (tx: Database) => {
-    const user = await getUser(tx, userId);
+    // The version is checked on the row read here anyway: ending sessions costs no extra query.
+    const user = await currentSessionUser(tx, claims);
     return user ? { user, result: await work(tx, user) } : undefined;
   };
-  return readOnly ? store.readAsUser(userId, unit) : store.asUser(userId, unit);
+  return readOnly ? store.readAsUser(claims.userId, unit) : store.asUser(claims.userId, unit);
 }
 
 /** The session's user row, for work that runs its own units (a chat turn, an edit that embeds). */
@@ -55,9 +72,11 @@ export async function getSessionUser(): Promise<User | undefined> {
  * guest's dead id.
  */
 export async function sessionMergedIntoAccount(): Promise<boolean> {
-  const identity = await sessionIdentity();
-  if (!identity?.isAnonymous) return false;
-  const { userId } = identity;
+  // The claims alone: a merged guest's row is gone, so there is no version to compare, and a
+  // guest whose row remains was never merged.
+  const claims = await sessionClaims();
+  if (!claims?.isAnonymous) return false;
+  const { userId } = claims;
   const { store } = await getServices();
   const [merge] = await store.asUser(userId, (tx) =>
     tx.select({ id: accountMerges.accountUserId }).from(accountMerges).where(eq(accountMerges.anonymousUserId, userId)),

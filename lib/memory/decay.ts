@@ -1,6 +1,7 @@
 /**
- * The nightly job: forget facts that went unused, keep each user's memory under its cap, purge
- * old history, and extract turns whose extraction never finished. It works through users in
+ * The nightly job: delete guests who went quiet (with all their data), forget facts that went
+ * unused, keep each user's memory under its cap, purge old history, delete ended rate-limit
+ * windows, and extract turns whose extraction never finished. It works through users in
  * small batches, each in its own short transaction, so it never holds locks for long or stalls
  * chat traffic; a lease makes a second run at the same time skip instead of deleting twice.
  */
@@ -8,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
+import { expireGuests, sweepRateLimits } from '../ops/expiry';
 import { sweepPendingExtractions, type SweepSummary } from './extract-turn';
 import { deleteFactsSelected } from './fact-store';
 import type { MemoryServices } from './services';
@@ -42,6 +44,8 @@ export interface DecayOptions {
   sweep: boolean;
   /** How long a run may hold the lease before another may start. */
   leaseSeconds: number;
+  /** Guests with no chat for this many days are deleted with all their data (GUEST_TTL_DAYS). */
+  guestTtlDays: number;
 }
 
 export const defaultDecayOptions: DecayOptions = {
@@ -50,6 +54,7 @@ export const defaultDecayOptions: DecayOptions = {
   batchSize: 50,
   sweep: true,
   leaseSeconds: 15 * 60,
+  guestTtlDays: 30,
 };
 
 export type DecaySummary =
@@ -57,10 +62,12 @@ export type DecaySummary =
       status: 'completed';
       dryRun: boolean;
       policy: DecayPolicy;
+      guestsExpired: number;
       users: number;
       factsExpired: number;
       factsCapped: number;
       historyPurged: number;
+      rateLimitsSwept: number;
       turnsSwept: SweepSummary | null;
       durationMs: number;
     }
@@ -124,6 +131,8 @@ export async function runDecay(services: MemoryServices, options: DecayOptions =
   }
 
   try {
+    // First, so the facts' batches below no longer pass over the guests' rows.
+    const guestsExpired = await expireGuests(store, { ttlDays: options.guestTtlDays, batchSize: options.batchSize, dryRun: options.dryRun });
     const totals = { users: 0, factsExpired: 0, factsCapped: 0, historyPurged: 0 };
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
@@ -153,13 +162,16 @@ export async function runDecay(services: MemoryServices, options: DecayOptions =
       totals.factsCapped += counts.factsCapped;
       totals.historyPurged += counts.historyPurged;
     }
+    const rateLimitsSwept = await sweepRateLimits(store, { nowMs: Date.now(), dryRun: options.dryRun });
     const turnsSwept =
       options.sweep && !options.dryRun ? await sweepPendingExtractions(services, { minAgeSeconds: 300, limit: 1000 }) : null;
     return {
       status: 'completed',
       dryRun: options.dryRun,
       policy: options.policy,
+      guestsExpired,
       ...totals,
+      rateLimitsSwept,
       turnsSwept,
       durationMs: Math.round(performance.now() - started),
     };

@@ -5,6 +5,7 @@ import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { signOut } from '@/lib/auth';
 import { asSessionUser, getSessionUser } from '@/lib/auth/session';
+import { endSessions } from '@/lib/auth/session-version';
 import type { Database } from '@/lib/db/client';
 import type { User } from '@/lib/db/schema';
 import { deleteAccount } from '@/lib/db/user-data';
@@ -90,9 +91,16 @@ export async function deleteAllFactsAction(form: FormData) {
   revalidatePath(PATH);
 }
 
+/** Ends every session of this account, on every device (a copied cookie too), then this one's cookie. */
+export async function signOutEverywhereAction() {
+  await asCurrentUser((tx, user) => endSessions(tx, user.id));
+  await signOut({ redirectTo: '/' });
+}
+
 export async function deleteAccountAction(form: FormData) {
   if (form.get('confirm') !== 'on') return;
-  // Deliberate: the user's row goes, and its foreign keys' cascades take every row of theirs.
+  // Deliberate: the user's row goes, and its foreign keys' cascades take every row of theirs; a
+  // session naming a user that no longer exists is no session, on every device.
   await asCurrentUser((tx, user) => deleteAccount(tx, user.id));
   await signOut({ redirectTo: '/' });
 }

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { connection } from 'next/server';
+import { GuestRetention } from '@/components/guest-retention';
 import { MemoryList, type FactView } from '@/components/settings/memory-list';
 import { getSessionUser } from '@/lib/auth/session';
 import type { UserFact } from '@/lib/db/schema';
@@ -8,7 +9,15 @@ import { FACT_HEADINGS } from '@/lib/memory/memory-block';
 import { FACT_TYPES } from '@/lib/memory/fact-ref';
 import type { FactSort } from '@/lib/memory/manage-facts';
 import { decayPolicyFrom, getServices } from '@/lib/services';
-import { deleteAccountAction, deleteAllFactsAction, deleteFactAction, editFactAction, setMemoryAction, undoDeleteAction } from './actions';
+import {
+  deleteAccountAction,
+  deleteAllFactsAction,
+  deleteFactAction,
+  editFactAction,
+  setMemoryAction,
+  signOutEverywhereAction,
+  undoDeleteAction,
+} from './actions';
 
 export const metadata = { title: 'What I remember about you · Engram' };
 
@@ -31,6 +40,7 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
   const params = await searchParams;
   const query = params.q?.trim().slice(0, 200) ?? '';
   const sort: FactSort = params.sort && params.sort in SORTS ? (params.sort as FactSort) : 'newest';
+  const settings = env();
   const { memory } = await getServices();
   const { facts, count, histories } = await memory.search(user.id, { query, sort });
   const view = (f: UserFact): FactView => ({
@@ -50,8 +60,17 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
       <header className="space-y-2">
         <h1 className="text-2xl font-semibold">What I remember about you</h1>
         <p className="text-sm text-neutral-500" data-testid="fact-count">
-          {count} of {decayPolicyFrom(env()).maxFactsPerUser} memories. Engram learns these from your chats; edit or delete anything.
+          {count} of {decayPolicyFrom(settings).maxFactsPerUser} memories. Engram learns these from your chats; edit or delete anything.
         </p>
+        {user.isAnonymous && (
+          <p className="text-sm" data-testid="guest-retention">
+            <GuestRetention days={settings.GUEST_TTL_DAYS} />{' '}
+            <Link href="/sign-up" className="underline underline-offset-2">
+              Sign up
+            </Link>{' '}
+            to keep it.
+          </p>
+        )}
       </header>
 
       <form action={setMemoryAction} className="flex flex-wrap items-center gap-3 rounded-xl border border-neutral-200 p-4 dark:border-neutral-800">
@@ -106,6 +125,23 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
       </form>
 
       <MemoryList groups={groups} editFact={editFactAction} deleteFact={deleteFactAction} undoDelete={undoDeleteAction} />
+
+      {!user.isAnonymous && (
+        <section className="space-y-3 rounded-xl border border-neutral-200 p-4 dark:border-neutral-800" aria-labelledby="sessions">
+          <h2 id="sessions" className="font-semibold">
+            Sessions
+          </h2>
+          <form action={signOutEverywhereAction} className="space-y-2">
+            <p className="text-sm text-neutral-500">
+              Signed in as {user.email}. Signing out everywhere ends every session of this account, on every device and in
+              this browser; sign in again to continue.
+            </p>
+            <button type="submit" className={buttonClass} data-testid="sign-out-everywhere">
+              Sign out everywhere
+            </button>
+          </form>
+        </section>
+      )}
 
       <section className="space-y-3 rounded-xl border border-neutral-200 p-4 dark:border-neutral-800" aria-labelledby="your-data">
         <h2 id="your-data" className="font-semibold">

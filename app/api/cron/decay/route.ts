@@ -1,6 +1,8 @@
 /**
- * GET /api/cron/decay: the nightly memory job, called by Vercel Cron (vercel.json) with
- * `Authorization: Bearer $CRON_SECRET`. Without a configured secret it refuses to run at all.
+ * GET /api/cron/decay: the nightly job, called by Vercel Cron (vercel.json) with
+ * `Authorization: Bearer $CRON_SECRET`; answers its JSON summary (guests expired, facts expired,
+ * capped and purged, rate-limit rows swept, turns swept). Without a configured secret it refuses
+ * to run at all.
  */
 import { hasBearerSecret } from '@/lib/auth/bearer';
 import { env } from '@/lib/env';
@@ -22,7 +24,9 @@ export const GET = withJsonErrors('decay', async (request: Request) => {
   }
   const { memory, store } = await getServices();
   // The job works across all users, in system units of work of its own; /api/health reports how it ended.
-  const summary = await recordNightlyRun(store, () => memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(settings) }));
+  const summary = await recordNightlyRun(store, () =>
+    memory.decay({ ...defaultDecayOptions, policy: decayPolicyFrom(settings), guestTtlDays: settings.GUEST_TTL_DAYS }),
+  );
   console.log(`[decay] ${JSON.stringify(summary)}`);
   return Response.json(summary);
 });
