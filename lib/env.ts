@@ -31,6 +31,9 @@ const appOrigins = z
   })
   .default([]);
 
+/** How many events a rate limit allows per window; benchmarks and tests raise it by setting. */
+const limit = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000_000).default(fallback);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 
@@ -121,6 +124,31 @@ const envSchema = z.object({
   MEMORY_RECENT_TURNS: z.coerce.number().int().min(1).max(100).default(6),
   /** Unsummarized turns that trigger folding the older ones into the summary. */
   MEMORY_SUMMARIZE_AFTER: z.coerce.number().int().min(2).max(500).default(12),
+
+  /**
+   * The request header in which the proxy in front of the app puts the client's address, and which
+   * it overwrites whatever the client sent (x-vercel-forwarded-for, x-real-ip; x-forwarded-for: its
+   * right-most entry, the one the proxy appended). Unset: the address is unknown, and only the
+   * per-account, per-user and app-wide limits apply.
+   */
+  TRUSTED_PROXY_HEADER: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9-]+$/, 'expected a header name such as x-real-ip')
+    .optional(),
+  /** New guests per client address per hour, and across all addresses per hour. */
+  RATE_LIMIT_NEW_GUESTS_PER_ADDRESS_PER_HOUR: limit(20),
+  RATE_LIMIT_NEW_GUESTS_PER_HOUR: limit(500),
+  /** Chat turns per user per minute, and per guest per day. */
+  RATE_LIMIT_CHAT_TURNS_PER_MINUTE: limit(20),
+  RATE_LIMIT_GUEST_CHAT_TURNS_PER_DAY: limit(200),
+  /** Sign-ups per client address per hour, and across all addresses per hour. */
+  RATE_LIMIT_SIGN_UPS_PER_ADDRESS_PER_HOUR: limit(5),
+  RATE_LIMIT_SIGN_UPS_PER_HOUR: limit(100),
+  /** Failed sign-ins per account (which then locks) and per client address, per 15 minutes. */
+  RATE_LIMIT_FAILED_SIGN_INS_PER_ACCOUNT: limit(10),
+  RATE_LIMIT_FAILED_SIGN_INS_PER_ADDRESS: limit(50),
 });
 
 type ParsedEnv = z.infer<typeof envSchema>;

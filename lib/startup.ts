@@ -1,6 +1,7 @@
 import { getDatabase } from './db';
 import { env } from './env';
 import { messageOf } from './errors';
+import { warnWithoutTrustedProxy } from './rate-limit';
 
 /**
  * Parses the settings and opens (for PGlite, migrates) the database, so a bad setting or an
@@ -8,7 +9,7 @@ import { messageOf } from './errors';
  */
 export async function checkStartup(): Promise<void> {
   try {
-    env();
+    warnWithoutTrustedProxy(env());
     const { engine } = await getDatabase();
     console.log(`[engram] database ready (${engine})`);
   } catch (error) {

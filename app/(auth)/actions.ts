@@ -2,11 +2,11 @@
 
 import { headers } from 'next/headers';
 import { signIn, signOut } from '@/lib/auth';
-import { checkCredentials } from '@/lib/auth/accounts';
 import { fieldErrors, signInSchema, signUpSchema } from '@/lib/auth/credentials';
 import { signInFromSession, signUpFromSession } from '@/lib/auth/guest-data';
 import { sessionIdentity } from '@/lib/auth/session';
-import { FailedSignInThrottle } from '@/lib/auth/throttle';
+import { addressOf, getRateLimits, limitSignUp, signInClient, signInWithLimits } from '@/lib/rate-limit';
+import { refusalOf } from '@/lib/rate-limit/auth';
 import { getServices } from '@/lib/services';
 
 export interface AuthFormState {
@@ -18,11 +18,19 @@ export interface AuthFormState {
   confirm?: string;
 }
 
-const throttle = new FailedSignInThrottle();
-
-async function clientAddress(): Promise<string> {
-  const forwarded = (await headers()).get('x-forwarded-for');
-  return forwarded?.split(',')[0]?.trim() || 'local';
+/**
+ * Signs in to the account whose credentials were checked; sets the session cookie and redirects
+ * (the redirect is thrown). Its `authorize` checks the limits again: a refusal there is shown.
+ */
+async function signInTo(credentials: { email: string; password: string }, email: string): Promise<AuthFormState> {
+  try {
+    await signIn('password', { ...credentials, redirectTo: '/' });
+  } catch (error) {
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    return { errors: { form: refusal.message }, email };
+  }
+  return { errors: {}, email };
 }
 
 const GUEST_DATA_NOT_MOVED =
@@ -34,6 +42,11 @@ export async function signUpAction(_previous: AuthFormState, form: FormData): Pr
   const parsed = signUpSchema.safeParse(input);
   if (!parsed.success) return { errors: fieldErrors(parsed.error), email: input.email };
 
+  // Before the password is hashed: the hash is what makes a flood of sign-ups expensive.
+  const limits = await getRateLimits();
+  const allowed = await limitSignUp(limits, addressOf(limits, await headers()));
+  if (!allowed.ok) return { errors: { form: allowed.message }, email: input.email, link: { href: '/sign-in', label: 'Sign in instead' } };
+
   const { store, memory } = await getServices();
   const outcome = await signUpFromSession(store, memory.merge, await sessionIdentity(), parsed.data.email, parsed.data.password);
   switch (outcome.status) {
@@ -44,9 +57,7 @@ export async function signUpAction(_previous: AuthFormState, form: FormData): Pr
     case 'created_guest_kept':
       return { errors: { form: `Your account was created. ${GUEST_DATA_NOT_MOVED}` }, email: input.email };
     case 'created':
-      // Sets the session cookie and redirects; the redirect is thrown, so nothing runs after it.
-      await signIn('password', { ...parsed.data, redirectTo: '/' });
-      return { errors: {}, email: input.email };
+      return signInTo(parsed.data, input.email);
   }
 }
 
@@ -55,17 +66,11 @@ export async function signInAction(_previous: AuthFormState, form: FormData): Pr
   const parsed = signInSchema.safeParse(input);
   if (!parsed.success) return { errors: fieldErrors(parsed.error), email: input.email };
 
-  const address = await clientAddress();
-  const wait = throttle.delayMs(address);
-  if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
-
-  const { store, memory } = await getServices();
-  const account = await checkCredentials(store, parsed.data.email, parsed.data.password);
-  if (!account) {
-    throttle.recordFailure(address);
-    return { errors: { form: 'Wrong email or password.' }, email: input.email };
-  }
-  throttle.reset(address);
+  const [{ store, memory }, limits] = await Promise.all([getServices(), getRateLimits()]);
+  const checked = await signInWithLimits(limits, store, parsed.data, signInClient(limits, await headers()));
+  if (checked.status === 'refused') return { errors: { form: checked.refusal.message }, email: input.email };
+  if (checked.status === 'wrong') return { errors: { form: 'Wrong email or password.' }, email: input.email };
+  const account = checked.user;
   const confirmed = form.get('confirm') === parsed.data.email;
   const outcome = await signInFromSession(store, memory.merge, await sessionIdentity(), account, confirmed);
   switch (outcome.status) {
@@ -74,8 +79,7 @@ export async function signInAction(_previous: AuthFormState, form: FormData): Pr
     case 'confirm':
       return { errors: { form: outcome.message }, email: input.email, link: outcome.link, confirm: parsed.data.email };
     case 'proceed':
-      await signIn('password', { ...parsed.data, redirectTo: '/' });
-      return { errors: {}, email: input.email };
+      return signInTo(parsed.data, input.email);
   }
 }
 

@@ -9,7 +9,8 @@ import { env } from '@/lib/env';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { isUserId } from '@/lib/db/store';
 import { getServices } from '@/lib/services';
-import { checkCredentials } from './accounts';
+import { addressOf, getRateLimits, limitNewGuest, signInClient, signInWithLimits } from '@/lib/rate-limit';
+import { answeringRefusals, refuseSignIn, rememberDevice } from '@/lib/rate-limit/auth';
 import { signInSchema } from './credentials';
 import { endSessions, sessionVersionOf } from './session-version';
 // Loaded for its types, so the JWT augmentation below has a module to extend.
@@ -34,7 +35,7 @@ declare module '@auth/core/jwt' {
 }
 
 // The config is built per request so settings are read at run time, not during `next build`.
-export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+const { handlers: authJsHandlers, auth, signIn, signOut } = NextAuth(() => ({
   secret: env().AUTH_SECRET,
   // Self-hosted behind a proxy: trust its forwarded host (Auth.js requires saying so).
   trustHost: true,
@@ -44,19 +45,25 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       id: 'password',
       name: 'Email and password',
       credentials: { email: {}, password: {} },
-      async authorize(credentials) {
+      async authorize(credentials, request) {
         const parsed = signInSchema.safeParse(credentials);
         if (!parsed.success) return null;
-        const { store } = await getServices();
-        const user = await checkCredentials(store, parsed.data.email, parsed.data.password);
-        return user ? { id: user.id, email: user.email, isAnonymous: false } : null;
+        const [{ store }, limits] = await Promise.all([getServices(), getRateLimits()]);
+        const outcome = await signInWithLimits(limits, store, parsed.data, signInClient(limits, request.headers));
+        if (outcome.status === 'refused') refuseSignIn(outcome.refusal);
+        if (outcome.status === 'wrong') return null;
+        await rememberDevice(request, outcome.user.id, limits.secret);
+        return { id: outcome.user.id, email: outcome.user.email, isAnonymous: false };
       },
     }),
     Credentials({
       id: 'guest',
       name: 'Guest',
       credentials: {},
-      async authorize() {
+      async authorize(_credentials, request) {
+        const limits = await getRateLimits();
+        const allowed = await limitNewGuest(limits, addressOf(limits, request.headers));
+        if (!allowed.ok) refuseSignIn(allowed);
         const { store } = await getServices();
         // A new user has no id yet to act as.
         const user = await store.asSystem((tx) => createAnonymousUser(tx));
@@ -99,3 +106,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     },
   },
 }));
+
+export { auth, signIn, signOut };
+/** Auth.js's routes; a sign-in refused for a rate limit answers 429 (Auth.js alone would redirect). */
+export const handlers = answeringRefusals(authJsHandlers);
