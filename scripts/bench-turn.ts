@@ -108,6 +108,11 @@ const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'star
     OPENAI_API_KEY: 'bench',
     OPENAI_BASE_URL: fake.openaiBaseUrl,
     MODEL_MAX_RETRIES: '0',
+    // The benchmark is one address sending as fast as it can: the production limits would refuse it.
+    RATE_LIMIT_CHAT_TURNS_PER_MINUTE: '100000',
+    RATE_LIMIT_GUEST_CHAT_TURNS_PER_DAY: '100000',
+    RATE_LIMIT_NEW_GUESTS_PER_ADDRESS_PER_HOUR: '100000',
+    RATE_LIMIT_NEW_GUESTS_PER_HOUR: '100000',
   },
 });
 

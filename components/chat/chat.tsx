@@ -132,7 +132,14 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
       if (response.status === 401) {
         // No session yet (a visitor's first message; page views create no user) or no longer
         // (signed out in another tab): nothing was stored, so become a guest and send again.
-        await ensureGuestSession();
+        const guest = await ensureGuestSession();
+        if (guest.error) {
+          if (onRefused) {
+            onRefused();
+            setError(guest.error);
+          } else update(answerKey, () => ({ status: 'failed', error: guest.error }));
+          return;
+        }
         response = await post();
       }
       if (!response.ok || !response.body) {

@@ -16,6 +16,7 @@ let adminUrl: string;
 const PASSWORD = 'a long and unguessable password';
 const NEW_GUESTS_PER_ADDRESS = 3;
 const NEW_GUESTS_APP_WIDE = 8;
+const CHAT_TURNS_PER_MINUTE = 3;
 
 beforeAll(async () => {
   fake = await startFakeVendorServer();
@@ -26,6 +27,7 @@ beforeAll(async () => {
     TRUSTED_PROXY_HEADER: 'x-real-ip',
     RATE_LIMIT_NEW_GUESTS_PER_ADDRESS_PER_HOUR: String(NEW_GUESTS_PER_ADDRESS),
     RATE_LIMIT_NEW_GUESTS_PER_HOUR: String(NEW_GUESTS_APP_WIDE),
+    RATE_LIMIT_CHAT_TURNS_PER_MINUTE: String(CHAT_TURNS_PER_MINUTE),
   });
 });
 afterAll(async () => {
@@ -237,3 +239,21 @@ it('refuses sign-ups past 5 an hour from one address, before hashing, and the pa
   // Another address is not held back by this one.
   await signUp('neighbour@example.com');
 });
+
+it('refuses chat turns past the per-minute limit with 429 before storing or asking a model', async () => {
+  const signedUp = await signUp('chatty@example.com');
+  const cookie = cookiesOf(signedUp).find((c) => c.startsWith('authjs.session-token='))!;
+  let conversationId: string | undefined;
+  for (let i = 0; i < CHAT_TURNS_PER_MINUTE; i++) {
+    const sent = await postChat(app.url, cookie, { conversationId, message: `Message ${i}` });
+    const start = sent.events[0];
+    if (start?.type !== 'start' || !start.conversationId) throw new Error(`turn ${i} was not answered (${sent.status})`);
+    conversationId = start.conversationId;
+  }
+  const over = await postChat(app.url, cookie, { conversationId, message: 'One too many' });
+  expect(over.status).toBe(429);
+  expect(over.refusal?.error).toMatch(/faster than Engram takes them \(3 a minute\)/);
+  expect(await query(adminUrl, "SELECT id FROM conversation_turns WHERE content = 'One too many'")).toEqual([]);
+  expect(fake.requests.filter((r) => JSON.stringify(r.body).includes('One too many'))).toEqual([]);
+});
+

@@ -11,6 +11,7 @@ import { chatBodyLimitBytes, chatRequestSchema } from '@/lib/chat/request';
 import { AnswerNotStarted, startTurn, streamReply, temporaryReply, type StartFailure, type TurnUser } from '@/lib/chat/turn';
 import { env } from '@/lib/env';
 import { crossSiteRefusal, readJsonBody } from '@/lib/http/guard';
+import { getRateLimits, limitChatTurn, tooManyRequests } from '@/lib/rate-limit';
 import { getServices } from '@/lib/services';
 import { messageOf } from '@/lib/errors';
 
@@ -44,9 +45,13 @@ export async function POST(request: Request) {
   }
 }
 
-async function answer(request: Request, user: TurnUser, body: unknown) {
+async function answer(request: Request, user: TurnUser & { isAnonymous: boolean }, body: unknown) {
   const parsed = chatRequestSchema(env().CHAT_MAX_MESSAGE_CHARS).safeParse(body);
   if (!parsed.success) return fail(400, parsed.error.issues[0]?.message ?? 'Invalid request.');
+  // Counted before anything is stored or sent to a model; outside any unit of work (on PGlite a
+  // check inside one would wait for itself).
+  const limited = await limitChatTurn(await getRateLimits(), user);
+  if (!limited.ok) return tooManyRequests(limited);
 
   // The model stops when the client goes away (request.signal) or stops reading (cancel).
   const stop = new AbortController();
