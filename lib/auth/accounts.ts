@@ -1,7 +1,8 @@
 /**
- * Accounts with an email and a password: creating one, and checking a sign-in. Both look across
- * users (by email), so they are system units of work; the slow password hashing runs outside them.
+ * Accounts with an email and a password: creating one, and checking a sign-in. The slow password
+ * hashing runs outside their units of work.
  */
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { users, type User } from '../db/schema';
 import type { Store } from '../db/store';
@@ -12,10 +13,13 @@ export type CreateAccountResult = { ok: true; user: User } | { ok: false; error:
 /** `email` must already be normalised (see emailSchema). */
 export async function createAccount(store: Store, email: string, password: string): Promise<CreateAccountResult> {
   const passwordHash = await hashPassword(password);
-  const [user] = await store.asSystem((tx) =>
+  // As the new user itself, not the system: row-level security lets the unit write and read back
+  // this one row, nothing of anyone else's.
+  const id = randomUUID();
+  const [user] = await store.asUser(id, (tx) =>
     tx
       .insert(users)
-      .values({ email, passwordHash, isAnonymous: false })
+      .values({ id, email, passwordHash, isAnonymous: false })
       // The unique index decides between two sign-ups racing for one email.
       .onConflictDoNothing({ target: users.email })
       .returning(),
@@ -26,7 +30,10 @@ export async function createAccount(store: Store, email: string, password: strin
 // A real hash to verify against when the email is unknown, so both answers take the same time.
 let decoyHash: Promise<string> | undefined;
 
-/** The account for these credentials, or undefined; as slow for an unknown email as for a wrong password. */
+/**
+ * The account for these credentials, or undefined; as slow for an unknown email as for a wrong
+ * password. Finding a user by email looks across users: a system unit of work.
+ */
 export async function checkCredentials(store: Store, email: string, password: string): Promise<User | undefined> {
   const [user] = await store.asSystem((tx) => tx.select().from(users).where(eq(users.email, email)));
   decoyHash ??= hashPassword('decoy password, never valid');

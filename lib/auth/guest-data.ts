@@ -24,8 +24,8 @@ export type SessionStanding =
   /** No session, or one whose user no longer exists (deleted, or a reset database). */
   | { kind: 'visitor' }
   | { kind: 'guest'; guestId: string }
-  /** A guest cookie whose data now belongs to an account. */
-  | { kind: 'merged_guest'; accountId: string; accountEmail: string }
+  /** A guest cookie whose data now belongs to an account, known to it by a masked email only. */
+  | { kind: 'merged_guest'; accountId: string; maskedAccountEmail: string }
   | { kind: 'account'; accountId: string; email: string; holdsGuestData: boolean };
 
 export type MergeGuest = (guestUserId: string, accountUserId: string) => Promise<MergeResult>;
@@ -42,12 +42,15 @@ export function maskEmail(email: string): string {
   return at < 1 ? '…' : `${email[0]}…${email.slice(at)}`;
 }
 
-/** Reads only rows of the session's own user, and the email of the account its guest became. */
+/**
+ * Reads only rows of the session's own user (its user row, and the merges it is a party to), then,
+ * for a merged guest, the masked email of the account its data went to.
+ */
 export async function standingOf(store: Store, identity: SessionIdentity | undefined): Promise<SessionStanding> {
   if (!identity) return { kind: 'visitor' };
   const { userId } = identity;
-  return store.asUser(userId, async (tx): Promise<SessionStanding> => {
-    const [user] = await tx.select().from(users).where(eq(users.id, userId));
+  const own = await store.asUser(userId, async (tx): Promise<SessionStanding | { kind: 'merged_into'; accountId: string }> => {
+    const [user] = await tx.select({ isAnonymous: users.isAnonymous, email: users.email }).from(users).where(eq(users.id, userId));
     if (user?.isAnonymous) return { kind: 'guest', guestId: userId };
     if (user) {
       const merges = await tx
@@ -60,24 +63,35 @@ export async function standingOf(store: Store, identity: SessionIdentity | undef
     }
     if (!identity.isAnonymous) return { kind: 'visitor' };
     const [merge] = await tx
-      .select({ accountId: users.id, email: users.email })
+      .select({ accountId: accountMerges.accountUserId })
       .from(accountMerges)
-      .innerJoin(users, eq(users.id, accountMerges.accountUserId))
       .where(eq(accountMerges.anonymousUserId, userId));
-    return merge ? { kind: 'merged_guest', accountId: merge.accountId, accountEmail: merge.email! } : { kind: 'visitor' };
+    return merge ? { kind: 'merged_into', accountId: merge.accountId } : { kind: 'visitor' };
   });
+  if (own.kind !== 'merged_into') return own;
+  const masked = await maskedEmailOf(store, own.accountId);
+  return masked ? { kind: 'merged_guest', accountId: own.accountId, maskedAccountEmail: masked } : { kind: 'visitor' };
 }
 
-const movedTo = (email: string): Refusal => ({
+/**
+ * Another user's email, masked: the one read of the request path that crosses users, so it runs
+ * as the system, and the full address never leaves this function.
+ */
+async function maskedEmailOf(store: Store, accountId: string): Promise<string | undefined> {
+  const [account] = await store.asSystem((tx) => tx.select({ email: users.email }).from(users).where(eq(users.id, accountId)));
+  return account?.email ? maskEmail(account.email) : undefined;
+}
+
+const movedTo = (maskedEmail: string): Refusal => ({
   message:
-    `Your guest chats and memories moved to ${maskEmail(email)} in another tab. ` +
+    `Your guest chats and memories moved to ${maskedEmail} in another tab. ` +
     'No new account was created: sign in there to see them.',
-  link: { href: '/sign-in', label: `Sign in as ${maskEmail(email)}` },
+  link: { href: '/sign-in', label: `Sign in as ${maskedEmail}` },
 });
 
 /** Why this session may not create an account, or undefined when it may. */
 export function signUpRefusal(standing: SessionStanding): Refusal | undefined {
-  if (standing.kind === 'merged_guest') return movedTo(standing.accountEmail);
+  if (standing.kind === 'merged_guest') return movedTo(standing.maskedAccountEmail);
   if (standing.kind !== 'account') return undefined;
   // Creating an account now would switch every tab of this browser to it, empty.
   const where = maskEmail(standing.email);
@@ -93,7 +107,7 @@ export function signUpRefusal(standing: SessionStanding): Refusal | undefined {
 /** What the sign-in page says before anything is submitted, when the guest's data is known to be elsewhere. */
 export function signInNotice(standing: SessionStanding): string | undefined {
   return standing.kind === 'merged_guest'
-    ? `Your guest chats and memories moved to ${maskEmail(standing.accountEmail)}. Sign in there to see them.`
+    ? `Your guest chats and memories moved to ${standing.maskedAccountEmail}. Sign in there to see them.`
     : undefined;
 }
 
@@ -159,7 +173,7 @@ export async function signUpFromSession(
   const now = await standingOf(store, identity);
   if (now.kind !== 'merged_guest') return { status: 'created', user };
   await removeUnusedAccount(store, user.id);
-  return { status: 'refused', refusal: movedTo(now.accountEmail) };
+  return { status: 'refused', refusal: movedTo(now.maskedAccountEmail) };
 }
 
 export type SignInOutcome =
@@ -169,11 +183,11 @@ export type SignInOutcome =
   /** The guest's data is in another account: say so, and go ahead only when asked again. */
   | { status: 'confirm'; message: string; link?: Refusal['link'] };
 
-const staysIn = (guestAccountEmail: string, accountEmail: string) => ({
+const staysIn = (maskedGuestAccountEmail: string, accountEmail: string) => ({
   status: 'confirm' as const,
   message:
-    `Your guest chats and memories moved to ${maskEmail(guestAccountEmail)} in another tab, so they won't come to ${accountEmail}. ` +
-    `Sign in as ${maskEmail(guestAccountEmail)} to see them, or enter your password again to continue to ${accountEmail} without them.`,
+    `Your guest chats and memories moved to ${maskedGuestAccountEmail} in another tab, so they won't come to ${accountEmail}. ` +
+    `Sign in as ${maskedGuestAccountEmail} to see them, or enter your password again to continue to ${accountEmail} without them.`,
 });
 
 /**
@@ -193,7 +207,7 @@ export async function signInFromSession(
     case 'visitor':
       return { status: 'proceed' };
     case 'merged_guest':
-      return standing.accountId === account.id || confirmed ? { status: 'proceed' } : staysIn(standing.accountEmail, email);
+      return standing.accountId === account.id || confirmed ? { status: 'proceed' } : staysIn(standing.maskedAccountEmail, email);
     case 'account':
       if (standing.accountId === account.id || !standing.holdsGuestData || confirmed) return { status: 'proceed' };
       return {
@@ -209,7 +223,7 @@ export async function signInFromSession(
       if (moved.status !== 'already_merged' || moved.accountUserId === account.id || confirmed) return { status: 'proceed' };
       // Another tab moved the guest into another account just now.
       const now = await standingOf(store, identity);
-      return now.kind === 'merged_guest' ? staysIn(now.accountEmail, email) : { status: 'proceed' };
+      return now.kind === 'merged_guest' ? staysIn(now.maskedAccountEmail, email) : { status: 'proceed' };
     }
   }
 }

@@ -44,8 +44,9 @@ const embedding = customType<{ data: number[]; driverData: string }>({
 /**
  * Row-level security, the second wall behind the queries' own filters (on a PostgreSQL server;
  * PGlite's superuser bypasses it): a unit of work sees the rows of the user it acts as
- * (lib/db/store.ts), or every row when it acts as the system (nightly job, merges).
- * Migration 0006 also FORCEs it, so it binds the tables' owner, which the app usually connects as.
+ * (lib/db/store.ts), or every row when it acts as the system (nightly job, merges). On `users`
+ * the user is the row itself. Migrations 0006, 0010 and 0016 also FORCE it, so it binds the
+ * tables' owner, which the app usually connects as.
  */
 const ownerOnly = (table: string, userId: AnyPgColumn) =>
   pgPolicy(`${table}_owner_only`, {
@@ -77,6 +78,9 @@ export const users = pgTable(
   (t) => [
     uniqueIndex('users_email_key').on(t.email),
     check('users_account_has_email', sql`${t.isAnonymous} OR ${t.email} IS NOT NULL`),
+    // A request sees its own row only: no other user's email or password hash. Looking a user up
+    // by email (sign-in) is a system unit of work.
+    ownerOnly('users', t.id),
   ],
 );
 
@@ -290,7 +294,15 @@ export const accountMerges = pgTable(
     /** Rows moved per table, e.g. {"conversations": 2, "conversation_turns": 14, ...}. */
     rowsMoved: jsonb('rows_moved').$type<Record<string, number>>().notNull(),
   },
-  (t) => [index('account_merges_account_idx').on(t.accountUserId)],
+  (t) => [
+    index('account_merges_account_idx').on(t.accountUserId),
+    // A merge concerns two users: either may read it; only the merge itself (a system unit) writes it.
+    pgPolicy('account_merges_parties_read', {
+      for: 'select',
+      using: sql`${t.anonymousUserId}::text = current_setting('app.user_id', true) OR ${t.accountUserId}::text = current_setting('app.user_id', true)`,
+    }),
+    pgPolicy('account_merges_system_only', { for: 'all', using: sql`current_setting('app.user_id', true) = 'system'` }),
+  ],
 );
 
 export type User = typeof users.$inferSelect;

@@ -7,7 +7,18 @@ import type { Database } from './client';
 import { accountMerges, conversationTurns, conversations, episodeEmbeddings, userFacts, users } from './schema';
 
 export async function exportUserData(db: Database, userId: string) {
-  const [user] = await db.select().from(users).where(eq(users.id, userId));
+  // The columns exported, not the row: the password hash never leaves the database on a request.
+  const [user] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      isAnonymous: users.isAnonymous,
+      memoryEnabled: users.memoryEnabled,
+      referenceChats: users.referenceChats,
+      createdAt: users.createdAt,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
   if (!user) return undefined;
   // One after another: a unit of work is one connection, which runs one statement at a time.
   const chats = await db.select().from(conversations).where(eq(conversations.userId, userId)).orderBy(asc(conversations.createdAt));

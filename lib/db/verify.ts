@@ -1,11 +1,21 @@
 /**
- * Checks, at start-up, that the database is one Engram can use: migrated, with pgvector, and with
- * an embedding column of the type the code writes. Each failure says what to do.
+ * Checks, at start-up, that the database is one Engram can use: migrated, with pgvector, with
+ * an embedding column of the type the code writes, and with row-level security on every table the
+ * schema gives a policy. Each failure says what to do.
  */
-import { sql } from 'drizzle-orm';
+import { is, sql } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from './client';
 import { DatabaseSetupError } from './errors';
 import { selectRows } from './rows';
+import * as schema from './schema';
+
+/** The tables schema.ts puts behind row-level security (users, their data, merges). */
+const PROTECTED_TABLES = Object.values(schema as Record<string, unknown>)
+  .filter((value): value is PgTable => is(value, PgTable))
+  .map((table) => getTableConfig(table))
+  .filter((table) => table.policies.length > 0)
+  .map((table) => table.name);
 
 export async function verifyDatabase(db: Database): Promise<void> {
   const rows = await selectRows<{ extname: string }>(
@@ -40,6 +50,23 @@ export async function verifyDatabase(db: Database): Promise<void> {
       `fact_embeddings.embedding is ${type}, but Engram writes halfvec of any width. This database was made ` +
         'by another version or by hand: migrate it with `npm run db:migrate`, or point DATABASE_URL ' +
         'at a fresh database.',
+    );
+  }
+
+  // A database migrated by an older version may lack a policy (users before 0016): requests would
+  // then read every user's row, password hashes included.
+  const unprotected = await selectRows<{ name: string }>(
+    db,
+    sql`SELECT relname AS name FROM pg_class
+        WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'
+          AND relname IN (${sql.join(PROTECTED_TABLES.map((name) => sql`${name}`), sql`, `)})
+          AND NOT (relrowsecurity AND relforcerowsecurity)
+        ORDER BY 1`,
+  );
+  if (unprotected.length) {
+    throw new DatabaseSetupError(
+      `${unprotected.map((t) => t.name).join(', ')} ${unprotected.length === 1 ? 'is' : 'are'} not behind FORCEd row-level security: ` +
+        'this database was migrated by an older version. Run `npm run db:migrate` (or start with MIGRATE_ON_START=true).',
     );
   }
 }

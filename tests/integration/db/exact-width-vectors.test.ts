@@ -5,7 +5,6 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { MIGRATIONS_FOLDER, migrateDatabase } from '@/lib/db/migrate';
-import { createAnonymousUser } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
 import { retrieveFacts } from '@/lib/memory/retrieve';
 import { openEmptyDatabase, testEngine } from '../engines';
@@ -38,7 +37,8 @@ describe('migration 0012: vectors at their embedder\'s width', () => {
     handle = await openEmptyDatabase(testEngine);
     folder = foldersBefore('0012_exact_width_vectors');
     await migrateDatabase(handle, folder);
-    userId = (await createAnonymousUser(handle.db)).id;
+    // In SQL, not createAnonymousUser: the schema of today has columns 0011 did not (session_version).
+    userId = (await selectRows<{ id: string }>(handle.db, sql`INSERT INTO users (is_anonymous) VALUES (true) RETURNING id`))[0]!.id;
     // What 0011 stored: every vector zero-padded to 1536, whatever its model's width.
     for (const [model, text] of [
       ['offline-glove-hashed-v1', 'Lives in Lyon'],

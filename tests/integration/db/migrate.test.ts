@@ -47,16 +47,30 @@ describe('migrations', () => {
     await expect(verifyDatabase(handle.db)).resolves.toBeUndefined();
   });
 
-  it('puts every table of user data behind FORCEd row-level security', async () => {
+  it('puts the users, every table of user data and the merges behind FORCEd row-level security', async () => {
     const tables = await selectRows<{ table_name: string; rls: boolean; forced: boolean }>(
       handle.db,
-      sql`SELECT c.relname AS table_name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced
-          FROM pg_class c JOIN information_schema.columns col ON col.table_name = c.relname AND col.column_name = 'user_id'
-          WHERE col.table_schema = 'public' AND c.relkind = 'r' ORDER BY 1`,
+      sql`SELECT relname AS table_name, relrowsecurity AS rls, relforcerowsecurity AS forced
+          FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY 1`,
     );
+    // Not the job leases and the rate-limit counters: read before any user is known, by no user.
+    const shared = ['job_leases', 'rate_limits'];
     expect(tables).toEqual(
-      ['conversation_turns', 'conversations', 'episode_embeddings', 'fact_embeddings', 'user_facts'].map((name) => ({ table_name: name, rls: true, forced: true })),
+      ['account_merges', 'conversation_turns', 'conversations', 'episode_embeddings', 'fact_embeddings', 'job_leases', 'rate_limits', 'user_facts', 'users'].map(
+        (name) => ({ table_name: name, rls: !shared.includes(name), forced: !shared.includes(name) }),
+      ),
     );
+  });
+
+  it('refuses a database whose users are not behind row-level security (migrated by an older version)', async () => {
+    await handle.db.execute(sql`ALTER TABLE users NO FORCE ROW LEVEL SECURITY`);
+    await handle.db.execute(sql`ALTER TABLE account_merges DISABLE ROW LEVEL SECURITY`);
+    await expect(verifyDatabase(handle.db)).rejects.toThrow(
+      /^account_merges, users are not behind FORCEd row-level security: .*Run `npm run db:migrate`/,
+    );
+    await handle.db.execute(sql`ALTER TABLE users FORCE ROW LEVEL SECURITY`);
+    await handle.db.execute(sql`ALTER TABLE account_merges ENABLE ROW LEVEL SECURITY`);
+    await expect(verifyDatabase(handle.db)).resolves.toBeUndefined();
   });
 
   it('applying them again changes nothing', async () => {

@@ -2,15 +2,18 @@
  * Row-level security, on a PostgreSQL server, as the app connects in production: a role that is
  * neither a superuser nor BYPASSRLS. A unit of work sees only its user's rows, even through a
  * query that forgets its user filter; outside a unit nothing is seen; a whole chat turn and a
- * guest's move into an account work under it.
+ * guest's move into an account work under it. The users table too: a unit sees its own user row,
+ * no other user's email or password hash, and the merges it is a party to.
  */
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount } from '@/lib/auth/accounts';
+import { checkCredentials, createAccount } from '@/lib/auth/accounts';
+import { standingOf } from '@/lib/auth/guest-data';
 import { assertUnprivilegedRole } from '@/lib/db/app-role';
 import { selectRows } from '@/lib/db/rows';
 import { createAnonymousUser } from '@/lib/db/queries';
-import { conversations, userFacts } from '@/lib/db/schema';
+import { accountMerges, conversations, userFacts, users } from '@/lib/db/schema';
+import { deleteAccount, exportUserData } from '@/lib/db/user-data';
 import { parseEnv } from '@/lib/env';
 import { mergeGuestIntoAccount, moveGuestData } from '@/lib/memory/merge';
 import { defaultWriteFactsOptions } from '@/lib/memory/write-facts';
@@ -132,5 +135,104 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
     await expect(t.store.asUser(guest, (tx) => moveGuestData(tx, guest, alice, mergeRules))).rejects.toThrow(/system unit/);
     const [left] = await selectRows<{ n: number }>(t.db, sql`SELECT count(*)::int AS n FROM conversation_turns WHERE user_id = ${guest}`);
     expect(left!.n).toBe(2);
+  });
+
+  describe('users and merges', () => {
+    let ann: string;
+    let ben: string;
+    const PASSWORD = 'a good long password';
+    const account = async (email: string) => {
+      const created = await createAccount(t.store, email, PASSWORD);
+      if (!created.ok) throw new Error(created.error);
+      return created.user.id;
+    };
+
+    beforeAll(async () => {
+      ann = await account('ann@example.com');
+      ben = await account('ben@example.com');
+    });
+
+    it('shows a unit its own user row only: no other user, no other password hash', async () => {
+      const seen = (userId: string) =>
+        t.store.asUser(userId, (tx) =>
+          selectRows<{ id: string; hashes: number }>(
+            tx,
+            sql`SELECT id, (SELECT count(*)::int FROM users WHERE password_hash IS NOT NULL) AS hashes FROM users`,
+          ),
+        );
+      expect(await seen(ann)).toEqual([{ id: ann, hashes: 1 }]);
+      // A guest, with no hash of its own, sees none.
+      expect(await seen(alice)).toEqual([{ id: alice, hashes: 0 }]);
+      // Looked up by id or by email, another user is not there.
+      expect(await t.store.asUser(ann, (tx) => tx.select().from(users).where(eq(users.id, ben)))).toEqual([]);
+      expect(await t.store.asUser(ann, (tx) => tx.select().from(users).where(eq(users.email, 'ben@example.com')))).toEqual([]);
+      // The system (sign-in by email) sees everyone.
+      expect((await checkCredentials(t.store, 'ben@example.com', PASSWORD))?.id).toBe(ben);
+    });
+
+    it("can neither change, delete nor create another user's row", async () => {
+      await t.store.asUser(ann, async (tx) => {
+        expect(await tx.update(users).set({ memoryEnabled: false }).where(eq(users.id, ben)).returning()).toEqual([]);
+        expect(await tx.delete(users).where(eq(users.id, ben)).returning()).toEqual([]);
+      });
+      await expect(
+        t.store.asUser(ann, (tx) => tx.insert(users).values({ email: 'planted@example.com', passwordHash: 'x', isAnonymous: false })),
+      ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/row-level security/) } });
+      const [benRow] = await t.db.select().from(users).where(eq(users.id, ben));
+      expect(benRow).toMatchObject({ memoryEnabled: true, email: 'ben@example.com' });
+    });
+
+    it('shows a merge to its two parties only, and only the system writes one', async () => {
+      const guest = (await t.store.asSystem((tx) => createAnonymousUser(tx))).id;
+      await chat(guest, 'I live in Lyon.');
+      expect(await mergeGuestIntoAccount(t.store, guest, ben, mergeRules)).toMatchObject({ status: 'merged' });
+
+      const merges = (userId: string) => t.store.asUser(userId, (tx) => tx.select({ guest: accountMerges.anonymousUserId }).from(accountMerges));
+      expect(await merges(ben)).toEqual([{ guest }]);
+      expect(await merges(guest)).toEqual([{ guest }]);
+      expect(await merges(ann)).toEqual([]);
+      // The guest's cookie learns where its data went, masked, and nothing else of the account.
+      expect(await standingOf(t.store, { userId: guest, isAnonymous: true })).toEqual({
+        kind: 'merged_guest',
+        accountId: ben,
+        maskedAccountEmail: 'b…@example.com',
+      });
+      await expect(
+        t.store.asUser(ann, (tx) => tx.insert(accountMerges).values({ anonymousUserId: ann, accountUserId: ben, rowsMoved: {} })),
+      ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/row-level security/) } });
+      expect(await t.store.asUser(ben, (tx) => tx.delete(accountMerges).returning())).toEqual([]);
+      // The account's export lists the merge.
+      const exported = await t.store.readAsUser(ben, (tx) => exportUserData(tx, ben));
+      expect(exported!.account.guestSessionsMerged).toEqual([{ guestId: guest, mergedAt: expect.any(Date) }]);
+    });
+
+    it('shows a connection with no user set nothing of users or merges', async () => {
+      const [everything] = await selectRows<{ users: number; merges: number }>(
+        t.db,
+        sql`SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM account_merges) AS merges`,
+      );
+      expect(everything!.users).toBeGreaterThan(3);
+      expect(everything!.merges).toBeGreaterThan(0);
+      const outside = await selectRows<{ users: number; hashes: number; merges: number }>(
+        t.app,
+        sql`SELECT (SELECT count(*)::int FROM users) AS users,
+                   (SELECT count(*)::int FROM users WHERE password_hash IS NOT NULL) AS hashes,
+                   (SELECT count(*)::int FROM account_merges) AS merges`,
+      );
+      expect(outside).toEqual([{ users: 0, hashes: 0, merges: 0 }]);
+    });
+
+    it('deletes an account, its merges with it, from its own unit', async () => {
+      const gone = await account('gone@example.com');
+      const guest = (await t.store.asSystem((tx) => createAnonymousUser(tx))).id;
+      await mergeGuestIntoAccount(t.store, guest, gone, mergeRules);
+      expect(await t.store.asUser(gone, (tx) => deleteAccount(tx, gone))).toBe(true);
+      const [left] = await selectRows<{ users: number; merges: number }>(
+        t.db,
+        sql`SELECT (SELECT count(*)::int FROM users WHERE id = ${gone}) AS users,
+                   (SELECT count(*)::int FROM account_merges WHERE account_user_id = ${gone}) AS merges`,
+      );
+      expect(left).toEqual({ users: 0, merges: 0 });
+    });
   });
 });
