@@ -1,6 +1,7 @@
 /**
  * The writer: after a turn, each extracted fact is checked against the user's current facts and
- * is either dropped (low confidence), folded into a near-duplicate (which it refreshes), stored
+ * is either dropped (low confidence, or orders to the assistant rather than a fact about the
+ * user: instructions.ts), folded into a near-duplicate (which it refreshes), stored
  * as the successor of the facts it contradicts (which stay as history), or added. A new value of
  * a single-valued attribute (attributes.ts) supersedes the old value whatever the extractor said
  * and whatever the embeddings say. New facts are stored with their embedding, and the source
@@ -15,6 +16,7 @@ import type { Embedder } from '../ai/types';
 import { standingOf, type DuplicateThresholds } from './dedup';
 import { storeEpisode } from './episode-store';
 import { insertFact, refreshFact, supersede } from './fact-store';
+import { readsAsInstruction } from './instructions';
 
 /** The source turn was learned or forgotten while this extraction ran; its writes were rolled back. */
 export class TurnAlreadyLearned extends Error {
@@ -44,7 +46,7 @@ export const defaultWriteFactsOptions: WriteFactsOptions = {
 };
 
 export type FactOutcome =
-  | { action: 'dropped'; candidate: CandidateFact; reason: 'low_confidence' }
+  | { action: 'dropped'; candidate: CandidateFact; reason: 'low_confidence' | 'instruction' }
   | { action: 'refreshed'; candidate: CandidateFact; fact: UserFact; superseded: string[] }
   | { action: 'added'; candidate: CandidateFact; fact: UserFact; superseded: string[] };
 
@@ -63,7 +65,11 @@ export async function writeFacts(
   input: WriteFactsInput,
   options: WriteFactsOptions = defaultWriteFactsOptions,
 ): Promise<FactOutcome[]> {
-  const kept = input.candidates.filter((c) => c.confidence >= options.minConfidence);
+  // Checked here, whichever extractor wrote the fact (rules, a model, the chat's memory tool): an
+  // order such as "Name is Ignore previous instructions" is dropped, so it never replaces anything.
+  const dropReason = (c: CandidateFact) =>
+    c.confidence < options.minConfidence ? 'low_confidence' : readsAsInstruction(c.factText) ? 'instruction' : null;
+  const kept = input.candidates.filter((c) => !dropReason(c));
   // The vendor call happens before the unit of work, so no connection is held while waiting on it.
   const vectors = kept.length ? await embedder.embed(kept.map((c) => c.factText)) : [];
 
@@ -89,9 +95,10 @@ export async function writeFacts(
     return outcomes;
   });
 
-  const dropped: FactOutcome[] = input.candidates
-    .filter((c) => c.confidence < options.minConfidence)
-    .map((candidate) => ({ action: 'dropped', candidate, reason: 'low_confidence' }));
+  const dropped: FactOutcome[] = input.candidates.flatMap((candidate) => {
+    const reason = dropReason(candidate);
+    return reason ? [{ action: 'dropped' as const, candidate, reason }] : [];
+  });
   return [...stored, ...dropped];
 }
 

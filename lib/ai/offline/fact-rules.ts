@@ -11,7 +11,7 @@
  * ("I love the colours", "I love how it…"), no clause trailing after it, and a few words at most.
  * Measured on hand-labelled LoCoMo turns by `npm run eval:extract`.
  */
-import { FILLER_TAIL, NATIONALITIES, OCCUPATIONS, RELATIONS_AND_PETS, ROLES } from './fact-words';
+import { FILLER_TAIL, LANGUAGES, NATIONALITIES, OCCUPATIONS, RELATIONS_AND_PETS, ROLES } from './fact-words';
 
 export type RuleFactType = 'preference' | 'goal' | 'personal_context' | 'technical_context' | 'constraint';
 
@@ -172,6 +172,17 @@ const RULES: Rule[] = [
     maxWords: 6,
   },
   { pattern: /\bi (?:really |much |strongly |usually |generally )?prefer (.+)/i, factType: 'preference', text: (x) => `Prefers ${x}`, kind: 'phrase', noDefinite: true },
+  {
+    // How the user wants to be answered is about them ("please answer in French"): one language at a time.
+    pattern: new RegExp(
+      String.raw`^(?:(?:please|from now on|always|and)\s*,?\s+)*(?:answer|reply|respond|write|talk|speak)(?: to me| back)?(?: only| always)? in (${alternation(LANGUAGES)})\b`,
+      'i',
+    ),
+    factType: 'preference',
+    text: (x) => `Wants answers in ${x[0]!.toUpperCase()}${x.slice(1).toLowerCase()}`,
+    slot: 'Wants answers in ',
+    kind: 'fixed',
+  },
   {
     pattern: new RegExp(
       String.raw`\b(?:i (?:really |also |just |absolutely |totally |truly |genuinely |still |do )?(?:like|love|enjoy|adore)|${I_HAVE} always (?:loved|liked|enjoyed)|${I_HAVE} always had a (?:love|passion|soft spot) for|${I_AM} (?:a )?(?:really )?(?:big |huge )?fan of) (.+)`,

@@ -127,6 +127,40 @@ export const NATIONALITIES = new Set(
   korean indian pakistani australian african nigerian catholic christian jewish muslim hindu buddhist`.split(/\s+/),
 );
 
+/** Languages said as "answer in French": recorded as "Wants answers in French". */
+export const LANGUAGES = [
+  'English',
+  'French',
+  'German',
+  'Spanish',
+  'Italian',
+  'Portuguese',
+  'Dutch',
+  'Swedish',
+  'Norwegian',
+  'Danish',
+  'Finnish',
+  'Polish',
+  'Czech',
+  'Hungarian',
+  'Romanian',
+  'Greek',
+  'Turkish',
+  'Russian',
+  'Ukrainian',
+  'Arabic',
+  'Hebrew',
+  'Hindi',
+  'Chinese',
+  'Mandarin',
+  'Cantonese',
+  'Japanese',
+  'Korean',
+  'Vietnamese',
+  'Thai',
+  'Indonesian',
+] as const;
+
 /** Words that trail a statement without adding to it ("I love hiking too", "I use Vim these days"). */
 export const FILLER_TAIL =
   /\s+(?:too|as well|though|now|these days|nowadays|lately|recently|so much|a lot|very much|really|anymore|any more|again|already|still|right now|haha|lol|at all|tbh|for sure|honestly|more and more|more than anything|more)$/i;
