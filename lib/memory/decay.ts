@@ -34,6 +34,21 @@ export const DECAY_PRESETS = {
 
 export type DecayProfile = keyof typeof DECAY_PRESETS;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * When the TTL rule (see `expired` below, which says the same in SQL) makes a fact forgettable:
+ * `ttlDays` after its last use, or after it was learned if never used. Null when it has been used
+ * `minAccessCount` times, which keeps it whatever its age. The nightly run after that moment deletes it.
+ */
+export function expiresAt(
+  fact: { createdAt: Date; lastAccessed: Date | null; accessCount: number },
+  policy: Pick<DecayPolicy, 'ttlDays' | 'minAccessCount'>,
+): Date | null {
+  if (fact.accessCount >= policy.minAccessCount) return null;
+  return new Date((fact.lastAccessed ?? fact.createdAt).getTime() + policy.ttlDays * DAY_MS);
+}
+
 export interface DecayOptions {
   policy: DecayPolicy;
   /** Count what would be deleted, delete nothing. */
@@ -75,7 +90,7 @@ export type DecaySummary =
 
 const JOB = 'memory-decay';
 
-/** The facts each rule removes, for a batch of users; deleted or only counted. */
+/** The facts each rule removes, for a batch of users; deleted or only counted. The TTL rule is expiresAt's. */
 function expired(users: SQL, policy: DecayPolicy): SQL {
   return sql`SELECT id FROM user_facts
     WHERE user_id = ANY(${users}) AND superseded_at IS NULL

@@ -8,7 +8,7 @@ import { runDecay, type DecayOptions } from './decay';
 import { extractTurn, sweepPendingExtractions, type SweepOptions } from './extract-turn';
 import type { DeletedFact } from './fact-ref';
 import { deleteFacts, recordFactAccess } from './fact-store';
-import { deleteAllMemories, editFact, forgetMessage, restoreFact, reviewFacts, setMemorySwitches, type FactSort } from './manage-facts';
+import { deleteAllMemories, editFact, forgetMessage, restoreFact, reviewFacts, setMemorySwitches, type SearchSort } from './manage-facts';
 import { mergeGuestIntoAccount } from './merge';
 import { prepareTurn, type PrepareTurnInput } from './prepare-turn';
 import { reembedMemory, type ReembedOptions } from './reembed';
@@ -35,7 +35,7 @@ export function createMemory(services: MemoryServices) {
     },
 
     /** The memory page: the current facts, listed or found by meaning and words, their count and histories. */
-    search: (userId: string, query: { query: string; sort: FactSort }) => reviewFacts(services, userId, query),
+    search: (userId: string, query: { query: string; sort: SearchSort }) => reviewFacts(services, userId, query),
 
     /** A person's correction of a fact: a new current fact, the old one kept as its history. */
     edit: (userId: string, factId: string, factText: string) => editFact(store, embedder, userId, factId, factText),

@@ -20,6 +20,8 @@ import type { MemoryServices } from './services';
 export type { DeletedFact } from './fact-ref';
 
 export type FactSort = 'newest' | 'most_used' | 'confidence';
+/** A search's results in the retriever's order (best match first), or in one of the list's. */
+export type SearchSort = FactSort | 'relevance';
 
 const ORDER = {
   newest: [desc(userFacts.createdAt), desc(userFacts.id)],
@@ -45,24 +47,45 @@ export async function countCurrentFacts(db: Database, userId: string): Promise<n
 }
 
 /**
- * Facts matching a search by meaning and by words: the retriever's own hybrid ranking. The query
- * is embedded by the caller, outside any unit of work (see searchVectorOf).
+ * The memory page's search adds to what the retriever finds the nearest few facts above half its
+ * floor. A one- or two-word query scores low against every fact ("food" / "Is vegetarian" 0.27 with
+ * the offline embedder, under its floor of 0.38, no word shared) yet its nearest facts are the ones
+ * meant: "food", "music", "pets", "job" and "family" each find theirs among the nearest three, all
+ * above 0.19. Unrelated facts (no shared meaning or word) stay under half the floor, so a search
+ * that matches nothing still says so instead of listing noise.
+ */
+export const SEARCH_NEAREST = { count: 3, floorShare: 0.5 } as const;
+
+/**
+ * Facts matching a search by meaning and by words, best first: the retriever's own hybrid ranking,
+ * then the nearest few of SEARCH_NEAREST. The query is embedded by the caller, outside any unit of
+ * work (see searchVectorOf).
  */
 export async function searchFacts(
   db: Database,
   userId: string,
   query: { model: string; vector: number[]; text: string },
   options: RetrieveOptions,
+  sort: SearchSort = 'relevance',
 ): Promise<UserFact[]> {
-  const found = await retrieveFacts(db, { userId, ...query }, { ...options, k: 50, ranking: 'hybrid' });
-  if (!found.length) return [];
+  const q = { userId, ...query };
+  const matched = await retrieveFacts(db, q, { ...options, k: 50, keepNearest: 0, ranking: 'hybrid' });
+  const nearest = await retrieveFacts(db, q, {
+    k: SEARCH_NEAREST.count,
+    minSimilarity: options.minSimilarity * SEARCH_NEAREST.floorShare,
+    ranking: 'vector',
+  });
+  const ids = [...new Set([...matched, ...nearest].map((f) => f.id))];
+  if (!ids.length) return [];
   const rows = await db
     .select()
     .from(userFacts)
-    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, found.map((f) => f.id))));
+    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, ids)))
+    .orderBy(...ORDER[sort === 'relevance' ? 'newest' : sort]);
+  if (sort !== 'relevance') return rows;
   const byId = new Map(rows.map((f) => [f.id, f]));
-  // In the retriever's order, best first.
-  return found.map((f) => byId.get(f.id)).filter((f) => f !== undefined);
+  // The matches in the retriever's order, then the nearest it left out.
+  return ids.map((id) => byId.get(id)).filter((f) => f !== undefined);
 }
 
 /** A search's text with its embedding, as searchFacts takes it. */
@@ -73,17 +96,20 @@ export async function searchVectorOf(embedder: Embedder, text: string) {
 
 /**
  * What the memory page shows: the user's current facts (those matching `query` when there is
- * one, best first, else all in `sort` order), how many there are, and each one's history.
+ * one), in `sort` order ('relevance' is best match first, or newest first without a query), how
+ * many there are, and each one's history.
  */
 export async function reviewFacts(
   { store, embedder, settings }: MemoryServices,
   userId: string,
-  { query, sort }: { query: string; sort: FactSort },
+  { query, sort }: { query: string; sort: SearchSort },
 ) {
   // Embedded before the unit of work: no connection is held while the model answers.
   const search = query ? await searchVectorOf(embedder, query) : null;
   return store.asUser(userId, async (tx) => ({
-    facts: search ? await searchFacts(tx, userId, search, settings.retrieve) : await listCurrentFacts(tx, userId, sort),
+    facts: search
+      ? await searchFacts(tx, userId, search, settings.retrieve, sort)
+      : await listCurrentFacts(tx, userId, sort === 'relevance' ? 'newest' : sort),
     count: await countCurrentFacts(tx, userId),
     histories: await historiesOf(tx, userId),
   }));
