@@ -3,6 +3,7 @@
  * once per process from the settings and handed to lib/memory and lib/chat as arguments.
  */
 import type { Embedder } from './ai/types';
+import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from './ai/offline/embedder';
 import { createProviders } from './ai/providers';
 import type { ChatDeps } from './chat/turn';
 import { getDatabase } from './db';
@@ -80,4 +81,17 @@ export function getServices(): Promise<AppServices> {
     throw error;
   });
   return cache.engramServices;
+}
+
+/**
+ * Loads at start-up what the first chat turn would otherwise wait for: the services with their
+ * database, and the offline embedder (its sentence encoder takes seconds to load and to run its
+ * first text). An embedding vendor is not called: that would cost a request for nothing.
+ */
+export async function warmUp(): Promise<void> {
+  const settings = env();
+  await Promise.all([
+    getServices(),
+    settings.embeddingProvider === 'openai' ? undefined : createOfflineEmbedder(DEFAULT_OFFLINE_EMBEDDER).embed(['warm up']),
+  ]);
 }
