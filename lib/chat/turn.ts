@@ -320,7 +320,7 @@ function since(start: number, moments: { beforeAnswer?: number; firstText?: numb
 /** A temporary chat: the conversation so far comes from the browser; nothing is read or stored. */
 export async function* temporaryReply(deps: ChatDeps, messages: ChatMessage[], signal: AbortSignal): AsyncGenerator<TurnEvent> {
   yield { type: 'start', conversationId: null, userTurnId: null, memories: [], offline: deps.offline };
-  const system = buildSystemPrompt({ memoryBlock: '', conversationSummary: null });
+  const system = buildSystemPrompt({ memoryBlock: '', conversationSummary: null, memory: 'temporary' });
   const startedAt = performance.now();
   const stats: ReplyStats = { retries: 0, replyChars: 0 };
   const { failure, usage } = yield* tracked(generate(deps, { system, messages, memories: [] }, signal, null), stats);

@@ -101,6 +101,7 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
       pastConversations: past.text,
       moreMemory: more.text,
       conversationSummary: shortTerm.summary,
+      memory: memoryEnabled ? 'on' : 'off',
     }),
     messages: shortTerm.messages,
     usedFacts: [...block.included, ...more.included],

@@ -2,14 +2,29 @@
  * The offline chat: with no model configured there is no real answer to give, and this says so.
  * It still shows the memory working: the reply lists the memories retrieved for the message,
  * and plain requests about memory ("what do you remember about me?", "remember that…",
- * "forget that…") call the memory tools as a model would.
+ * "forget that…") call the memory tools as a model would. With memory off, or in a temporary
+ * chat, it says that nothing is remembered, as the system prompt tells a model to.
  */
+import { MEMORY_OFF_NOTE, TEMPORARY_CHAT_NOTE } from '../../memory/system-prompt';
 import { blocksOf, type ChatEvent, type ChatFn, type ChatRequest, type MemoryNote } from '../types';
 
 export const OFFLINE_NOTICE = 'Offline mode: no language model is configured, so replies are not written by a model.';
 
-export function offlineReply(memories: MemoryNote[]): string {
-  const remembered = memories.length
+/** Whether this chat has memory, as its system prompt says. */
+export type OfflineMemory = 'on' | 'off' | 'temporary';
+
+const memoryOf = (system: string): OfflineMemory =>
+  system.includes(MEMORY_OFF_NOTE) ? 'off' : system.includes(TEMPORARY_CHAT_NOTE) ? 'temporary' : 'on';
+
+const NOTHING_REMEMBERED: Record<Exclude<OfflineMemory, 'on'>, string> = {
+  off: "Memory is off, so I don't use anything I know about you and won't remember anything you say here, this included. You can turn it on in the memory settings.",
+  temporary: "This is a temporary chat: I don't use anything I know about you, and nothing you say here is remembered.",
+};
+
+export function offlineReply(memories: MemoryNote[], memory: OfflineMemory = 'on'): string {
+  const remembered = memory !== 'on'
+    ? NOTHING_REMEMBERED[memory]
+    : memories.length
     ? `Here is what I remember about you that may matter here:\n\n${memories.map((m) => `- ${m.factText}`).join('\n')}`
     : "I don't remember anything relevant to this yet. Tell me about yourself (for example \"I live in Berlin\" or " +
       '"I prefer short answers") and I will remember it.';
@@ -53,7 +68,7 @@ export const offlineChat: ChatFn = async function* (request) {
     yield { type: 'done', stopReason: 'tool_use' };
     return;
   }
-  const text = toolResultsOf(request) ?? offlineReply(request.memories ?? []);
+  const text = toolResultsOf(request) ?? offlineReply(request.memories ?? [], memoryOf(request.system));
   // Streamed word by word like a model's reply, so the UI behaves the same.
   for (const word of text.match(/\s*\S+/g) ?? []) {
     if (request.signal?.aborted) break;

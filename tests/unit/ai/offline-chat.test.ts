@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { offlineChat } from '@/lib/ai/offline/reply-writer';
+import { buildSystemPrompt } from '@/lib/memory/system-prompt';
 
-async function reply(memories: { factType: string; factText: string }[]) {
+async function reply(memories: { factType: string; factText: string }[], system = '') {
   let text = '';
   let chunks = 0;
   let done = false;
-  for await (const event of offlineChat({ system: '', messages: [{ role: 'user', content: 'What should I eat?' }], memories })) {
+  for await (const event of offlineChat({ system, messages: [{ role: 'user', content: 'What should I eat?' }], memories })) {
     if (event.type === 'text') {
       text += event.text;
       chunks++;
@@ -30,5 +31,17 @@ describe('offline reply writer', () => {
 
   it('invites the user to share something when it remembers nothing relevant', async () => {
     expect((await reply([])).text).toContain("I don't remember anything relevant to this yet");
+  });
+
+  it('with memory off, says nothing is remembered and never promises to remember', async () => {
+    const { text } = await reply([], buildSystemPrompt({ memoryBlock: '', memory: 'off' }));
+    expect(text).toContain("Memory is off, so I don't use anything I know about you and won't remember anything you say here");
+    expect(text).not.toContain('I will remember');
+  });
+
+  it('in a temporary chat, says nothing is remembered', async () => {
+    const { text } = await reply([], buildSystemPrompt({ memoryBlock: '', memory: 'temporary' }));
+    expect(text).toContain('This is a temporary chat');
+    expect(text).not.toContain('I will remember');
   });
 });

@@ -67,4 +67,10 @@ describe('the system prompt', () => {
     expect(prompt).not.toContain('<user_memory>');
     expect(prompt).not.toContain('<conversation_summary>');
   });
+
+  it('tells the model when memory is off, or the chat temporary, that nothing will be remembered', () => {
+    expect(buildSystemPrompt({ memoryBlock: '' })).not.toContain('Memory is off');
+    expect(buildSystemPrompt({ memoryBlock: '', memory: 'off' })).toContain('nothing said here will be remembered');
+    expect(buildSystemPrompt({ memoryBlock: '', memory: 'temporary' })).toContain('This is a temporary chat');
+  });
 });
