@@ -19,6 +19,8 @@ export interface DisplayTurn {
   memories: FactRef[];
   /** Answers: the facts learned from the question they answer. */
   learned: FactRef[];
+  /** Answers: the older facts those replaced (kept as history, superseded by one learned here). */
+  replaced: FactRef[];
 }
 
 export async function loadConversationView(db: Database, userId: string, conversationId: string, streamingStaleAfterMs: number) {
@@ -40,8 +42,21 @@ export async function loadConversationView(db: Database, userId: string, convers
     .select(factColumns)
     .from(userFacts)
     .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceConversationId, conversationId), isNotNull(userFacts.sourceTurnId)));
+  const learnedIds = learned.map((f) => f.id);
+  const replaced = learnedIds.length
+    ? await db
+        .select({ ...factColumns, supersededBy: userFacts.supersededBy })
+        .from(userFacts)
+        .where(and(eq(userFacts.userId, userId), inArray(userFacts.supersededBy, learnedIds)))
+    : [];
   const usedById = new Map(used.map((f) => [f.id, f]));
 
+  /** The facts a question taught, and what they replaced. */
+  const learnedFrom = (questionId: number | null) => {
+    const taught = questionId === null ? [] : learned.filter((f) => f.sourceTurnId === questionId);
+    const ids = new Set(taught.map((f) => f.id));
+    return { learned: taught.map(factRef), replaced: replaced.filter((f) => f.supersededBy !== null && ids.has(f.supersededBy)).map(factRef) };
+  };
   const now = Date.now();
   const display: DisplayTurn[] = turns.map((turn) => ({
     id: turn.id,
@@ -49,7 +64,7 @@ export async function loadConversationView(db: Database, userId: string, convers
     content: turn.content,
     status: effectiveStatus(turn, streamingStaleAfterMs, now),
     memories: (turn.memoryFactIds ?? []).map((id) => usedById.get(id)).filter((f) => f !== undefined).map(factRef),
-    learned: turn.repliesTo === null ? [] : learned.filter((f) => f.sourceTurnId === turn.repliesTo).map(factRef),
+    ...learnedFrom(turn.repliesTo),
   }));
   return { conversation, turns: display };
 }

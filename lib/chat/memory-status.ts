@@ -1,5 +1,5 @@
 /** Whether a user turn's facts were extracted yet, and which facts it taught Engram. */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { conversationTurns, userFacts } from '../db/schema';
 import type { FactRef } from '../memory/fact-ref';
@@ -7,6 +7,8 @@ import type { FactRef } from '../memory/fact-ref';
 export interface TurnMemoryStatus {
   state: 'pending' | 'extracted' | 'failed';
   learned: FactRef[];
+  /** The older facts those replaced. */
+  replaced: FactRef[];
 }
 
 export async function turnMemoryStatus(db: Database, userId: string, turnId: number): Promise<TurnMemoryStatus | undefined> {
@@ -15,10 +17,17 @@ export async function turnMemoryStatus(db: Database, userId: string, turnId: num
     .from(conversationTurns)
     .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId), eq(conversationTurns.role, 'user')));
   if (!turn) return undefined;
-  if (!turn.extractedAt) return { state: turn.error ? 'failed' : 'pending', learned: [] };
+  if (!turn.extractedAt) return { state: turn.error ? 'failed' : 'pending', learned: [], replaced: [] };
+  const columns = { id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText };
   const learned = await db
-    .select({ id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText })
+    .select(columns)
     .from(userFacts)
     .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceTurnId, turnId)));
-  return { state: 'extracted', learned };
+  const replaced = learned.length
+    ? await db
+        .select(columns)
+        .from(userFacts)
+        .where(and(eq(userFacts.userId, userId), inArray(userFacts.supersededBy, learned.map((f) => f.id))))
+    : [];
+  return { state: 'extracted', learned, replaced };
 }
