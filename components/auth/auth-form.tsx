@@ -48,7 +48,7 @@ function Field({ name, label, type, autoComplete, defaultValue, error, hint }: F
         </p>
       ) : (
         hint && (
-          <p id={`${name}-hint`} className="text-sm text-neutral-500">
+          <p id={`${name}-hint`} className="text-sm text-neutral-600 dark:text-neutral-400">
             {hint}
           </p>
         )
@@ -91,7 +91,7 @@ export function AuthForm({ mode, action }: AuthFormProps) {
       >
         {signUp ? 'Create account' : 'Sign in'}
       </button>
-      <p className="text-center text-sm text-neutral-500">
+      <p className="text-center text-sm text-neutral-600 dark:text-neutral-400">
         {signUp ? 'Already have an account? ' : 'New here? '}
         <Link href={signUp ? '/sign-in' : '/sign-up'} className="underline underline-offset-2">
           {signUp ? 'Sign in' : 'Create an account'}

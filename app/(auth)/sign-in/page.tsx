@@ -12,7 +12,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <>
       <div className="space-y-1">
         <h1 className="text-xl font-semibold">Sign in</h1>
-        <p className="text-sm text-neutral-500" data-testid="auth-notice">
+        <p className="text-sm text-neutral-600 dark:text-neutral-400" data-testid="auth-notice">
           {notice ??
             (merged
               ? 'This guest session now belongs to an account. Sign in to continue.'

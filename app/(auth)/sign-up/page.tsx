@@ -13,7 +13,7 @@ export default async function SignUpPage() {
     <>
       <div className="space-y-1">
         <h1 className="text-xl font-semibold">Create an account</h1>
-        <p className="text-sm text-neutral-500">Your conversations and everything Engram remembers come with you.</p>
+        <p className="text-sm text-neutral-600 dark:text-neutral-400">Your conversations and everything Engram remembers come with you.</p>
       </div>
       {refusal ? (
         <div className="space-y-2 text-sm">
