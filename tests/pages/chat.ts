@@ -80,8 +80,8 @@ export class MemorySettingsPage {
   }
 
   async setMemory(enabled: boolean) {
+    // The switch saves as it is toggled; the status line says when the change is stored.
     await this.page.getByTestId('memory-switch').setChecked(enabled);
-    await this.page.getByTestId('memory-switch-save').click();
-    await expect(this.page.getByText(`Memory is ${enabled ? 'on' : 'off'}`, { exact: true })).toBeVisible();
+    await expect(this.page.getByTestId('memory-switch-status')).toContainText(`Saved: memory is ${enabled ? 'on' : 'off'}`);
   }
 }

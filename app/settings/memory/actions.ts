@@ -9,6 +9,7 @@ import { endSessions } from '@/lib/auth/session-version';
 import type { Database } from '@/lib/db/client';
 import type { User } from '@/lib/db/schema';
 import { deleteAccount } from '@/lib/db/user-data';
+import type { EditResult } from '@/components/settings/memory-list';
 import type { Memory } from '@/lib/memory';
 import { FACT_TYPES, type DeletedFact } from '@/lib/memory/fact-ref';
 import { getServices } from '@/lib/services';
@@ -45,16 +46,17 @@ const factText = z
   .max(500, 'Keep a memory under 500 characters.')
   .refine((text) => !text.includes('\0'), 'A memory cannot contain a NUL character (\\0).');
 
-export async function editFactAction(id: string, _previous: string | null, form: FormData): Promise<string | null> {
+/** A person's correction of a fact: the problem to show, or the id of the fact that replaced it. */
+export async function editFactAction(id: string, form: FormData): Promise<EditResult> {
   const parsedId = factId.safeParse(id);
-  if (!parsedId.success) return 'That memory no longer exists.';
+  if (!parsedId.success) return { error: 'That memory no longer exists.' };
   const parsed = factText.safeParse(form.get('factText'));
-  if (!parsed.success) return parsed.error.issues[0]!.message;
+  if (!parsed.success) return { error: parsed.error.issues[0]!.message };
   const { user, memory } = await currentUser();
   const edited = await memory.edit(user.id, parsedId.data, parsed.data);
-  if (!edited) return 'That memory no longer exists.';
+  if (!edited) return { error: 'That memory no longer exists.' };
   revalidatePath(PATH);
-  return null;
+  return { id: edited.id };
 }
 
 export async function deleteFactAction(id: string): Promise<DeletedFact | null> {

@@ -2,12 +2,15 @@ import Link from 'next/link';
 import { connection } from 'next/server';
 import { GuestRetention } from '@/components/guest-retention';
 import { MemoryList, type FactView } from '@/components/settings/memory-list';
+import { MemorySearch } from '@/components/settings/memory-search';
+import { MemorySwitches } from '@/components/settings/memory-switches';
 import { getSessionUser } from '@/lib/auth/session';
 import type { UserFact } from '@/lib/db/schema';
 import { env } from '@/lib/env';
+import { expiresAt, type DecayPolicy } from '@/lib/memory/decay';
 import { FACT_HEADINGS } from '@/lib/memory/memory-block';
 import { FACT_TYPES } from '@/lib/memory/fact-ref';
-import type { FactSort } from '@/lib/memory/manage-facts';
+import type { SearchSort } from '@/lib/memory/manage-facts';
 import { decayPolicyFrom, getServices } from '@/lib/services';
 import {
   deleteAccountAction,
@@ -21,10 +24,38 @@ import {
 
 export const metadata = { title: 'What I remember about you · Engram' };
 
-const SORTS: Record<FactSort, string> = { newest: 'Newest', most_used: 'Most used', confidence: 'Confidence' };
+/** "By type" groups the facts, newest first in each group; every other order is one list. */
+type PageSort = 'type' | SearchSort;
+const LIST_SORTS: Partial<Record<PageSort, string>> = { type: 'By type', newest: 'Newest', most_used: 'Most used', confidence: 'Confidence' };
+const SEARCH_SORTS: Partial<Record<PageSort, string>> = { relevance: 'Best match', ...LIST_SORTS };
 
-const buttonClass = 'rounded-lg border border-neutral-300 px-3 py-1.5 text-sm hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800';
-const dangerClass = 'rounded-lg bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-800';
+/** Facts forgotten within this many days are flagged, and counted in the notice. */
+const SOON_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const buttonClass = 'min-h-6 rounded-lg border border-neutral-300 px-3 py-1.5 text-sm hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800';
+const dangerClass = 'min-h-6 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-800';
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * A fact as the list shows it, with when the nightly job forgets it. A server component renders
+ * once per request, so "soon" is measured from the request's time.
+ */
+function toView(f: UserFact, history: UserFact[], policy: DecayPolicy): FactView {
+  const expiry = expiresAt(f, policy);
+  return {
+    id: f.id,
+    factType: f.factType,
+    factText: f.factText,
+    confidence: f.confidence,
+    createdAt: f.createdAt.toISOString(),
+    sourceConversationId: f.sourceConversationId,
+    accessCount: f.accessCount,
+    expiresAt: expiry?.toISOString() ?? null,
+    expiresSoon: expiry !== null && expiry.getTime() - Date.now() < SOON_DAYS * DAY_MS,
+    history: history.map((h) => ({ id: h.id, factText: h.factText, supersededAt: h.supersededAt!.toISOString() })),
+  };
+}
 
 export default async function MemorySettingsPage({ searchParams }: { searchParams: Promise<{ q?: string; sort?: string }> }) {
   await connection();
@@ -33,35 +64,45 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
     return (
       <main className="space-y-3">
         <h1 className="text-2xl font-semibold">What I remember about you</h1>
-        <p className="text-neutral-500">Nothing yet: Engram learns about you as you chat.</p>
+        <p className="text-neutral-600 dark:text-neutral-400">Nothing yet: Engram learns about you as you chat.</p>
       </main>
     );
   }
   const params = await searchParams;
   const query = params.q?.trim().slice(0, 200) ?? '';
-  const sort: FactSort = params.sort && params.sort in SORTS ? (params.sort as FactSort) : 'newest';
+  const sorts = query ? SEARCH_SORTS : LIST_SORTS;
+  const sort: PageSort = params.sort && params.sort in sorts ? (params.sort as PageSort) : query ? 'relevance' : 'type';
   const settings = env();
+  const policy = decayPolicyFrom(settings);
   const { memory } = await getServices();
-  const { facts, count, histories } = await memory.search(user.id, { query, sort });
-  const view = (f: UserFact): FactView => ({
-    id: f.id,
-    factType: f.factType,
-    factText: f.factText,
-    confidence: f.confidence,
-    createdAt: f.createdAt.toISOString(),
-    sourceConversationId: f.sourceConversationId,
-    accessCount: f.accessCount,
-    history: (histories.get(f.id) ?? []).map((h) => ({ id: h.id, factText: h.factText, supersededAt: h.supersededAt!.toISOString() })),
-  });
-  const groups = FACT_TYPES.map((type) => ({ heading: FACT_HEADINGS[type], facts: facts.filter((f) => f.factType === type).map(view) }));
+  const { facts, count, histories } = await memory.search(user.id, { query, sort: sort === 'type' ? (query ? 'relevance' : 'newest') : sort });
+  const views = facts.map((f) => toView(f, histories.get(f.id) ?? [], policy));
+  const groups =
+    sort === 'type'
+      ? FACT_TYPES.map((type) => ({ heading: FACT_HEADINGS[type], facts: views.filter((f) => f.factType === type) }))
+      : [{ heading: null, facts: views }];
+  const expiringSoon = query ? null : views.filter((f) => f.expiresSoon).length;
+  const full = count >= policy.maxFactsPerUser;
 
   return (
     <main className="space-y-8">
       <header className="space-y-2">
         <h1 className="text-2xl font-semibold">What I remember about you</h1>
-        <p className="text-sm text-neutral-500" data-testid="fact-count">
-          {count} of {decayPolicyFrom(settings).maxFactsPerUser} memories. Engram learns these from your chats; edit or delete anything.
+        <p className="text-sm text-neutral-600 dark:text-neutral-400" data-testid="fact-count">
+          {count} of {policy.maxFactsPerUser} memories. Engram learns these from your chats; edit or delete anything.
         </p>
+        <p className="text-sm text-neutral-600 dark:text-neutral-400" data-testid="memory-limits">
+          A memory used fewer than {plural(policy.minAccessCount, 'time')} is forgotten overnight once it has gone unused for{' '}
+          {plural(policy.ttlDays, 'day')}; each one below says when.
+          {expiringSoon !== null && ` ${expiringSoon === 0 ? 'None' : expiringSoon} will be forgotten in the next ${SOON_DAYS} days.`}
+        </p>
+        {full && (
+          <p role="note" className="rounded-lg border border-amber-700 px-3 py-2 text-sm text-amber-900 dark:border-amber-400 dark:text-amber-200" data-testid="memory-full">
+            Memory full: Engram keeps at most {policy.maxFactsPerUser} memories. It still learns, but each night it keeps only the{' '}
+            {policy.maxFactsPerUser} with the highest confidence and most uses and forgets the rest. Delete what you no longer need to
+            make room.
+          </p>
+        )}
         {user.isAnonymous && (
           <p className="text-sm" data-testid="guest-retention">
             <GuestRetention days={settings.GUEST_TTL_DAYS} />{' '}
@@ -73,58 +114,23 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
         )}
       </header>
 
-      <form action={setMemoryAction} className="flex flex-wrap items-center gap-3 rounded-xl border border-neutral-200 p-4 dark:border-neutral-800">
-        <label className="flex items-center gap-2 font-medium">
-          <input type="checkbox" name="enabled" defaultChecked={user.memoryEnabled} data-testid="memory-switch" className="size-4" />
-          Memory is {user.memoryEnabled ? 'on' : 'off'}
-        </label>
-        <label className="flex items-center gap-2 font-medium">
-          <input type="checkbox" name="referenceChats" defaultChecked={user.referenceChats} data-testid="reference-chats-switch" className="size-4" />
-          Reference past chats
-        </label>
-        <button type="submit" className={buttonClass} data-testid="memory-switch-save">
-          Save
-        </button>
-        <p className="w-full text-sm text-neutral-500">
-          While memory is off, Engram neither uses nor learns memories; what it knows is kept until you delete it. With
-          past chats referenced, Engram also searches what you said in earlier conversations and may quote it; without,
-          it uses only the memories listed here. For a single
-          conversation without memory, start a{' '}
+      <section aria-label="Memory settings" className="space-y-3 rounded-xl border border-neutral-200 p-4 dark:border-neutral-800">
+        <MemorySwitches initial={{ memoryEnabled: user.memoryEnabled, referenceChats: user.referenceChats }} save={setMemoryAction} />
+        <p className="text-sm text-neutral-600 dark:text-neutral-400">
+          Each switch takes effect as soon as you change it. While memory is off, Engram neither uses nor learns memories;
+          what it knows is kept until you delete it. With past chats referenced, Engram also searches what you said in earlier
+          conversations and may quote it; without, it uses only the memories listed here. For a single conversation without
+          memory, start a{' '}
           <Link href="/?temporary=1" className="underline underline-offset-2" data-testid="temporary-chat-link">
             temporary chat
           </Link>
           .
         </p>
-      </form>
+      </section>
 
-      <form role="search" className="flex flex-wrap gap-2" action="/settings/memory">
-        <label htmlFor="q" className="sr-only">
-          Search memories
-        </label>
-        <input
-          id="q"
-          name="q"
-          defaultValue={query}
-          placeholder="Search by meaning or words"
-          data-testid="memory-search"
-          className="min-w-0 flex-1 rounded-lg border border-neutral-300 bg-white px-3 py-1.5 dark:border-neutral-700 dark:bg-neutral-900"
-        />
-        <label htmlFor="sort" className="sr-only">
-          Sort by
-        </label>
-        <select id="sort" name="sort" defaultValue={sort} data-testid="memory-sort" className="rounded-lg border border-neutral-300 bg-white px-2 dark:border-neutral-700 dark:bg-neutral-900">
-          {Object.entries(SORTS).map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
-        <button type="submit" className={buttonClass}>
-          Search
-        </button>
-      </form>
+      <MemorySearch query={query} sort={sort} sorts={sorts as Record<string, string>} />
 
-      <MemoryList groups={groups} editFact={editFactAction} deleteFact={deleteFactAction} undoDelete={undoDeleteAction} />
+      <MemoryList groups={groups} query={query} editFact={editFactAction} deleteFact={deleteFactAction} undoDelete={undoDeleteAction} />
 
       {!user.isAnonymous && (
         <section className="space-y-3 rounded-xl border border-neutral-200 p-4 dark:border-neutral-800" aria-labelledby="sessions">
@@ -132,7 +138,7 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
             Sessions
           </h2>
           <form action={signOutEverywhereAction} className="space-y-2">
-            <p className="text-sm text-neutral-500">
+            <p className="text-sm text-neutral-600 dark:text-neutral-400">
               Signed in as {user.email}. Signing out everywhere ends every session of this account, on every device and in
               this browser; sign in again to continue.
             </p>
@@ -153,12 +159,12 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
           </a>
         </p>
         <details>
-          <summary className="cursor-pointer" data-testid="delete-all-open">
+          <summary className="cursor-pointer py-1" data-testid="delete-all-open">
             Delete all memories
           </summary>
           <form action={deleteAllFactsAction} className="mt-2 space-y-2">
             <label className="flex items-center gap-2 text-sm">
-              <input type="checkbox" name="confirm" required data-testid="delete-all-confirm" /> Yes, forget everything Engram
+              <input type="checkbox" name="confirm" required data-testid="delete-all-confirm" className="size-6 shrink-0" /> Yes, forget everything Engram
               learned about me (these memories, and what it keeps of past chats for reference; the chats themselves stay)
             </label>
             <button type="submit" className={dangerClass} data-testid="delete-all">
@@ -167,12 +173,12 @@ export default async function MemorySettingsPage({ searchParams }: { searchParam
           </form>
         </details>
         <details>
-          <summary className="cursor-pointer" data-testid="delete-account-open">
+          <summary className="cursor-pointer py-1" data-testid="delete-account-open">
             Delete my account and all data
           </summary>
           <form action={deleteAccountAction} className="mt-2 space-y-2">
             <label className="flex items-center gap-2 text-sm">
-              <input type="checkbox" name="confirm" required data-testid="delete-account-confirm" /> Yes, delete my account, conversations and memories
+              <input type="checkbox" name="confirm" required data-testid="delete-account-confirm" className="size-6 shrink-0" /> Yes, delete my account, conversations and memories
             </label>
             <button type="submit" className={dangerClass} data-testid="delete-account">
               Delete everything
