@@ -3,10 +3,9 @@
  * spread as in service) on the PostgreSQL server of DATABASE_URL, then runs the nightly decay
  * while other connections keep retrieving, and reports the run's duration, the rows it deleted,
  * and retrieval latency before and during the run. A database `engram_bench_decay` is created.
- * Flags: --users N (default 2000) --readers N (default 2) --json FILE.
+ * Flags: see --help.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { openPostgres } from '@/lib/db/client';
 import { migrateDatabase } from '@/lib/db/migrate';
@@ -16,21 +15,28 @@ import { DECAY_PRESETS, defaultDecayOptions, runDecay } from '@/lib/memory/decay
 import { retrieveFacts } from '@/lib/memory/retrieve';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import { scratchDatabase } from './bench/scratch-database';
+import { parseCommand } from './cli';
 import { summarize } from './bench/stats';
 
-const { values } = parseArgs({
+const cli = parseCommand({
+  name: 'npm run bench:decay',
+  summary: `Seeds users with 500-1,000 facts each on the PostgreSQL server of DATABASE_URL (in a database
+engram_bench_decay it creates), runs the nightly decay while other connections keep retrieving,
+and reports the run's duration, the rows it deleted, and retrieval latency before and during it.`,
   options: {
-    users: { type: 'string', default: '2000' },
-    readers: { type: 'string', default: '2' },
-    json: { type: 'string' },
+    users: { type: 'string', default: '2000', value: 'N', help: 'Users to seed' },
+    readers: { type: 'string', default: '2', value: 'N', help: 'Connections retrieving during the run' },
+    json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
   },
 });
-if (!process.env.DATABASE_URL) throw new Error('bench:decay runs on a PostgreSQL server: set DATABASE_URL');
-const users = Number(values.users);
+const { values } = cli;
+const databaseUrl = cli.requireEnv('DATABASE_URL', 'it runs on a PostgreSQL server');
+const users = cli.integer('users');
+const readers = cli.integer('readers');
 const DIMENSIONS = 256;
 const MODEL = 'bench-embedder';
 
-const url = new URL(await scratchDatabase(process.env.DATABASE_URL, 'engram_bench_decay'));
+const url = new URL(await scratchDatabase(databaseUrl, 'engram_bench_decay'));
 const handle = await openPostgres(url.toString(), 8);
 const { db } = handle;
 const store = createStore(handle);
@@ -75,7 +81,7 @@ async function readWhile(userIds: string[], until: Promise<unknown>) {
   let done = false;
   void until.finally(() => (done = true));
   await Promise.all(
-    Array.from({ length: Number(values.readers) }, async () => {
+    Array.from({ length: readers }, async () => {
       while (!done) {
         const userId = userIds[Math.floor(Math.random() * userIds.length)]!;
         const started = performance.now();

@@ -11,19 +11,10 @@
  * database it drops and recreates (--database, default engram_bench), timed as a role that is
  * not a superuser (`engram_bench_app`, created if missing), so row-level security applies as in
  * production.
- * Flags: --users N (server, default 1000) --pglite-users N (default 100) --facts-per-user N
- * (default 500) --turns-per-user N (the user's turns, each with an episode; server, default 2000;
- * 0 for none) --pglite-turns-per-user N (default 200) --conversations-per-user N (default 10)
- * --queries N (per operation, default 500; users sampled: as many, at most all)
- * --warmup N (untimed runs per operation first; default one per sampled user)
- * --engine pglite|postgres|both --database NAME --json FILE
- * --reuse (server: keep the database an earlier run seeded with the same flags, and skip the seed)
- * --dimensions N (the vectors' width; default the default offline embedder's). The turns are
- * written in the words of fixtures.ts benchVocabulary.
+ * Flags: see --help. The turns are written in the words of fixtures.ts benchVocabulary.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { parseArgs } from 'node:util';
 import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from '@/lib/ai/offline/embedder';
 import type { Engine } from '@/lib/db/client';
 import type { Store } from '@/lib/db/store';
@@ -36,33 +27,35 @@ import { explainEpisodes, explainRetrieval, serverSettings } from './bench/plans
 import { databaseExists } from './bench/scratch-database';
 import { previousSeed, recordSeed, seed, type SeedOptions, type SeedReport } from './bench/seed';
 import { printTable, processPeakRssMb, trackPeakRss, type LatencySummary } from './bench/stats';
+import { parseCommand } from './cli';
 
-const { values } = parseArgs({
+const cli = parseCommand({
+  name: 'npm run bench:memory',
+  summary: `Seeds synthetic users with facts, conversations and episodes, then times the memory engine's own
+functions (retrieval of facts and episodes, writing a turn's facts, building the prompt, a turn's
+memory work) with model calls that answer at once; p50/p95/p99, throughput, sizes, peak RSS and
+query plans. On PGlite (a temporary folder), and on the PostgreSQL server of DATABASE_URL when set.`,
   options: {
-    users: { type: 'string', default: '1000' },
+    users: { type: 'string', default: '1000', value: 'N', help: 'Users on the server' },
     // PGlite holds the database in this process: 500k facts take many minutes and gigabytes.
-    'pglite-users': { type: 'string', default: '100' },
-    'facts-per-user': { type: 'string', default: '500' },
-    'turns-per-user': { type: 'string', default: '2000' },
+    'pglite-users': { type: 'string', default: '100', value: 'N', help: 'Users on PGlite' },
+    'facts-per-user': { type: 'string', default: '500', value: 'N', help: 'Facts per user' },
+    'turns-per-user': { type: 'string', default: '2000', value: 'N', help: 'Turns per user on the server, each with an episode (0: none)' },
     // 100 users x 2,000 episodes is 600 MB of vectors inside this process.
-    'pglite-turns-per-user': { type: 'string', default: '200' },
-    'conversations-per-user': { type: 'string', default: '10' },
-    queries: { type: 'string', default: '500' },
+    'pglite-turns-per-user': { type: 'string', default: '200', value: 'N', help: 'Turns per user on PGlite' },
+    'conversations-per-user': { type: 'string', default: '10', value: 'N', help: 'Conversations the turns are spread over' },
+    queries: { type: 'string', default: '500', value: 'N', help: 'Timed runs per operation (users sampled: as many, at most all)' },
     /** Default: each sampled user once, so no timed run pays for a user's first read from disk. */
-    warmup: { type: 'string' },
-    engine: { type: 'string' },
-    database: { type: 'string', default: 'engram_bench' },
-    json: { type: 'string' },
-    reuse: { type: 'boolean', default: false },
-    dimensions: { type: 'string' },
+    warmup: { type: 'string', value: 'N', help: 'Untimed runs per operation first (default one per sampled user)' },
+    engine: { type: 'string', value: 'pglite|postgres|both', help: 'Engines to time (default both with DATABASE_URL, else pglite)' },
+    database: { type: 'string', default: 'engram_bench', value: 'NAME', help: 'The server database, dropped and made again' },
+    json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
+    reuse: { type: 'boolean', default: false, help: 'Server: keep a database an earlier run seeded with the same flags' },
+    dimensions: { type: 'string', value: 'N', help: "The vectors' width (default the offline embedder's)" },
   },
 });
-
-function count(name: keyof typeof values, min = 1): number {
-  const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min}, got ${values[name]}`);
-  return n;
-}
+const { values } = cli;
+const count = (name: Parameters<typeof cli.integer>[0], min = 1) => cli.integer(name, min);
 
 /** The default offline embedder's width unless told: vectors are stored at their embedder's width. */
 const DIMENSIONS = values.dimensions ? count('dimensions') : createOfflineEmbedder(DEFAULT_OFFLINE_EMBEDDER).dimensions;
@@ -77,8 +70,8 @@ const queries = count('queries');
 function chosenEngines(): Engine[] {
   const serverUrl = process.env.DATABASE_URL;
   const requested = values.engine ?? (serverUrl ? 'both' : 'pglite');
-  if (!['pglite', 'postgres', 'both'].includes(requested)) throw new Error(`--engine must be pglite, postgres or both, got ${requested}`);
-  if (requested !== 'pglite' && !serverUrl) throw new Error('--engine postgres needs DATABASE_URL');
+  if (!['pglite', 'postgres', 'both'].includes(requested)) cli.fail(`--engine must be pglite, postgres or both, got ${requested}`);
+  if (requested !== 'pglite' && !serverUrl) cli.fail(`--engine ${requested} needs DATABASE_URL`);
   // The server first: the kernel's peak RSS of the process then still describes the server run.
   return requested === 'both' ? ['postgres', 'pglite'] : [requested as Engine];
 }

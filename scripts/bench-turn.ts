@@ -5,35 +5,43 @@
  * checks that every turn and every scripted fact was stored. On the PostgreSQL server of
  * DATABASE_URL when set (a database `engram_bench_turn` is created there and served as the app
  * role, which row-level security binds), else on PGlite.
- * Flags: --users N --turns N --vendor-delay-ms N --embedding-delay-ms N --port N --json FILE.
+ * Flags: see --help.
  * Needs `npm run build`.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { decodeEvents } from '@/lib/chat/events';
 import { startFakeVendorServer } from '@/tests/fakes/vendor-server';
 import { scratchAppDatabase } from './bench/scratch-database';
 import { summarize } from './bench/stats';
+import { parseCommand } from './cli';
 
-const { values } = parseArgs({
+const cli = parseCommand({
+  name: 'npm run bench:turn',
+  summary: `Drives the chat route of the production build (\`next start\`; run \`npm run build\` first) against
+a fake vendor that answers after a fixed delay, with N concurrent users: the time Engram adds to the
+first token, turns per second and errors, then checks every turn and scripted fact was stored. On
+the PostgreSQL server of DATABASE_URL when set (database engram_bench_turn), else on PGlite.`,
   options: {
-    users: { type: 'string', default: '10' },
-    turns: { type: 'string', default: '5' },
-    'vendor-delay-ms': { type: 'string', default: '200' },
+    users: { type: 'string', default: '10', value: 'N', help: 'Concurrent users' },
+    turns: { type: 'string', default: '5', value: 'N', help: 'Turns per user' },
+    'vendor-delay-ms': { type: 'string', default: '200', value: 'MS', help: "The fake vendor's delay before its first token" },
     /** The embedding call is on the path to the first token: its latency is Engram's to carry. */
-    'embedding-delay-ms': { type: 'string', default: '0' },
-    port: { type: 'string', default: '3200' },
-    json: { type: 'string' },
+    'embedding-delay-ms': { type: 'string', default: '0', value: 'MS', help: "The fake embedding call's delay" },
+    port: { type: 'string', default: '3200', value: 'N', help: 'Port of the server it starts' },
+    json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
   },
 });
-const users = Number(values.users);
-const turnsPerUser = Number(values.turns);
-const vendorDelay = Number(values['vendor-delay-ms']);
-const base = `http://127.0.0.1:${values.port}`;
+const { values } = cli;
+const users = cli.integer('users');
+const turnsPerUser = cli.integer('turns');
+const vendorDelay = cli.integer('vendor-delay-ms', 0);
+const embeddingDelay = cli.integer('embedding-delay-ms', 0);
+const port = String(cli.integer('port'));
+const base = `http://127.0.0.1:${port}`;
 
 async function waitFor(url: string, seconds: number) {
   for (let i = 0; i < seconds * 4; i++) {
@@ -86,12 +94,12 @@ async function turn(cookie: string, message: string, conversationId?: string): P
   return { cookie, ttftMs, totalMs: performance.now() - started, userTurnId, conversationId: conversation };
 }
 
-const embeddingDelay = Number(values['embedding-delay-ms']);
 const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayMs: embeddingDelay });
 // As in production: migrated by the admin, served as a plain role that row-level security binds.
 const database = process.env.DATABASE_URL ? await scratchAppDatabase(process.env.DATABASE_URL, 'engram_bench_turn') : undefined;
 const databaseUrl = database?.appUrl;
-const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', values.port!], {
+const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-bench-turn-'));
+const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
     ...process.env,
@@ -99,7 +107,7 @@ const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'star
     NEXT_TELEMETRY_DISABLED: '1',
     DATABASE_URL: databaseUrl ?? '',
     DATABASE_POOL_MAX: '20',
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'engram-bench-turn-')),
+    DATA_DIR: dataDir,
     AUTH_SECRET: randomBytes(32).toString('base64'),
     ANTHROPIC_API_KEY: 'bench',
     CHAT_MODEL: 'bench-chat-model',
@@ -197,6 +205,10 @@ try {
   console.log(JSON.stringify(report));
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
 } finally {
+  // The server must have let go of its data folder before the folder goes.
+  const exited = server.exitCode === null ? new Promise((resolve) => server.once('exit', resolve)) : undefined;
   server.kill('SIGTERM');
+  await exited;
   await fake.close();
+  rmSync(dataDir, { recursive: true, force: true });
 }

@@ -12,8 +12,17 @@
 import pg from 'pg';
 import { appRoleFromUrl, appRoleGrants, createRoleStatement, ensureAppRole } from '../lib/db/app-role';
 import { env } from '../lib/env';
+import { parseCommand } from './cli';
 
-const dryRun = process.argv.includes('--dry-run');
+const cli = parseCommand({
+  name: 'npm run db:app-role',
+  summary: `Creates (or refreshes) the plain role the app connects as, so row-level security binds to it, and
+grants it the rows of every table; then logs in as it to check. Runs as the admin of
+MIGRATION_DATABASE_URL, else DATABASE_URL; the role and its password are APP_DATABASE_URL's user
+and password (else DATABASE_URL's when MIGRATION_DATABASE_URL is set).`,
+  options: { 'dry-run': { type: 'boolean', default: false, help: 'Print the SQL and change nothing' } },
+});
+const dryRun = cli.values['dry-run'];
 
 function fail(message: string): never {
   console.error(message);
@@ -22,16 +31,9 @@ function fail(message: string): never {
 
 try {
   const settings = env();
-  const adminUrl = settings.MIGRATION_DATABASE_URL ?? settings.DATABASE_URL;
-  const appUrl = process.env.APP_DATABASE_URL?.trim() || (settings.MIGRATION_DATABASE_URL ? settings.DATABASE_URL : undefined);
-  if (!adminUrl || !appUrl) {
-    fail(
-      'Say which role to create, and connect as an admin to create it:\n' +
-        '  MIGRATION_DATABASE_URL=postgres://ADMIN:PASSWORD@HOST:5432/DB \\\n' +
-        '  APP_DATABASE_URL=postgres://engram_app:APP_PASSWORD@HOST:5432/DB npm run db:app-role\n' +
-        '(the admin URL may be DATABASE_URL instead; with MIGRATION_DATABASE_URL set, the app role defaults to DATABASE_URL\'s).',
-    );
-  }
+  const missing = () => cli.fail("set MIGRATION_DATABASE_URL (or DATABASE_URL) to an admin's URL and APP_DATABASE_URL to the role to create");
+  const adminUrl = settings.MIGRATION_DATABASE_URL || settings.DATABASE_URL || missing();
+  const appUrl = process.env.APP_DATABASE_URL?.trim() || (settings.MIGRATION_DATABASE_URL ? settings.DATABASE_URL : undefined) || missing();
   const role = appRoleFromUrl(appUrl);
 
   if (dryRun) {

@@ -3,6 +3,14 @@
 // embedded database in DATA_DIR. The app's own role (DATABASE_URL) needs no DDL rights.
 import { env } from '../lib/env';
 import { migrateWithOwnConnection } from '../lib/db/migrate';
+import { parseCommand } from './cli';
+
+parseCommand({
+  name: 'npm run db:migrate',
+  summary: `Applies the committed migrations as the role allowed DDL: the PostgreSQL server of
+MIGRATION_DATABASE_URL, else DATABASE_URL, else the embedded database in DATA_DIR.`,
+  options: {},
+});
 
 try {
   const settings = env();

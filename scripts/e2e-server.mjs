@@ -12,8 +12,19 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import pg from 'pg';
 
-const port = process.argv[2] ?? '3100';
-const mode = process.argv[3] ?? 'offline';
+// Plain Node (the browser suite starts it), so not scripts/cli.ts: the same answers, by hand.
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('Usage: node scripts/e2e-server.mjs [PORT] [offline|vendor]\n\nStarts `next start` for the browser tests on a fresh database of its own (E2E_ENGINE=pglite, the\ndefault, or postgres with TEST_DATABASE_URL), with a test secret. PORT defaults to 3100, the mode\nto offline; vendor talks to the fake vendor at FAKE_VENDOR_URL.');
+  process.exit(0);
+}
+const [port = '3100', mode = 'offline'] = args;
+const usageError = (message) => {
+  console.error(`scripts/e2e-server.mjs: ${message} (see --help)`);
+  process.exit(2);
+};
+if (args.length > 2 || !/^\d+$/.test(port)) usageError(`usage: [PORT] [offline|vendor], got ${args.join(' ')}`);
+if (mode !== 'offline' && mode !== 'vendor') usageError(`the mode is offline or vendor, not ${JSON.stringify(mode)}`);
 const engine = process.env.E2E_ENGINE || 'pglite';
 const fakeVendor = process.env.FAKE_VENDOR_URL ?? 'http://127.0.0.1:3101';
 const dataDir = path.resolve('.data', `e2e-${engine === 'pglite' ? mode : `${engine}-${mode}`}`);

@@ -24,8 +24,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { extractFactsByRules } from '@/lib/ai/offline/fact-rules';
+import { parseCommand } from './cli';
 
 /** Every Nth turn of a file (0-based, in session order) is in the systematic sample. */
 export const SAMPLE_EVERY = 7;
@@ -39,15 +39,20 @@ interface Turn {
   text: string;
 }
 
-const { values, positionals: files } = parseArgs({
-  allowPositionals: true,
+const cli = parseCommand({
+  name: 'npm run eval:extract',
+  positionals: 'FILE.json...',
+  summary: `Precision and recall of the offline rule extractor on LoCoMo dialogue (FILE: one conversation,
+e.g. ../shared/bench/locomo/26.json), against the hand labels of scripts/extract-labels.`,
   options: {
-    labels: { type: 'string', default: path.join(import.meta.dirname, 'extract-labels', 'labels.json') },
-    tuned: { type: 'string', default: '26.json' },
-    verbose: { type: 'boolean', default: false },
+    labels: { type: 'string', default: path.join(import.meta.dirname, 'extract-labels', 'labels.json'), value: 'PATH', help: 'The hand labels' },
+    tuned: { type: 'string', default: '26.json', value: 'FILE,...', help: 'Files the rules were tuned on (reported apart)' },
+    verbose: { type: 'boolean', default: false, help: 'Print the dialogue of misses and unlabelled turns' },
   },
 });
-if (!files.length) throw new Error('usage: npm run eval:extract -- FILE.json... [--labels PATH] [--tuned 26.json,...] [--verbose]');
+const { values } = cli;
+if (!cli.positionals.length) cli.fail('name at least one LoCoMo file');
+const files = cli.files([...cli.positionals, values.labels]).slice(0, -1);
 
 const labels = JSON.parse(readFileSync(values.labels, 'utf8')) as Labels;
 const tuned = new Set(values.tuned.split(',').map((s) => s.trim()).filter(Boolean));

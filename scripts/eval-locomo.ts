@@ -24,7 +24,6 @@
  * MEMORY_MIN_SIMILARITY=-1 MEMORY_TOP_K=20 to see past the similarity floor and k).
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER, OFFLINE_EMBEDDER_VARIANTS, type OfflineEmbedderVariant } from '@/lib/ai/offline/embedder';
 import { offlineExtract } from '@/lib/ai/offline/extract';
 import { createProviders } from '@/lib/ai/providers';
@@ -41,36 +40,40 @@ import { memorySettingsFrom } from '@/lib/services';
 import { CATEGORY_NAMES, loadConversations, type Conversation } from './locomo/load';
 import { KS, ScoreBoard, type Score } from './locomo/metrics';
 import { askQuestion, emptyChats, ingestConversation, type IngestStats } from './locomo/pipeline';
+import { parseCommand } from './cli';
 
-const { values, positionals: files } = parseArgs({
-  allowPositionals: true,
+const cli = parseCommand({
+  name: 'npm run eval:locomo',
+  positionals: 'FILE.json...',
+  summary: `LoCoMo with the product's own code: recall@k and hit@k of the evidence per category and per file.
+retrieval: each conversation's observations become one user's facts, each question goes through
+retrieveFacts. pipeline: the dialogue goes through the product and each question through
+prepareTurn. FILE: one conversation (../shared/bench/locomo/26.json) or locomo10.json.`,
   options: {
-    mode: { type: 'string', default: 'both' },
-    embedder: { type: 'string', default: 'all' },
-    ranking: { type: 'string', default: 'both' },
-    providers: { type: 'string', default: 'configured' },
-    /** Comma-separated conversation names (sample_id in locomo10.json, else the file's name). */
-    only: { type: 'string' },
-    json: { type: 'string' },
+    mode: { type: 'string', default: 'both', value: 'both|retrieval|pipeline', help: 'Which evaluation to run' },
+    embedder: { type: 'string', default: 'all', value: `${OFFLINE_EMBEDDER_VARIANTS.join('|')}|all`, help: 'The retrieval runs\' embedder' },
+    ranking: { type: 'string', default: 'both', value: 'vector|hybrid|both', help: 'The retrieval runs\' ranking' },
+    providers: { type: 'string', default: 'configured', value: 'configured|offline', help: 'The pipeline\'s providers' },
+    only: { type: 'string', value: 'NAME,...', help: 'Only these conversations (sample_id in locomo10.json, else the file name)' },
+    json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
   },
 });
-const usage =
-  `usage: npm run eval:locomo -- FILE.json... [--mode both|retrieval|pipeline] [--embedder ${OFFLINE_EMBEDDER_VARIANTS.join('|')}|all] ` +
-  '[--ranking vector|hybrid|both] [--providers configured|offline] [--only NAME,...] [--json PATH]';
-if (!files.length) throw new Error(usage);
+const { values } = cli;
+if (!cli.positionals.length) cli.fail('name at least one LoCoMo file');
+const files = cli.files(cli.positionals);
 
 type Mode = 'retrieval' | 'pipeline';
 const modes: Mode[] = values.mode === 'both' ? ['retrieval', 'pipeline'] : [values.mode as Mode];
-for (const m of modes) if (m !== 'retrieval' && m !== 'pipeline') throw new Error(`unknown mode ${m}; ${usage}`);
+for (const m of modes) if (m !== 'retrieval' && m !== 'pipeline') cli.fail(`unknown --mode ${m}`);
 const variants = values.embedder === 'all' ? [...OFFLINE_EMBEDDER_VARIANTS] : [values.embedder as OfflineEmbedderVariant];
-for (const v of variants) if (!OFFLINE_EMBEDDER_VARIANTS.includes(v)) throw new Error(`unknown embedder ${v}; ${usage}`);
+for (const v of variants) if (!OFFLINE_EMBEDDER_VARIANTS.includes(v)) cli.fail(`unknown --embedder ${v}`);
 const rankings: Ranking[] = values.ranking === 'both' ? ['vector', 'hybrid'] : [values.ranking as Ranking];
-for (const r of rankings) if (r !== 'vector' && r !== 'hybrid') throw new Error(`unknown ranking ${r}; ${usage}`);
-if (values.providers !== 'configured' && values.providers !== 'offline') throw new Error(`unknown providers ${values.providers}; ${usage}`);
+for (const r of rankings) if (r !== 'vector' && r !== 'hybrid') cli.fail(`unknown --ranking ${r}`);
+if (values.providers !== 'configured' && values.providers !== 'offline') cli.fail(`unknown --providers ${values.providers}`);
 const loaded = files.flatMap(loadConversations);
 const only = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
 for (const name of only ?? []) {
-  if (!loaded.some((c) => c.name === name)) throw new Error(`no conversation ${name} in ${files.join(', ')} (${loaded.map((c) => c.name).join(', ')})`);
+  if (!loaded.some((c) => c.name === name)) cli.fail(`no conversation ${name} in ${files.join(', ')} (${loaded.map((c) => c.name).join(', ')})`);
 }
 const conversations = only ? loaded.filter((c) => only.includes(c.name)) : loaded;
 const BATCH = 200;

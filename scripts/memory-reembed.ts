@@ -2,17 +2,24 @@
 // EMBEDDING_DIMENSIONS), gives every current fact and every episode a vector of the configured
 // model. Resumable: run it again after an interruption and it continues. With --prune, then
 // deletes the vectors of other models. Prints progress to stderr and a JSON summary.
-import { parseArgs } from 'node:util';
 import { getDatabase } from '../lib/db';
 import { getServices } from '../lib/services';
+import { parseCommand } from './cli';
 
-const { values } = parseArgs({
-  options: { 'batch-size': { type: 'string', default: '64' }, prune: { type: 'boolean', default: false } },
+const cli = parseCommand({
+  name: 'npm run memory:reembed',
+  summary: `After a change of embedding model (or of EMBEDDING_DIMENSIONS), gives every current fact and
+episode a vector of the configured model. Resumable: run it again after an interruption. Prints
+progress to stderr and a JSON summary.`,
+  options: {
+    'batch-size': { type: 'string', default: '64', value: 'N', help: 'Texts embedded per call' },
+    prune: { type: 'boolean', default: false, help: 'Then delete the vectors of other models' },
+  },
 });
+const { values } = cli;
+const batchSize = cli.integer('batch-size');
 
 try {
-  const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${values['batch-size']}`);
   const { memory } = await getServices();
   const summary = await memory.reembed({
     batchSize,

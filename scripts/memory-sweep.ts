@@ -2,6 +2,14 @@
 // killed, vendor down), for self-hosting with a system cron. The nightly cron route runs it too.
 import { getDatabase } from '../lib/db';
 import { getServices } from '../lib/services';
+import { parseCommand } from './cli';
+
+parseCommand({
+  name: 'npm run memory:sweep',
+  summary: `Extracts the facts of turns whose extraction never finished (process killed, vendor down), for
+self-hosting from the system cron; the nightly cron route runs it too. Prints a JSON summary.`,
+  options: {},
+});
 
 try {
   const { memory } = await getServices();

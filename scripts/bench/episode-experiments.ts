@@ -25,15 +25,11 @@
  * offline default embedder, and their questions are the queries; recall@8 = the share of the exact
  * top 8 found in the approximate top 8 (also @30, the pool fusion takes).
  *
- * Flags: --database NAME (default engram_bench) --users N (sampled users, default 200)
- * --queries N (timed runs per way, default 400) --rerank 100,200,400 (timed)
- * --recall-rerank 50,100,200,400,800 --windows 200,500
- * --locomo DIR (default ../shared/bench/locomo) --json FILE.
+ * Flags: see --help.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { sql, type SQL } from 'drizzle-orm';
 import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from '@/lib/ai/offline/embedder';
 import type { Database } from '@/lib/db/client';
@@ -48,23 +44,29 @@ import { makeIterations, sampleUsers, type Iteration } from './fixtures';
 import { explainStatement, serverSettings } from './plans';
 import { BENCH_APP_ROLE, databaseExists } from './scratch-database';
 import { summarize, type LatencySummary } from './stats';
+import { parseCommand } from '../cli';
 
-const { values } = parseArgs({
+const cli = parseCommand({
+  name: 'npm run bench:episodes',
+  summary: `Ways to search past conversations at scale, timed as the app role on the database bench:memory
+seeded on the server of DATABASE_URL (run that first), with recall against exact search on
+LoCoMo's dev conversations embedded by the offline embedder.`,
   options: {
-    database: { type: 'string', default: 'engram_bench' },
-    users: { type: 'string', default: '200' },
-    queries: { type: 'string', default: '400' },
-    rerank: { type: 'string', default: '100,200,400' },
-    'recall-rerank': { type: 'string', default: '50,100,200,400,800' },
-    windows: { type: 'string', default: '200,500' },
-    locomo: { type: 'string', default: '../shared/bench/locomo' },
-    json: { type: 'string' },
+    database: { type: 'string', default: 'engram_bench', value: 'NAME', help: 'The database bench:memory seeded' },
+    users: { type: 'string', default: '200', value: 'N', help: 'Sampled users' },
+    queries: { type: 'string', default: '400', value: 'N', help: 'Timed runs per way' },
+    rerank: { type: 'string', default: '100,200,400', value: 'N,...', help: 'Re-rank depths timed' },
+    'recall-rerank': { type: 'string', default: '50,100,200,400,800', value: 'N,...', help: 'Re-rank depths of the recall check' },
+    windows: { type: 'string', default: '200,500', value: 'N,...', help: 'Episode windows tried' },
+    locomo: { type: 'string', default: '../shared/bench/locomo', value: 'DIR', help: 'LoCoMo files for the recall check' },
+    json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
   },
 });
+const { values } = cli;
 
 const positive = (text: string, what: string) => {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive integer, got ${text}`);
+  if (!Number.isInteger(n) || n < 1) cli.fail(`${what} must be a whole number of at least 1, got ${JSON.stringify(text)}`);
   return n;
 };
 const list = (text: string, what: string) => text.split(',').map((t) => positive(t.trim(), what));
@@ -541,8 +543,7 @@ function printLatency(title: string, results: Record<string, LatencySummary & { 
 }
 
 async function main() {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) throw new Error('bench:episodes needs DATABASE_URL (the server bench:memory seeded)');
+  const serverUrl = cli.requireEnv('DATABASE_URL', 'it runs on the server bench:memory seeded');
   const database = values.database!;
   if (!(await databaseExists(serverUrl, database))) throw new Error(`no database ${database}: run bench:memory on this server first`);
   const reranks = list(values.rerank!, '--rerank');
