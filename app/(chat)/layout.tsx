@@ -1,4 +1,5 @@
 import { connection } from 'next/server';
+import { Announcer } from '@/components/chat/announcer';
 import { Sidebar } from '@/components/chat/sidebar';
 import { readAsSessionUser } from '@/lib/auth/session';
 import { listConversations } from '@/lib/db/queries';
@@ -17,10 +18,14 @@ export default async function ChatLayout({ children }: { children: React.ReactNo
       <main className="flex min-h-0 min-w-0 flex-1 flex-col">
         {chat.offline && (
           <p data-testid="offline-notice" role="status" className="bg-amber-100 px-4 py-2 text-center text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
-            {OFFLINE_NOTICE} Memory still works: what you tell Engram is remembered and shown.
+            {OFFLINE_NOTICE}{' '}
+            {session?.user.memoryEnabled === false
+              ? 'Memory is off: nothing you say is remembered.'
+              : 'Memory still works: what you tell Engram is remembered and shown.'}
           </p>
         )}
         {children}
+        <Announcer />
       </main>
     </div>
   );

@@ -1,9 +1,11 @@
 import { Chat } from '@/components/chat/chat';
+import { getSessionUser } from '@/lib/auth/session';
 import { env } from '@/lib/env';
 
 /** A new conversation: long-term memory carries over, the recent turns start empty. */
 export default async function NewChatPage({ searchParams }: { searchParams: Promise<{ temporary?: string }> }) {
-  const isTemporary = (await searchParams).temporary === '1';
+  const [params, user] = await Promise.all([searchParams, getSessionUser()]);
+  const isTemporary = params.temporary === '1';
   return (
     <Chat
       key={isTemporary ? 'temporary' : 'new'}
@@ -11,6 +13,8 @@ export default async function NewChatPage({ searchParams }: { searchParams: Prom
       initialTurns={[]}
       maxChars={env().CHAT_MAX_MESSAGE_CHARS}
       temporary={isTemporary}
+      // A visitor has no switch yet: memory starts on.
+      memoryEnabled={user?.memoryEnabled ?? true}
     />
   );
 }

@@ -13,6 +13,8 @@ export interface ChatTurnView {
   status: 'streaming' | 'complete' | 'interrupted' | 'failed';
   memories: UsedMemory[];
   learned: UsedMemory[];
+  /** Answers: the facts that what was learned replaced (older versions of the same thing). */
+  replaced?: UsedMemory[];
   /** What memory tools changed during this answer. */
   changes: { action: 'remembered' | 'forgot'; facts: UsedMemory[] }[];
   error?: string;
@@ -20,11 +22,15 @@ export interface ChatTurnView {
   notice?: string;
 }
 
+/** Where a fact is on the memory page: its search finds it. */
+const factHref = (fact: UsedMemory) => `/settings/memory?q=${encodeURIComponent(fact.factText)}`;
+
 export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRetry?: () => void; onForget?: () => void }) {
   if (turn.role === 'user') {
     return (
-      <div className="group ml-auto flex max-w-[85%] flex-col items-end gap-1">
-        <div data-testid="message-user" className="rounded-2xl bg-neutral-100 px-4 py-2 whitespace-pre-wrap dark:bg-neutral-800">
+      <div className="group ml-auto flex max-w-[85%] min-w-0 flex-col items-end gap-1">
+        {/* A word longer than the bubble breaks rather than widening the page. */}
+        <div data-testid="message-user" className="max-w-full rounded-2xl bg-neutral-100 px-4 py-2 whitespace-pre-wrap wrap-anywhere dark:bg-neutral-800">
           {turn.content}
         </div>
         {turn.forgotten ? (
@@ -37,7 +43,7 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
               type="button"
               data-testid="forget-message"
               onClick={onForget}
-              className="text-xs text-neutral-500 opacity-0 group-hover:opacity-100 hover:underline focus:opacity-100"
+              className="min-h-6 text-xs text-neutral-500 opacity-0 group-hover:opacity-100 hover:underline focus:opacity-100 [@media(hover:none)]:opacity-100"
             >
               Don&apos;t remember this
             </button>
@@ -47,7 +53,7 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
     );
   }
   return (
-    <div data-testid="message-assistant" data-status={turn.status} className="max-w-full space-y-2">
+    <div data-testid="message-assistant" data-status={turn.status} className="max-w-full min-w-0 space-y-2 wrap-anywhere">
       {turn.content ? <Markdown source={turn.content} /> : turn.status === 'streaming' ? <ThinkingDots /> : null}
       {turn.notice && turn.status === 'streaming' && (
         <p role="status" data-testid="turn-notice" className="text-sm text-neutral-600 dark:text-neutral-400">
@@ -71,7 +77,7 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
       <div className="flex flex-wrap gap-3 text-xs text-neutral-500">
         {turn.memories.length > 0 && (
           <details data-testid="memories-used">
-            <summary className="cursor-pointer">
+            <summary className="min-h-6 cursor-pointer">
               Used {turn.memories.length} {turn.memories.length === 1 ? 'memory' : 'memories'}
             </summary>
             <ul className="mt-1 list-disc pl-5">
@@ -82,21 +88,37 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
           </details>
         )}
         {turn.changes.map((change, i) => (
-          <Link key={i} href="/settings/memory" data-testid="memory-changed" className="underline underline-offset-2">
+          <Link key={i} href="/settings/memory" data-testid="memory-changed" className="inline-flex min-h-6 items-center underline underline-offset-2">
             {change.action === 'remembered' ? 'Remembered' : 'Forgot'}: {change.facts.map((f) => f.factText).join('; ')}
           </Link>
         ))}
-        {turn.learned.length > 0 && (
-          <Link
-            href="/settings/memory"
-            data-testid="memory-updated"
-            title={turn.learned.map((m) => m.factText).join('\n')}
-            className="underline underline-offset-2"
-          >
-            Memory updated
-          </Link>
-        )}
       </div>
+      {turn.learned.length > 0 && <MemoryUpdated learned={turn.learned} replaced={turn.replaced ?? []} />}
+    </div>
+  );
+}
+
+/** What Engram learned from the question this answers, and what that replaced, each a link to the fact. */
+function MemoryUpdated({ learned, replaced }: { learned: UsedMemory[]; replaced: UsedMemory[] }) {
+  return (
+    <div data-testid="memory-updated" className="text-xs text-neutral-600 dark:text-neutral-400">
+      <Link href="/settings/memory" data-testid="memory-updated-link" className="inline-flex min-h-6 items-center font-medium underline underline-offset-2">
+        Memory updated
+      </Link>
+      <ul className="list-disc pl-5">
+        {learned.map((fact) => (
+          <li key={fact.id} data-testid="memory-learned">
+            <Link href={factHref(fact)} className="inline-flex min-h-6 items-center underline underline-offset-2">
+              {fact.factText}
+            </Link>
+          </li>
+        ))}
+        {replaced.map((fact) => (
+          <li key={fact.id} data-testid="memory-replaced">
+            Replaces: <span className="line-through">{fact.factText}</span>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -107,7 +129,7 @@ export function RetryButton({ onRetry }: { onRetry: () => void }) {
       type="button"
       data-testid="retry-button"
       onClick={onRetry}
-      className="rounded-md border border-neutral-300 px-2 py-1 hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
+      className="min-h-6 rounded-md border border-neutral-300 px-2 py-1 hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
     >
       Retry
     </button>

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { Engine } from '@/lib/db';
 import type { Conversation, User } from '@/lib/db/schema';
 import { GuestRetention } from '../guest-retention';
+import { MobileMenu } from './mobile-menu';
 
 const engineNames: Record<Engine, string> = {
   pglite: 'the embedded database (PGlite)',
@@ -21,10 +22,9 @@ interface SidebarProps {
 export function Sidebar(props: SidebarProps) {
   return (
     <>
-      <details className="border-b border-neutral-200 md:hidden dark:border-neutral-800">
-        <summary className="cursor-pointer px-4 py-3 font-semibold">Engram · chats</summary>
+      <MobileMenu>
         <SidebarBody {...props} />
-      </details>
+      </MobileMenu>
       <aside className="hidden w-72 shrink-0 flex-col border-r border-neutral-200 bg-neutral-50 md:flex dark:border-neutral-800 dark:bg-neutral-900">
         <p className="px-4 pt-4 text-lg font-semibold tracking-tight">Engram</p>
         <SidebarBody {...props} />
@@ -61,13 +61,11 @@ function SidebarBody({ user, conversations, engine, guestTtlDays, signOut }: Sid
       <div className="border-t border-neutral-200 pt-2 text-xs text-neutral-500 dark:border-neutral-800">
         {user ? (
           <div data-testid="current-user">
-            <p>
+            {/* Who, in words a person knows (never the id). */}
+            <p className="wrap-anywhere">
               {user.isAnonymous ? 'Chatting as a guest' : `Signed in as ${user.email}`} · memory {user.memoryEnabled ? 'on' : 'off'}
             </p>
-            <p className="truncate" title={user.id}>
-              User <span data-testid="user-id" className="font-mono">{user.id}</span>
-            </p>
-            <Link href="/settings/memory" className={linkClass}>
+            <Link href="/settings/memory" className={`inline-flex min-h-6 items-center ${linkClass}`}>
               What I remember about you
             </Link>
             {user.isAnonymous ? (
@@ -84,7 +82,7 @@ function SidebarBody({ user, conversations, engine, guestTtlDays, signOut }: Sid
               </p>
             ) : (
               <form action={signOut}>
-                <button type="submit" data-testid="sign-out" className={linkClass}>
+                <button type="submit" data-testid="sign-out" className={`min-h-6 ${linkClass}`}>
                   Sign out
                 </button>
               </form>

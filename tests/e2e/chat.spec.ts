@@ -17,7 +17,8 @@ test('a page view creates no user; the first message makes the visitor a guest',
   await expect(chat.lastAnswer()).toContainText('This is the fake vendor speaking.');
   await page.reload();
   await expect(chat.currentUser()).toContainText('Chatting as a guest');
-  await expect(chat.userId()).toHaveText(/^[0-9a-f-]{36}$/);
+  // Who you are in words, never an id.
+  await expect(chat.currentUser()).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
 });
 
 test('a fact learned in one chat is in the system prompt of the next', async ({ page }) => {
@@ -40,7 +41,8 @@ test('a fact learned in one chat is in the system prompt of the next', async ({ 
   // Streamed Markdown, rendered: the bold part is an element, not asterisks.
   await expect(chat.lastAnswer().locator('strong')).toHaveText('vegetarian');
   await expect(chat.memoryUpdated()).toBeVisible({ timeout: 15_000 });
-  await expect(chat.memoryUpdated()).toHaveAttribute('href', '/settings/memory');
+  await expect(chat.memoryUpdatedLink()).toHaveAttribute('href', '/settings/memory');
+  await expect(chat.memoryLearned()).toHaveText(['Is vegetarian']);
   await expect(chat.conversationLinks().first()).toHaveText('Vegetarian cooking');
 
   await chat.newChat();

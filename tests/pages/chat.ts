@@ -13,11 +13,23 @@ export class ChatPage {
   readonly answers = () => this.page.getByTestId('message-assistant');
   readonly lastAnswer = () => this.answers().last();
   readonly memoryUpdated = () => this.page.getByTestId('memory-updated');
+  /** The "Memory updated" heading link, to the memory page. */
+  readonly memoryUpdatedLink = () => this.page.getByTestId('memory-updated-link');
+  /** Each fact a message taught, listed under "Memory updated" (`memoryReplaced`: what it replaced). */
+  readonly memoryLearned = () => this.page.getByTestId('memory-learned');
+  readonly memoryReplaced = () => this.page.getByTestId('memory-replaced');
+  readonly memoryChanged = () => this.page.getByTestId('memory-changed');
+  readonly memoryOffNotice = () => this.page.getByTestId('memory-off-notice');
+  readonly temporaryToggle = () => this.page.getByTestId('temporary-toggle');
+  readonly temporaryNotice = () => this.page.getByTestId('temporary-notice');
+  /** The polite live region screen readers hear ("Memory updated: …"). */
+  readonly announcer = () => this.page.getByTestId('chat-announcer');
+  /** The sidebar as a drop-down, on a phone. */
+  readonly mobileMenu = () => this.page.getByTestId('mobile-menu');
   readonly memoriesUsed = () => this.page.getByTestId('memories-used');
   readonly turnError = () => this.page.getByTestId('turn-error');
   readonly offlineNotice = () => this.page.getByTestId('offline-notice');
   readonly currentUser = () => this.page.getByTestId('current-user').last();
-  readonly userId = () => this.page.getByTestId('user-id').last();
   readonly engine = () => this.page.getByTestId('engine').last();
   readonly conversationLinks = () => this.page.locator('aside').getByTestId('conversation-link');
 

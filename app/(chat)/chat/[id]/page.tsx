@@ -10,7 +10,8 @@ export default async function ConversationPage({ params }: { params: Promise<{ i
   const { id } = await params;
   // Not yours, or not a conversation at all: the same answer, so ids reveal nothing.
   if (!z.uuid().safeParse(id).success) notFound();
-  const view = (await readAsSessionUser((tx, user) => loadConversationView(tx, user.id, id, streamingStaleAfterMs(env().MODEL_TIMEOUT_MS))))?.result;
+  const session = await readAsSessionUser((tx, user) => loadConversationView(tx, user.id, id, streamingStaleAfterMs(env().MODEL_TIMEOUT_MS)));
+  const view = session?.result;
   if (!view) notFound();
   return (
     <Chat
@@ -18,6 +19,7 @@ export default async function ConversationPage({ params }: { params: Promise<{ i
       conversationId={id}
       initialTurns={view.turns.map((t) => ({ ...t, key: String(t.id), changes: [] }))}
       maxChars={env().CHAT_MAX_MESSAGE_CHARS}
+      memoryEnabled={session.user.memoryEnabled}
     />
   );
 }
