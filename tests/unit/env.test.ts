@@ -1,9 +1,14 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { migrationDatabaseUrl } from '@/lib/db/migrate';
 import { InvalidSettingError, parseEnv } from '@/lib/env';
+
+// One temporary folder for the file, removed after it: the development secret is written into DATA_DIR.
+const root = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const scratch = () => mkdtempSync(path.join(root, 'data-'));
 
 const secret = 'x'.repeat(32);
 
@@ -19,7 +24,7 @@ function problemsOf(source: Record<string, string>) {
 
 describe('settings', () => {
   it('defaults to the embedded database with no settings at all', () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+    const dataDir = scratch();
     const settings = parseEnv({ DATA_DIR: dataDir });
     expect(settings.DATABASE_URL).toBeUndefined();
     expect(settings.MIGRATE_ON_START).toBe(false);
@@ -27,7 +32,7 @@ describe('settings', () => {
   });
 
   it('generates a development secret once and keeps it', () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+    const dataDir = scratch();
     const first = parseEnv({ DATA_DIR: dataDir }).AUTH_SECRET;
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect(parseEnv({ DATA_DIR: dataDir }).AUTH_SECRET).toBe(first);
@@ -48,7 +53,7 @@ describe('settings', () => {
   });
 
   it('migrates with DATABASE_URL unless MIGRATION_DATABASE_URL names another role', () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+    const dataDir = scratch();
     const app = 'postgres://engram_app:secret@db.example.com:5432/engram';
     const admin = 'postgresql://admin:root@db.example.com:5432/engram';
     const plain = parseEnv({ DATA_DIR: dataDir, DATABASE_URL: app });
@@ -64,7 +69,7 @@ describe('settings', () => {
   });
 
   it('refuses a privileged database role unless ALLOW_PRIVILEGED_DATABASE_ROLE says otherwise', () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-env-'));
+    const dataDir = scratch();
     expect(parseEnv({ DATA_DIR: dataDir }).ALLOW_PRIVILEGED_DATABASE_ROLE).toBe(false);
     expect(parseEnv({ DATA_DIR: dataDir, ALLOW_PRIVILEGED_DATABASE_ROLE: 'true' }).ALLOW_PRIVILEGED_DATABASE_ROLE).toBe(true);
     expect(parseEnv({ DATA_DIR: dataDir, ALLOW_PRIVILEGED_DATABASE_ROLE: 'off' }).ALLOW_PRIVILEGED_DATABASE_ROLE).toBe(false);

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseSetupError } from '@/lib/db/errors';
 import { lockDataFolder } from '@/lib/db/pglite-lock';
 
-const folder = () => mkdtempSync(path.join(tmpdir(), 'engram-lock-'));
+const root = mkdtempSync(path.join(tmpdir(), 'engram-lock-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const folder = () => mkdtempSync(path.join(root, 'data-'));
 
 describe('the embedded database folder lock', () => {
   it('is taken and released by this process', () => {
