@@ -93,6 +93,9 @@ test.describe('on a phone (390 px)', () => {
     // As stored, and steady: the page refreshes once the message's memory is settled.
     await page.reload();
     await expect(page.locator('h1')).toHaveCount(1);
+    // The offline banner takes two lines at most (text-sm: 20 px a line, 16 px of padding).
+    expect((await chat.offlineNotice().boundingBox())!.height).toBeLessThanOrEqual(56);
+    await expect(chat.offlineNotice()).toHaveText('Offline: no model writes the replies. Memory still works.', { useInnerText: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBe(0);
     const bubble = await chat.userMessages().last().boundingBox();

@@ -9,6 +9,7 @@ import { MEMORY_OFF_NOTE, TEMPORARY_CHAT_NOTE } from '../../memory/system-prompt
 import { blocksOf, type ChatEvent, type ChatFn, type ChatRequest, type MemoryNote } from '../types';
 
 export const OFFLINE_NOTICE = 'Offline mode: no language model is configured, so replies are not written by a model.';
+export const OFFLINE_NOTICE_SHORT = 'Offline: no model writes the replies.';
 
 /** Whether this chat has memory, as its system prompt says. */
 export type OfflineMemory = 'on' | 'off' | 'temporary';
