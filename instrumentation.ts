@@ -2,14 +2,15 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
     const [{ checkStartup }, { warmUp }] = await Promise.all([import('./lib/startup'), import('./lib/services')]);
-    // Not awaited: the first message would otherwise wait seconds for the offline embedder to
-    // load, and the server need not wait for it to answer pages. A failure here is only logged:
-    // the first turn that needs the embedder tries again and reports it.
+    await checkStartup();
+    // Then, not awaited: the first message would otherwise wait for the offline embedder to load,
+    // and pages need not wait for it. Started after the database, not beside it: on two cores the
+    // two loads slowed each other and pages came up seconds later. A failure is only logged: the
+    // first turn that needs the embedder tries again and reports it.
     const started = performance.now();
     void warmUp().then(
       () => console.log(`[engram] warmed up in ${Math.round(performance.now() - started)} ms`),
       (error: unknown) => console.error(`[engram] warm-up failed: ${error instanceof Error ? error.message : String(error)}`),
     );
-    await checkStartup();
   }
 }
