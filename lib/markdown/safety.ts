@@ -18,14 +18,21 @@ export function safeHref(href: string): string | null {
 const FLOW_PARENTS = new Set(['root', 'blockquote', 'listItem', 'footnoteDefinition']);
 
 function rewrite(parent: Parents) {
-  parent.children = parent.children.map((child: Nodes) => {
-    if (child.type === 'html') {
-      const text = { type: 'text' as const, value: child.value, position: child.position };
-      return FLOW_PARENTS.has(parent.type) ? { type: 'paragraph' as const, children: [text], position: child.position } : text;
+  const children: Nodes[] = [];
+  for (const child of parent.children as Nodes[]) {
+    if (child.type === 'html' && FLOW_PARENTS.has(parent.type)) {
+      children.push({ type: 'paragraph', children: [{ type: 'text', value: child.value }], position: child.position });
+      continue;
     }
-    if ('children' in child) rewrite(child);
-    return child;
-  }) as typeof parent.children;
+    const node: Nodes = child.type === 'html' ? { type: 'text', value: child.value, position: child.position } : child;
+    const previous = children.at(-1);
+    // `<script>alert(1)</script>` is three nodes (tag, text, tag): joined, the page's HTML holds the
+    // text as written rather than three pieces between React's <!-- --> markers.
+    if (node.type === 'text' && previous?.type === 'text') previous.value += node.value;
+    else children.push(node);
+    if ('children' in node) rewrite(node);
+  }
+  parent.children = children as typeof parent.children;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
+import { renderToStaticMarkup, renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { Markdown } from '@/components/markdown';
 
@@ -50,6 +50,10 @@ describe('markdown', () => {
     expect(html).not.toContain('<img');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('and &lt;img src=x onerror=alert(1)&gt; inline');
+    // As the server renders the page: one text, not pieces between React's <!-- --> markers.
+    expect(renderToString(createElement(Markdown, { source: 'You said <script>alert(2)</script>' }))).toContain(
+      'You said &lt;script&gt;alert(2)&lt;/script&gt;',
+    );
   });
 
   it('shows an image as a link to it, never loading it', () => {
