@@ -32,9 +32,19 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
   }, [turns]);
 
   const focusComposer = () => inputRef.current?.focus();
-  // Send turns into Stop and Stop back into Send: the button that had focus is gone, so focus
-  // goes to the composer rather than to <body>. Also on load: the composer is what a page is for.
+  // On load the composer is what the page is for, except on a touch screen, where focus would
+  // open the keyboard over the conversation.
   useEffect(() => {
+    if (!matchMedia('(pointer: coarse)').matches) inputRef.current?.focus();
+  }, []);
+  // Send turns into Stop and Stop back into Send: the button that had focus is gone, so focus
+  // goes to the composer rather than to <body>.
+  const started = useRef(false);
+  useEffect(() => {
+    if (!started.current) {
+      started.current = true;
+      return;
+    }
     if (!document.activeElement || document.activeElement === document.body) inputRef.current?.focus();
   }, [streaming]);
 
