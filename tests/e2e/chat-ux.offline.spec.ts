@@ -37,6 +37,12 @@ test('"Memory updated" lists what was learned and what it replaced, as links to 
   await expect(chat.memoryUpdated()).toHaveCount(2);
   await expect(chat.memoryLearned()).toHaveText(['Lives in Lisbon', 'Lives in Porto']);
   await expect(chat.memoryReplaced()).toHaveText(['Replaces: Lives in Lisbon']);
+  // Asked what it remembers, it answers in words: no ids, no type names.
+  await chat.ask('What do you remember about me?');
+  await expect(chat.lastAnswer()).toContainText('Lives in Porto');
+  await expect(chat.lastAnswer()).not.toContainText('personal_context');
+  await expect(chat.lastAnswer()).not.toContainText(/\[[0-9a-f]{8}-/);
+
   const porto = chat.memoryLearned().last().getByRole('link');
   await expect(porto).toHaveAttribute('href', '/settings/memory?q=Lives%20in%20Porto');
   await porto.click();

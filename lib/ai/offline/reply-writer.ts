@@ -54,11 +54,17 @@ function toolCallFor(request: ChatRequest): Extract<ChatEvent, { type: 'tool_cal
   return null;
 }
 
-/** After a tool ran: its result is the answer. */
+/**
+ * A listed fact as the tool gives it to a model, "- [id] (type) text": the id and the type name
+ * are for the model (to delete by id), not for a person reading the answer.
+ */
+const LISTED_FACT = /^- \[[0-9a-f-]+\] \([a-z_]+\) /gm;
+
+/** After a tool ran: its result, in words for a person, is the answer. */
 function toolResultsOf(request: ChatRequest): string | null {
   const last = request.messages.at(-1);
   if (!last || last.role !== 'user') return null;
-  const results = blocksOf(last).flatMap((b) => (b.type === 'tool_result' ? [b.content] : []));
+  const results = blocksOf(last).flatMap((b) => (b.type === 'tool_result' ? [b.content.replace(LISTED_FACT, '- ')] : []));
   return results.length ? results.join('\n\n') : null;
 }
 

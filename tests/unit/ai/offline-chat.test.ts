@@ -44,4 +44,16 @@ describe('offline reply writer', () => {
     expect(text).toContain('This is a temporary chat');
     expect(text).not.toContain('I will remember');
   });
+
+  it('lists what it remembers without the ids and type names the tool gives a model', async () => {
+    const listed = 'Remembered about the user:\n- [0250ab12-0000-4000-8000-000000000e89] (personal_context) Lives in Lisbon\n- [1a2b3c4d-0000-4000-8000-000000000001] (constraint) Is allergic to peanuts';
+    let text = '';
+    for await (const event of offlineChat({
+      system: '',
+      messages: [{ role: 'user', content: [{ type: 'tool_result', toolUseId: 'offline-list_my_memories', content: listed }] }],
+    })) {
+      if (event.type === 'text') text += event.text;
+    }
+    expect(text).toBe('Remembered about the user:\n- Lives in Lisbon\n- Is allergic to peanuts');
+  });
 });
