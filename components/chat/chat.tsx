@@ -87,7 +87,7 @@ export function Chat({ conversationId: initialId, initialTurns, maxChars, tempor
             </p>
           )}
           {turns.length === 0 && (
-            <p className="py-16 text-center text-neutral-500" data-testid="empty-chat">
+            <p className="py-16 text-center text-neutral-500 dark:text-neutral-400" data-testid="empty-chat">
               {temporary || !memoryEnabled ? 'Ask anything.' : 'Ask anything. Engram remembers what matters about you across conversations.'}
             </p>
           )}

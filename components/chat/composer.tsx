@@ -57,7 +57,7 @@ export function Composer({ value, onChange, onSend, onStop, streaming, maxChars,
         className="max-h-60 w-full resize-none bg-transparent px-2 py-1 focus:outline-hidden"
       />
       <div className="flex items-center justify-between gap-2 px-1">
-        <span className={`text-xs ${tooLong ? 'text-red-700 dark:text-red-400' : 'text-neutral-500'}`} data-testid="char-count">
+        <span className={`text-xs ${tooLong ? 'text-red-700 dark:text-red-400' : 'text-neutral-500 dark:text-neutral-400'}`} data-testid="char-count">
           {value.length > maxChars * 0.8 ? `${value.length.toLocaleString('en')} / ${maxChars.toLocaleString('en')}` : ''}
         </span>
         {streaming ? (

@@ -34,7 +34,7 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
           {turn.content}
         </div>
         {turn.forgotten ? (
-          <p data-testid="message-forgotten" className="text-xs text-neutral-500">
+          <p data-testid="message-forgotten" className="text-xs text-neutral-500 dark:text-neutral-400">
             Not remembered
           </p>
         ) : (
@@ -43,7 +43,7 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
               type="button"
               data-testid="forget-message"
               onClick={onForget}
-              className="min-h-6 text-xs text-neutral-500 opacity-0 group-hover:opacity-100 hover:underline focus:opacity-100 [@media(hover:none)]:opacity-100"
+              className="min-h-6 text-xs text-neutral-500 opacity-0 dark:text-neutral-400 group-hover:opacity-100 hover:underline focus:opacity-100 [@media(hover:none)]:opacity-100"
             >
               Don&apos;t remember this
             </button>
@@ -74,7 +74,7 @@ export function Message({ turn, onRetry, onForget }: { turn: ChatTurnView; onRet
           {onRetry && <RetryButton onRetry={onRetry} />}
         </div>
       )}
-      <div className="flex flex-wrap gap-3 text-xs text-neutral-500">
+      <div className="flex flex-wrap gap-3 text-xs text-neutral-500 dark:text-neutral-400">
         {turn.memories.length > 0 && (
           <details data-testid="memories-used">
             <summary className="min-h-6 cursor-pointer">

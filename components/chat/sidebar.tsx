@@ -58,7 +58,7 @@ function SidebarBody({ user, conversations, engine, guestTtlDays, signOut }: Sid
           </li>
         ))}
       </ul>
-      <div className="border-t border-neutral-200 pt-2 text-xs text-neutral-500 dark:border-neutral-800">
+      <div className="border-t border-neutral-200 pt-2 text-xs text-neutral-500 dark:border-neutral-800 dark:text-neutral-400">
         {user ? (
           <div data-testid="current-user">
             {/* Who, in words a person knows (never the id). */}
