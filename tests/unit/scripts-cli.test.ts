@@ -15,6 +15,7 @@ const SCRIPTS = [
   'memory-decay.ts',
   'memory-reembed.ts',
   'memory-sweep.ts',
+  'screenshots.ts',
   'e2e-server.mjs',
   'ensure-browser.mjs',
 ];
