@@ -42,6 +42,8 @@ const models =
         MODEL_MAX_RETRIES: '0',
         MODEL_TIMEOUT_MS: '15000',
         CRON_SECRET: 'e2e-cron-secret-0123456789',
+        // A test fills a memory to its cap in one minute (25 turns); limits are raised by setting.
+        RATE_LIMIT_CHAT_TURNS_PER_MINUTE: '1000',
       }
     : { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '', OPENAI_BASE_URL: '', CHAT_PROVIDER: 'auto', EMBEDDING_PROVIDER: 'auto', CRON_SECRET: '' };
 

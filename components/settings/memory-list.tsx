@@ -201,6 +201,8 @@ export function MemoryList({ groups, query, editFact, deleteFact, undoDelete }: 
           role="group"
           aria-label="Memory deleted"
           data-testid="undo-toast"
+          // Set once the server has stored the delete (the notice shows before that).
+          data-stored={undo.fact ? 'true' : 'false'}
           onKeyDown={(e) => {
             if (e.key === 'Escape') closeUndo(undo.next);
           }}

@@ -140,6 +140,32 @@ test('the page says which memories are forgotten and when', async ({ page }) => 
   await expect(page.getByTestId('memory-full')).toHaveCount(0);
 });
 
+test('the page says when memory is full', async ({ page }) => {
+  test.setTimeout(90_000);
+  await teachThree(page);
+  // 517 more, 20 a turn (the most one extraction records), in words no other fact has; the fake
+  // vendor's word-hashing embedder still takes a few for duplicates, hence more than 497. The cap
+  // is the nightly job's to enforce: until then the page counts past it.
+  const facts = Array.from({ length: 517 }, (_, i) => ({ fact_type: 'preference', fact_text: `Likes item${i}x and thing${i}y`, confidence: 0.9, supersedes: [] }));
+  const batches = Array.from({ length: Math.ceil(facts.length / 20) }, (_, b) => facts.slice(b * 20, b * 20 + 20));
+  await fakeVendor.script(...batches.map((batch) => ({ match: { forcedTool: 'record_facts' }, toolCalls: [{ name: 'record_facts', input: { facts: batch } }] })));
+  const conversationId = page.url().split('/chat/')[1];
+  for (let i = 0; i < batches.length; i++) {
+    // Through the chat's own endpoint, with the page's session: typing 25 messages would say nothing more.
+    const response = await page.request.post('/api/chat', { data: { conversationId, message: `More about me, part ${i}` } });
+    expect(response.status()).toBe(200);
+    await response.body();
+  }
+  const keys = new MemoryKeyboard(page);
+  await expect(async () => {
+    await keys.settings.open();
+    await expect(page.getByTestId('memory-full')).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByTestId('memory-full')).toContainText('Memory full: Engram keeps at most 500 memories.');
+  const count = Number((await page.getByTestId('fact-count').innerText()).match(/^(\d+) of 500/)?.[1]);
+  expect(count).toBeGreaterThanOrEqual(500);
+});
+
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 

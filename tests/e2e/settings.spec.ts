@@ -58,6 +58,8 @@ test('review, search, edit, delete with Undo, history, and delete all', async ({
 
   await settings.fact('Lives in Berlin').getByTestId('fact-delete').click();
   await expect(page.getByTestId('undo-toast')).toBeVisible();
+  // The notice shows at once; the reload waits for the delete to be stored.
+  await expect(page.getByTestId('undo-toast')).toHaveAttribute('data-stored', 'true');
   await page.reload();
   await expect(settings.factTexts()).toHaveText(['Plays the cello in an amateur orchestra']);
 
