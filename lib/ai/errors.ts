@@ -58,7 +58,8 @@ function isConnectionLost(error: unknown): boolean {
 }
 
 export function modelFaultOf(error: unknown): ModelFaultInfo {
-  if (error instanceof ModelStalledError) return { fault: 'stalled', retryable: true };
+  // By name: the services may be built in another bundle (the start-up warm-up), with its own copy of the class.
+  if (error instanceof Error && error.name === 'ModelStalledError') return { fault: 'stalled', retryable: true };
   // A caller's AbortSignal.timeout: the caller's deadline has passed, another try would too.
   if (error instanceof Error && error.name === 'TimeoutError') return { fault: 'timed_out', retryable: false };
   if (error instanceof anthropic.APIUserAbortError || error instanceof openai.APIUserAbortError) {

@@ -34,6 +34,14 @@ export class UserBusyError extends DatabaseUnavailableError {
   }
 }
 
+const UNAVAILABLE = new Set(['DatabaseUnavailableError', 'ConnectionLostError', 'UserBusyError']);
+
+/**
+ * Whether the database could not serve the request just now (a 503 to try again). By name: the
+ * store may be built in another bundle (the start-up warm-up), with its own copies of the classes.
+ */
+export const isDatabaseUnavailable = (error: unknown): boolean => error instanceof Error && UNAVAILABLE.has(error.name);
+
 /** SQLSTATEs of a connection the server ended: admin_shutdown, crash_shutdown, cannot_connect_now. */
 const LOST_STATES = new Set(['57P01', '57P02', '57P03']);
 /** Socket errors of a connection that broke or could not open. */

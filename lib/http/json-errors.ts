@@ -1,4 +1,4 @@
-import { DatabaseUnavailableError } from '../db/errors';
+import { isDatabaseUnavailable } from '../db/errors';
 import { messageOf } from '../errors';
 
 /**
@@ -12,7 +12,7 @@ export function withJsonErrors<Args extends unknown[]>(route: string, handler: (
       return await handler(...args);
     } catch (error) {
       console.error(`[${route}] failed: ${messageOf(error)}`);
-      if (error instanceof DatabaseUnavailableError) {
+      if (isDatabaseUnavailable(error)) {
         return Response.json({ error: 'The database is busy or was briefly unreachable. Try again in a moment.' }, { status: 503, headers: { 'retry-after': '2' } });
       }
       return Response.json({ error: 'Something went wrong on our side. Try again in a moment.' }, { status: 500 });

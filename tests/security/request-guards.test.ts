@@ -199,17 +199,23 @@ it("refuses a temporary chat's history past its turns or characters with its mes
   await ok.text();
 });
 
-it("server actions: Next.js refuses another site's no-JavaScript form post (the memory switch), and takes the app's own", async () => {
+it("server actions: Next.js refuses another site's call of the memory switch's action, and takes the app's own", async () => {
   const cookie = await guestCookie(app.url);
-  const page = await (await fetch(`${app.url}/settings/memory`, { headers: { cookie } })).text();
-  // The first form of the page is the memory switch: its action id is a hidden field, as a browser posts it without JavaScript.
-  const actionField = /name="(\$ACTION_ID_[0-9a-f]+)"/.exec(page)?.[1];
-  expect(actionField).toBeDefined();
+  const manifest = JSON.parse(readFileSync(`${process.env.NEXT_DIST_DIR || '.next'}/server/server-reference-manifest.json`, 'utf8')) as {
+    node: Record<string, { exportedName?: string }>;
+  };
+  const actionId = Object.entries(manifest.node).find(([, entry]) => entry.exportedName === 'setMemoryAction')?.[0];
+  expect(actionId).toBeDefined();
   const switchOff = (origin: string) => {
-    const form = new FormData();
-    form.set(actionField!, '');
-    // No "enabled" field: the switch is off.
-    return fetch(`${app.url}/settings/memory`, { method: 'POST', headers: { cookie, origin }, body: form, redirect: 'manual' });
+    // React's encoding of one FormData argument; with no "enabled" field the switch is off.
+    const body = new FormData();
+    body.append('0', JSON.stringify(['$K1']));
+    return fetch(`${app.url}/settings/memory`, {
+      method: 'POST',
+      headers: { cookie, origin, 'next-action': actionId!, accept: 'text/x-component' },
+      body,
+      redirect: 'manual',
+    });
   };
   const off = async () => (await query<{ n: string }>(adminUrl, 'SELECT count(*) AS n FROM users WHERE NOT memory_enabled'))[0]!.n;
 
