@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeEvents } from '@/lib/chat/events';
 import { startFakeVendorServer } from '@/tests/fakes/vendor-server';
+import { guestCookie } from '@/tests/helpers/app-server';
 import { scratchAppDatabase } from './bench/scratch-database';
 import { summarize } from './bench/stats';
 import { parseCommand } from './cli';
@@ -49,22 +50,6 @@ async function waitFor(url: string, seconds: number) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${url} did not come up`);
-}
-
-/** A guest session, through Auth.js's own credentials flow, as a browser gets one. */
-async function guestCookie(): Promise<string> {
-  const csrf = await fetch(`${base}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const signIn = await fetch(`${base}/api/auth/callback/guest`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie },
-    body: new URLSearchParams({ csrfToken }),
-  });
-  const session = signIn.headers.getSetCookie().find((c) => c.includes('session-token'));
-  if (!session) throw new Error(`guest sign-in failed: ${signIn.status}`);
-  return session.split(';')[0]!;
 }
 
 interface TurnResult {
@@ -132,7 +117,7 @@ try {
     match: { forcedTool: 'record_facts' },
     toolCalls: [{ name: 'record_facts', input: { facts: [{ fact_type: 'preference', fact_text: fact, confidence: 0.9, supersedes: [] }] } }],
   });
-  const cookies = await Promise.all(Array.from({ length: users }, guestCookie));
+  const cookies = await Promise.all(Array.from({ length: users }, () => guestCookie(base)));
   // Warm-up: fills the pools and caches; its own fact comes first in the script.
   fake.script(scripted('Warms up the server'), ...facts.map(scripted));
   await turn(cookies[0]!, 'warm-up');

@@ -10,6 +10,9 @@ import type { ChatFn, Embedder, ExtractFn } from '@/lib/ai/types';
 import { afterTurn } from '@/lib/chat/after-turn';
 import type { TurnEvent } from '@/lib/chat/events';
 import { startTurn, streamReply, type ChatDeps, type TurnUser } from '@/lib/chat/turn';
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '@/lib/db/client';
+import { conversationTurns } from '@/lib/db/schema';
 import type { Store } from '@/lib/db/store';
 import { createMemory } from '@/lib/memory';
 import type { MemoryServices } from '@/lib/memory/services';
@@ -62,4 +65,13 @@ export async function chatTurn(deps: ChatDeps, user: TurnUser, body: { message: 
   }
   await afterTurn(deps, started.turn, reply);
   return { turn: started.turn, events, reply };
+}
+
+/** One conversation's turns in order, read as the test's superuser handle but filtered to its owner. */
+export function turnsOf(db: Database, userId: string, conversationId: string) {
+  return db
+    .select()
+    .from(conversationTurns)
+    .where(and(eq(conversationTurns.conversationId, conversationId), eq(conversationTurns.userId, userId)))
+    .orderBy(conversationTurns.id);
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Embedder, ExtractFn, ExtractRequest } from '@/lib/ai/types';
+import { extractionSchema } from '@/lib/memory/extract-facts';
 
 const DIMENSIONS = 64;
 
@@ -52,3 +53,12 @@ export function scriptedExtract(...answers: (unknown | Error)[]): ExtractFn & { 
   };
   return Object.assign(fn, { requests });
 }
+
+/** One extraction request as the writer sends it: "I live in Berlin" with the facts schema. */
+export const factRequest = {
+  name: 'record_facts',
+  description: 'Record facts',
+  system: 'You record facts.',
+  prompt: 'The user said: "I live in Berlin"',
+  schema: extractionSchema,
+};

@@ -5,7 +5,7 @@
  * any question whose answer is missing, failed or interrupted. One answer streams at a time per
  * conversation, and every answer names the question it answers.
  */
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { ANSWER_SAVE_INTERVAL_MS } from '@/lib/chat/answer';
 import type { TurnEvent } from '@/lib/chat/events';
@@ -14,7 +14,7 @@ import { startTurn, streamReply, type ChatDeps, type StartedTurn } from '@/lib/c
 import { createAnonymousUser } from '@/lib/db/queries';
 import { conversationTurns } from '@/lib/db/schema';
 import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
-import { chatDepsOf, fakeClaude, memoryServices } from '../../helpers/chat';
+import { chatDepsOf, fakeClaude, memoryServices, turnsOf as turnsOfUser } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 
 let fake: FakeVendorServer;
@@ -33,12 +33,7 @@ describeOnEngine('an answer stored while it streams', (db, _engine, store) => {
   let deps: ChatDeps;
   const user = () => ({ id: userId, memoryEnabled: true });
 
-  const turnsOf = (conversationId: string) =>
-    db()
-      .select()
-      .from(conversationTurns)
-      .where(and(eq(conversationTurns.conversationId, conversationId), eq(conversationTurns.userId, userId)))
-      .orderBy(conversationTurns.id);
+  const turnsOf = (conversationId: string) => turnsOfUser(db(), userId, conversationId);
 
   async function start(body: { message: string; conversationId?: string } | { conversationId: string; retry: true }): Promise<StartedTurn> {
     const started = await startTurn(deps, user(), body);

@@ -3,15 +3,15 @@
  * memory is read before the answer and written after it, and the answer is stored however the
  * stream ends. Offline providers, and Anthropic's SDK against the fake vendor server.
  */
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, expect, it, onTestFinished, vi } from 'vitest';
 import { afterTurn } from '@/lib/chat/after-turn';
 import type { TurnEvent } from '@/lib/chat/events';
 import { startTurn, streamReply, type ChatDeps } from '@/lib/chat/turn';
 import { createAnonymousUser, getConversation } from '@/lib/db/queries';
-import { conversationTurns, conversations, userFacts } from '@/lib/db/schema';
+import { conversations, userFacts } from '@/lib/db/schema';
 import { startFakeVendorServer, systemPromptOf, type FakeVendorServer } from '@/tests/fakes/vendor-server';
-import { chatDeps, fakeClaude } from '../../helpers/chat';
+import { chatDeps, fakeClaude, turnsOf as turnsOfUser } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
 
 let fake: FakeVendorServer;
@@ -38,12 +38,7 @@ describeOnEngine('a chat turn', (db, engine, store) => {
     return { events, reply, conversationId: started.turn.conversation.id, userTurnId: started.turn.userTurn.id };
   }
 
-  const turnsOf = (conversationId: string) =>
-    db()
-      .select()
-      .from(conversationTurns)
-      .where(and(eq(conversationTurns.conversationId, conversationId), eq(conversationTurns.userId, userId)))
-      .orderBy(conversationTurns.id);
+  const turnsOf = (conversationId: string) => turnsOfUser(db(), userId, conversationId);
 
   beforeEach(async () => {
     userId = (await createAnonymousUser(db())).id;

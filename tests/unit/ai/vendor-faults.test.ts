@@ -10,8 +10,8 @@ import { describeModelError, ModelStalledError } from '@/lib/ai/errors';
 import { openAiChat, openAiClient, openAiEmbedder, openAiExtract } from '@/lib/ai/openai-compatible';
 import { retryAfterMs, type ChatLimits } from '@/lib/ai/stream-limits';
 import type { ChatEvent, ChatFn, ExtractFn } from '@/lib/ai/types';
-import { extractionSchema } from '@/lib/memory/extract-facts';
 import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
+import { factRequest } from '@/tests/helpers/models';
 
 let fake: FakeVendorServer;
 beforeAll(async () => {
@@ -41,13 +41,6 @@ const text = (t: string): ChatEvent => ({ type: 'text', text: t });
 /** The end of a reply; the token counts are the fake vendor's own. */
 const done: ChatEvent = { type: 'done', stopReason: 'end_turn', usage: { inputTokens: 10, outputTokens: expect.any(Number) as number } };
 
-const factRequest = {
-  name: 'record_facts',
-  description: 'Record facts',
-  system: 'You record facts.',
-  prompt: 'The user said: "I live in Berlin"',
-  schema: extractionSchema,
-};
 
 interface Vendor {
   name: string;

@@ -8,8 +8,8 @@ import { anthropicChat, anthropicClient, anthropicExtract } from '@/lib/ai/anthr
 import { openAiChat, openAiClient, openAiEmbedder, openAiExtract } from '@/lib/ai/openai-compatible';
 import { DEFAULT_ANTHROPIC_CHAT_MODEL, DEFAULT_ANTHROPIC_EXTRACTION_MODEL } from '@/lib/ai/providers';
 import { ExtractionError, type ChatEvent, type ChatFn, type ExtractFn } from '@/lib/ai/types';
-import { extractionSchema } from '@/lib/memory/extract-facts';
 import { startFakeVendorServer, type FakeVendorServer } from '@/tests/fakes/vendor-server';
+import { factRequest } from '@/tests/helpers/models';
 
 let fake: FakeVendorServer;
 beforeAll(async () => {
@@ -26,13 +26,6 @@ async function collect(events: AsyncIterable<ChatEvent>): Promise<ChatEvent[]> {
   return all;
 }
 
-const factRequest = {
-  name: 'record_facts',
-  description: 'Record facts',
-  system: 'You record facts.',
-  prompt: 'The user said: "I live in Berlin"',
-  schema: extractionSchema,
-};
 
 const berlin = { fact_type: 'personal_context', fact_text: 'Lives in Berlin', confidence: 0.95, supersedes: [] };
 
