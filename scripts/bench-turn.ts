@@ -10,12 +10,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeEvents } from '@/lib/chat/events';
 import { startFakeVendorServer } from '@/tests/fakes/vendor-server';
 import { guestCookie } from '@/tests/helpers/app-server';
+import { printBaselineComparison, TIMING_KEYS } from './bench/baseline';
+import { serverSettingsAt } from './bench/plans';
 import { scratchAppDatabase } from './bench/scratch-database';
 import { summarize } from './bench/stats';
 import { parseCommand } from './cli';
@@ -34,6 +36,8 @@ the PostgreSQL server of DATABASE_URL when set (database engram_bench_turn), els
     'embedding-delay-ms': { type: 'string', default: '0', value: 'MS', help: "The fake embedding call's delay" },
     port: { type: 'string', default: '3200', value: 'N', help: 'Port of the server it starts' },
     json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
+    baseline: { type: 'string', value: 'FILE', help: "An earlier run's --json report, printed beside this one's" },
+    'cpu-prof': { type: 'string', value: 'DIR', help: "Write the server's CPU profile (node --cpu-prof) to DIR when it stops" },
   },
 });
 const { values } = cli;
@@ -50,6 +54,50 @@ async function waitFor(url: string, seconds: number) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${url} did not come up`);
+}
+
+/** Clock ticks per second of /proc's CPU counters (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, ms) the kernel has counted for `pid` and its live descendants: the
+ * server's own counters, whatever it runs in, with nothing of this process's load generator.
+ */
+function processTreeCpuMs(pid: number): number {
+  const stats = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        // The command name can hold spaces and parentheses: the fields start after the last ')'.
+        const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+        return [{ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }];
+      } catch {
+        return []; // exited meanwhile
+      }
+    });
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) {
+      if (tree.has(p.ppid) && !tree.has(p.pid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  const ticks = stats.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + p.ticks, 0);
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** Waits until the server has used no CPU for `quietMs` (its after-response work is done), at most `maxMs`. */
+async function serverIdle(pid: number, quietMs = 300, maxMs = 10_000) {
+  const until = performance.now() + maxMs;
+  for (let last = processTreeCpuMs(pid); performance.now() < until; ) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = processTreeCpuMs(pid);
+    if (now - last < 10) return;
+    last = now;
+  }
 }
 
 interface TurnResult {
@@ -84,7 +132,9 @@ const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayM
 const database = process.env.DATABASE_URL ? await scratchAppDatabase(process.env.DATABASE_URL, 'engram_bench_turn') : undefined;
 const databaseUrl = database?.appUrl;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-bench-turn-'));
-const server = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', port], {
+// Node refuses --cpu-prof in NODE_OPTIONS: it goes before the script.
+const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`] : [];
+const server = spawn(process.execPath, [...profile, 'node_modules/next/dist/bin/next', 'start', '-p', port], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
     ...process.env,
@@ -122,8 +172,11 @@ try {
   fake.script(scripted('Warms up the server'), ...facts.map(scripted));
   await turn(cookies[0]!, 'warm-up');
 
+  await serverIdle(server.pid!);
+
   const results: TurnResult[] = [];
   let errors = 0;
+  const cpuBefore = processTreeCpuMs(server.pid!);
   const started = performance.now();
   await Promise.all(
     cookies.map(async (cookie, u) => {
@@ -141,6 +194,9 @@ try {
     }),
   );
   const wallMs = performance.now() - started;
+  // The turns' CPU includes what follows each answer (extraction, title, summary), not the checks below.
+  await serverIdle(server.pid!);
+  const serverCpuMs = processTreeCpuMs(server.pid!) - cpuBefore;
 
   // Extraction runs after each response: wait for it, then check every turn and fact.
   let extracted = 0;
@@ -174,7 +230,10 @@ try {
     embeddingDelayMs: embeddingDelay,
     turns: results.length,
     errors,
+    settings: databaseUrl ? await serverSettingsAt(databaseUrl) : undefined,
     turnsPerSecond: Math.round((results.length * 1000 * 10) / wallMs) / 10,
+    /** CPU of the `next start` process per turn, from its own counters (the idle wait included: ~0). */
+    serverCpuMsPerTurn: Math.round((serverCpuMs / Math.max(1, results.length)) * 10) / 10,
     addedTimeToFirstTokenMs: summarize(results.map((r) => r.ttftMs - vendorDelay)),
     turnMs: summarize(results.map((r) => r.totalMs)),
     stored: { userTurnsExtracted: extracted, answers: answersStored, scriptedFactsStored: facts.filter((f) => learned.has(f)).length, scriptedFacts: facts.length },
@@ -182,13 +241,15 @@ try {
   const ttft = report.addedTimeToFirstTokenMs;
   console.log(`bench:turn on ${report.engine}: ${users} concurrent users x ${turnsPerUser} turns, vendor delay ${vendorDelay} ms, embedding delay ${embeddingDelay} ms`);
   console.log(`  added time to first token: p50 ${ttft.p50} ms, p95 ${ttft.p95} ms, p99 ${ttft.p99} ms`);
-  console.log(`  ${report.turnsPerSecond} turns/s, ${errors} errors`);
+  console.log(`  ${report.turnsPerSecond} turns/s, ${errors} errors; server CPU ${report.serverCpuMsPerTurn} ms per turn`);
+  if (report.settings) console.log(`  PostgreSQL settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   console.log(
     `  stored: ${report.stored.userTurnsExtracted}/${results.length} user turns extracted, ${answersStored} answers, ` +
       `${report.stored.scriptedFactsStored}/${facts.length} scripted facts`,
   );
   console.log(JSON.stringify(report));
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
+  if (values.baseline) printBaselineComparison(report, values.baseline, new Set([...TIMING_KEYS, 'turnsPerSecond', 'serverCpuMsPerTurn']));
 } finally {
   // The server must have let go of its data folder before the folder goes.
   const exited = server.exitCode === null ? new Promise((resolve) => server.once('exit', resolve)) : undefined;

@@ -1,7 +1,7 @@
 /**
  * The work that follows an answer, run after the response so it never delays the first token:
- * count the use of the memories it used, learn the turn, fold old turns into the summary, title
- * a new conversation. Each step is independent; a failure is logged and, for learning, left to
+ * learn the turn, fold old turns into the summary, title a new conversation (the memories' use
+ * is counted with the answer itself, turn.ts). Each step is independent; a failure is logged and, for learning, left to
  * the sweep (the turn stays marked as not extracted).
  */
 import { and, eq, isNull } from 'drizzle-orm';
@@ -9,13 +9,19 @@ import { conversations } from '../db/schema';
 import { messageOf } from '../errors';
 import { writeTitle } from './title';
 import type { ChatDeps, StartedTurn } from './turn';
+import type { TurnContext } from '../memory/extract-turn';
+import type { PreparedTurn } from '../memory/prepare-turn';
+
+/** What the turn read before its answer that learning it can reuse (nothing, when the message was not embedded). */
+export function learnContext({ messageVector, relatedFacts }: PreparedTurn): TurnContext | undefined {
+  return messageVector ? { vector: messageVector, relatedFacts } : undefined;
+}
 
 export async function afterTurn({ store, memory, extract }: ChatDeps, turn: StartedTurn, reply: string): Promise<void> {
   const { userId, conversation } = turn;
   const steps: Promise<unknown>[] = [
-    memory.learn.used(userId, turn.prepared.usedFacts.map((f) => f.id)),
-    memory.learn.turn(userId, turn.userTurn.id, turn.prepared.messageVector ?? undefined),
-    memory.learn.fold(userId, conversation.id),
+    memory.learn.turn(userId, turn.userTurn.id, learnContext(turn.prepared)),
+    memory.learn.fold(userId, conversation.id, turn.prepared.unsummarizedTurns),
   ];
   if (!conversation.title && reply) {
     steps.push(

@@ -6,8 +6,9 @@
  * save interval plus the model's time-out it counts as interrupted. That test needs no knowledge
  * of which instance wrote it, so no instance ever settles another's live answer.
  */
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { selectRows } from '../db/rows';
 import { conversationTurns, type ConversationTurn } from '../db/schema';
 import type { Store } from '../db/store';
 import { messageOf } from '../errors';
@@ -30,17 +31,22 @@ export function effectiveStatus(turn: Pick<ConversationTurn, 'status' | 'updated
  * the live one, if any (its question's writer is still streaming it).
  */
 export async function settleStreamingAnswers(tx: Database, userId: string, conversationId: string, staleAfterMs: number) {
-  const mine = and(
-    eq(conversationTurns.conversationId, conversationId),
-    eq(conversationTurns.userId, userId),
-    eq(conversationTurns.status, 'streaming'),
+  // One statement: the CTE marks the cut-off answers, and the outer query (which sees the rows
+  // as they were) answers a streaming one it did not mark.
+  const [live] = await selectRows<{ id: number | string; updated_at: Date | string }>(
+    tx,
+    sql`WITH settled AS (
+          UPDATE conversation_turns SET status = 'interrupted'
+          WHERE conversation_id = ${conversationId} AND user_id = ${userId} AND status = 'streaming'
+            AND updated_at < now() - make_interval(secs => ${staleAfterMs / 1000})
+          RETURNING id
+        )
+        SELECT id, updated_at FROM conversation_turns
+        WHERE conversation_id = ${conversationId} AND user_id = ${userId} AND status = 'streaming'
+          AND id NOT IN (SELECT id FROM settled)
+        LIMIT 1`,
   );
-  await tx
-    .update(conversationTurns)
-    .set({ status: 'interrupted' })
-    .where(and(mine, lt(conversationTurns.updatedAt, sql`now() - make_interval(secs => ${staleAfterMs / 1000})`)));
-  const [live] = await tx.select({ id: conversationTurns.id, updatedAt: conversationTurns.updatedAt }).from(conversationTurns).where(mine).limit(1);
-  return live;
+  return live && { id: Number(live.id), updatedAt: new Date(live.updated_at) };
 }
 
 /**
@@ -84,26 +90,29 @@ export class AnswerWriter {
       .finally(() => (this.saving = null));
   }
 
-  private write(set: Partial<Pick<ConversationTurn, 'content' | 'status' | 'memoryFactIds'>>) {
+  private write(set: Partial<Pick<ConversationTurn, 'content' | 'status' | 'memoryFactIds'>>, alsoInUnit?: (tx: Database) => Promise<unknown>) {
     return this.store.asUser(this.userId, async (tx) => {
       await tx
         .update(conversationTurns)
         .set({ ...set, updatedAt: sql`now()` })
         .where(and(eq(conversationTurns.id, this.answerId), eq(conversationTurns.userId, this.userId)));
+      await alsoInUnit?.(tx);
     });
   }
 
   /**
    * Stores the whole answer with how it ended. Tried twice (a dropped connection is replaced by
    * the pool); if both fail the row keeps its last save and is later read as interrupted.
+   * `alsoInUnit` is the caller's write that belongs with the answer (the memories' use), in the
+   * same unit of work: one transaction instead of two.
    */
-  async finish(status: AnswerStatus, memoryFactIds: string[]): Promise<boolean> {
+  async finish(status: AnswerStatus, memoryFactIds: string[], alsoInUnit?: (tx: Database) => Promise<unknown>): Promise<boolean> {
     clearInterval(this.timer);
     await this.saving;
     const final = { content: this.content, status, memoryFactIds };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.write(final);
+        await this.write(final, alsoInUnit);
         return true;
       } catch (error) {
         console.error(`[chat] storing answer ${this.answerId} failed (attempt ${attempt}): ${messageOf(error)}`);

@@ -8,11 +8,12 @@ import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
 import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, ExtractFn, MemoryNote, TokenUsage } from '../ai/types';
 import type { Database } from '../db/client';
-import { appendTurn, createConversation, getConversation } from '../db/queries';
+import { createConversation, insertTurn, touchConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
 import type { Store } from '../db/store';
 import type { Memory } from '../memory';
 import { factRef } from '../memory/fact-ref';
+import { recordFactAccess } from '../memory/fact-store';
 import type { PreparedTurn } from '../memory/prepare-turn';
 import { buildSystemPrompt } from '../memory/system-prompt';
 import type { ToolContext } from '../memory/tools';
@@ -113,7 +114,9 @@ export async function storeQuestion(
   body: StoredChatRequest,
   staleAfterMs: number,
 ): Promise<{ ok: true; conversation: Conversation; userTurn: ConversationTurn; answerId: number } | StartFailure> {
-  const conversation = body.conversationId ? await lockConversation(tx, userId, body.conversationId) : await createConversation(tx, userId);
+  // Touching the conversation locks its row: the one statement proves it is the user's, takes
+  // the lock and marks it used.
+  const conversation = body.conversationId ? await touchConversation(tx, userId, body.conversationId) : await createConversation(tx, userId);
   if (!conversation) return { ok: false, error: 'not_found' };
   const live = await settleStreamingAnswers(tx, userId, conversation.id, staleAfterMs);
   if (live) {
@@ -123,21 +126,16 @@ export async function storeQuestion(
   const userTurn =
     'retry' in body
       ? await turnToRetry(tx, userId, conversation.id)
-      : await appendTurn(tx, userId, { conversationId: conversation.id, role: 'user', content: body.message });
-  if (!userTurn) return { ok: false, error: 'retry' in body ? 'nothing_to_retry' : 'not_found' };
-  const answer = await appendTurn(tx, userId, {
+      : await insertTurn(tx, userId, { conversationId: conversation.id, role: 'user', content: body.message });
+  if (!userTurn) return { ok: false, error: 'nothing_to_retry' };
+  const answer = await insertTurn(tx, userId, {
     conversationId: conversation.id,
     role: 'assistant',
     content: '',
     status: 'streaming',
     repliesTo: userTurn.id,
   });
-  if (!answer) return { ok: false, error: 'not_found' };
   return { ok: true, conversation, userTurn, answerId: answer.id };
-}
-
-function lockConversation(tx: Database, userId: string, conversationId: string) {
-  return getConversation(tx, userId, conversationId, { lock: true });
 }
 
 /**
@@ -292,7 +290,9 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
 
   const status = signal.aborted ? 'interrupted' : failure ? 'failed' : 'complete';
   if (status === 'failed') console.error(`[chat] the reply for turn ${turn.userTurn.id} failed: ${messageOf(failure)}`);
-  const stored = await writer.finish(status, prepared.usedFacts.map((f) => f.id));
+  const usedIds = prepared.usedFacts.map((f) => f.id);
+  // The memories the prompt carried count as used with the answer that used them.
+  const stored = await writer.finish(status, usedIds, (tx) => recordFactAccess(tx, turn.userId, usedIds));
   const assistantTurnId = stored ? turn.answerId : null;
   logTurn({
     conversationId: turn.conversation.id,

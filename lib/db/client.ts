@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PoolClient } from 'pg';
 import * as schema from './schema';
 import { lockDataFolder } from './pglite-lock';
 
@@ -11,9 +12,17 @@ export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 export type Engine = 'pglite' | 'postgres';
 
+/**
+ * Runs `work` in a transaction on one connection, opened by `begin`: SQL of constants sent as one
+ * simple query, so BEGIN and the unit's settings cost one round trip, not one each.
+ */
+export type RunInTransaction = <T>(begin: string, work: (db: Database) => Promise<T>) => Promise<T>;
+
 export interface DatabaseHandle {
   db: Database;
   engine: Engine;
+  /** The server's transactions (PGlite, in process, has no round trips to save: Drizzle's own). */
+  transaction?: RunInTransaction;
   close(): Promise<void>;
   /** How many units of work one user may run at once, and how long the next may wait; unset: no cap. */
   unitsPerUser?: UnitsPerUser;
@@ -102,9 +111,36 @@ export async function openPostgres(url: string, poolMax = 10, limits?: PostgresL
   });
   // The pool re-emits an idle client's error once it has dropped that client: logged above already.
   pool.on('error', () => {});
+  // One Drizzle session per pooled connection, made once: units run on the connection directly.
+  // No schema: the relational query API (db.query) is not used, and it would be rebuilt per session.
+  const sessions = new WeakMap<PoolClient, Database>();
+  const sessionOf = (client: PoolClient): Database => {
+    let session = sessions.get(client);
+    if (!session) sessions.set(client, (session = drizzle({ client }) as unknown as Database));
+    return session;
+  };
+  const transaction: RunInTransaction = async (begin, work) => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const result = await work(sessionOf(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A ROLLBACK that fails means the connection is gone: the pool must not hand it out again.
+      await client.query('ROLLBACK').catch((lost: unknown) => {
+        broken = lost instanceof Error ? lost : new Error(String(lost));
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
   return {
     db: drizzle({ client: pool, schema }),
     engine: 'postgres',
+    transaction,
     close: () => pool.end(),
     ...(limits && { unitsPerUser: { max: Math.ceil(poolMax / 3), waitMs: limits.connectTimeoutMs } }),
   };

@@ -40,38 +40,50 @@ export function listConversations(db: Database, userId: string) {
 }
 
 /** One of the user's conversations; `lock` holds its row until the unit of work ends (FOR UPDATE). */
-export async function getConversation(db: Database, userId: string, conversationId: string, { lock = false } = {}) {
-  const query = db
+export async function getConversation(db: Database, userId: string, conversationId: string) {
+  const [conversation] = await db
     .select()
     .from(conversations)
     .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)));
-  const [conversation] = await (lock ? query.for('update') : query);
   return conversation;
+}
+
+/**
+ * Marks one of the user's conversations as just used (its `updated_at`), which also holds its row
+ * locked until the unit of work ends. Undefined when the conversation is not the user's.
+ */
+export async function touchConversation(db: Database, userId: string, conversationId: string) {
+  const [conversation] = await db
+    .update(conversations)
+    .set({ updatedAt: sql`now()` })
+    .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)))
+    .returning();
+  return conversation;
+}
+
+export type NewTurn = Pick<ConversationTurn, 'conversationId' | 'content'> &
+  Partial<Pick<ConversationTurn, 'status' | 'memoryFactIds'>> &
+  // An answer always names the question it answers.
+  ({ role: 'user' } | { role: 'assistant'; repliesTo: number });
+
+/**
+ * Inserts a turn into a conversation this unit of work has already found to be the user's
+ * (touchConversation, createConversation): the caller vouches for the conversation.
+ */
+export async function insertTurn(db: Database, userId: string, turn: NewTurn): Promise<ConversationTurn> {
+  const [stored] = await db
+    .insert(conversationTurns)
+    .values({ ...turn, userId })
+    .returning();
+  return stored!;
 }
 
 /**
  * Appends a turn to one of the user's conversations and touches the conversation, inside the
  * caller's unit of work. Answers undefined, writing nothing, when the conversation is not the user's.
  */
-export async function appendTurn(
-  db: Database,
-  userId: string,
-  turn: Pick<ConversationTurn, 'conversationId' | 'content'> &
-    Partial<Pick<ConversationTurn, 'status' | 'memoryFactIds'>> &
-    // An answer always names the question it answers.
-    ({ role: 'user' } | { role: 'assistant'; repliesTo: number }),
-): Promise<ConversationTurn | undefined> {
-  const [owned] = await db
-    .update(conversations)
-    .set({ updatedAt: sql`now()` })
-    .where(and(eq(conversations.id, turn.conversationId), eq(conversations.userId, userId)))
-    .returning({ id: conversations.id });
-  if (!owned) return undefined;
-  const [stored] = await db
-    .insert(conversationTurns)
-    .values({ ...turn, userId })
-    .returning();
-  return stored;
+export async function appendTurn(db: Database, userId: string, turn: NewTurn): Promise<ConversationTurn | undefined> {
+  return (await touchConversation(db, userId, turn.conversationId)) ? insertTurn(db, userId, turn) : undefined;
 }
 
 export function listTurns(db: Database, userId: string, conversationId: string) {

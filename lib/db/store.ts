@@ -42,8 +42,13 @@ export interface Store {
   asSystem<T>(work: Unit<T>): Promise<T>;
 }
 
-export function createStore({ db, engine, unitsPerUser }: Pick<DatabaseHandle, 'db' | 'engine' | 'unitsPerUser'>): Store {
+export function createStore({ db, engine, unitsPerUser, transaction: serverTransaction }: Pick<DatabaseHandle, 'db' | 'engine' | 'unitsPerUser' | 'transaction'>): Store {
   const transaction = <T>(who: string, work: Unit<T>, readOnly: boolean): Promise<T> => {
+    if (serverTransaction) {
+      // `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal: BEGIN and whose unit
+      // it is then go as one simple query, a round trip saved on every unit.
+      return serverTransaction(`BEGIN${readOnly ? ' READ ONLY' : ''}; SELECT set_config('app.user_id', '${who}', true)`, work);
+    }
     let failure: { error: unknown } | undefined;
     return db
       .transaction(

@@ -4,10 +4,10 @@
  * extraction failed (vendor down, invalid answer, process killed) keeps it null, with the error
  * and the attempt count recorded, until the sweep extracts it.
  */
-import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
-import { conversationTurns, users } from '../db/schema';
+import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { conversationTurns } from '../db/schema';
 import { extractFacts } from './extract-facts';
-import { retrieveFacts } from './retrieve';
+import { retrieveFacts, type RetrievedFact } from './retrieve';
 import { containsSecret } from './secrets';
 import type { MemoryServices } from './services';
 import { currentAttributeFacts } from './dedup';
@@ -23,16 +23,19 @@ export type ExtractTurnResult =
 const RELATED_FACTS = 10;
 const RELATED_MIN_SIMILARITY = 0.3;
 
-export async function extractTurn(
-  services: MemoryServices,
-  userId: string,
-  turnId: number,
-  /** The user message's embedding, when the chat turn already computed it. */
-  messageVector?: number[],
-): Promise<ExtractTurnResult> {
+/** What the chat turn already read for its message, so learning it reads none of it again. */
+export interface TurnContext {
+  /** The message's embedding. */
+  vector: number[];
+  /** The user's facts the prompt's retrieval found for the message, most relevant first. */
+  relatedFacts: RetrievedFact[];
+}
+
+export async function extractTurn(services: MemoryServices, userId: string, turnId: number, context?: TurnContext): Promise<ExtractTurnResult> {
   const { store, embedder, extract, settings } = services;
   const claimed = await store.asUser(userId, async (tx) => {
-    // Count the attempt first, so a process killed mid-extraction still counts it.
+    // Count the attempt first, so a process killed mid-extraction still counts it; the memory
+    // switch and the answer to this question come back with it.
     const [turn] = await tx
       .update(conversationTurns)
       .set({ extractionAttempts: sql`${conversationTurns.extractionAttempts} + 1` })
@@ -44,53 +47,54 @@ export async function extractTurn(
           isNull(conversationTurns.extractedAt),
         ),
       )
-      .returning();
+      .returning({
+        id: conversationTurns.id,
+        conversationId: conversationTurns.conversationId,
+        content: conversationTurns.content,
+        extractionAttempts: conversationTurns.extractionAttempts,
+        memoryEnabled: sql<boolean | null>`(SELECT u.memory_enabled FROM users u WHERE u.id = ${userId})`,
+        // A retried question's newest answer is the one that stands.
+        reply: sql<string | null>`(SELECT r.content FROM conversation_turns r
+          WHERE r.conversation_id = "conversation_turns"."conversation_id" AND r.user_id = ${userId}
+            AND r.replies_to = "conversation_turns"."id" ORDER BY r.id DESC LIMIT 1)`,
+      });
     if (!turn) return undefined;
-    const [user] = await tx.select({ memoryEnabled: users.memoryEnabled }).from(users).where(eq(users.id, userId));
-    const [reply] = await tx
-      .select({ content: conversationTurns.content })
-      .from(conversationTurns)
-      .where(
-        and(
-          eq(conversationTurns.conversationId, turn.conversationId),
-          eq(conversationTurns.userId, userId),
-          eq(conversationTurns.repliesTo, turn.id),
-        ),
-      )
-      // A retried question's newest answer is the one that stands.
-      .orderBy(desc(conversationTurns.id))
-      .limit(1);
-    return { turn, memoryEnabled: user?.memoryEnabled ?? false, reply: reply?.content };
+    const learnable = turn.memoryEnabled === true && !containsSecret(turn.content);
+    // With the turn's context, the single-valued attributes are all that is left to read.
+    const attributes = context && learnable ? await currentAttributeFacts(tx, userId) : undefined;
+    return { turn, learnable, attributes };
   });
   if (!claimed) return { status: 'skipped', reason: 'not_found' };
   const { turn } = claimed;
 
   // What is said while memory is off is never learned, not even later; nor is a message that
   // carries a secret (a key, a password, a card number): no facts, no episode.
-  const unlearned = !claimed.memoryEnabled ? 'memory_off' : containsSecret(turn.content) ? 'secret' : null;
-  if (unlearned) {
+  if (!claimed.learnable) {
     await writeFacts(store, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write).catch((error: unknown) => {
       if (!(error instanceof TurnAlreadyLearned)) throw error;
     });
-    return { status: 'skipped', reason: unlearned };
+    return { status: 'skipped', reason: turn.memoryEnabled === true ? 'secret' : 'memory_off' };
   }
 
   try {
-    const vector = messageVector ?? (await embedder.embed([turn.content]))[0]!;
+    const vector = context?.vector ?? (await embedder.embed([turn.content]))[0]!;
     // The most similar facts, and every current value of a single-valued attribute (where they
     // live, work…), so the extractor can mark what a new value replaces even when it is not similar.
-    const knownFacts = await store.asUser(userId, async (tx) => {
-      const similar = await retrieveFacts(
-        tx,
-        { userId, model: embedder.model, vector, text: turn.content },
-        { ...settings.retrieve, k: RELATED_FACTS, minSimilarity: RELATED_MIN_SIMILARITY },
-      );
-      const attributes = await currentAttributeFacts(tx, userId);
-      return [...similar, ...attributes.filter((a) => !similar.some((f) => f.id === a.id))];
-    });
+    const [similar, attributes] =
+      context && claimed.attributes
+        ? [context.relatedFacts.filter((f) => f.similarity === null || f.similarity >= RELATED_MIN_SIMILARITY).slice(0, RELATED_FACTS), claimed.attributes]
+        : await store.asUser(userId, async (tx) => [
+            await retrieveFacts(
+              tx,
+              { userId, model: embedder.model, vector, text: turn.content },
+              { ...settings.retrieve, k: RELATED_FACTS, minSimilarity: RELATED_MIN_SIMILARITY },
+            ),
+            await currentAttributeFacts(tx, userId),
+          ]);
+    const knownFacts = [...similar, ...attributes.filter((a) => !similar.some((f) => f.id === a.id))];
     const candidates = await extractFacts(extract, {
       userMessage: turn.content,
-      assistantReply: claimed.reply,
+      assistantReply: turn.reply ?? undefined,
       knownFacts,
     });
     const outcomes = await writeFacts(

@@ -5,9 +5,9 @@
  * so each is also tested on its own.
  */
 import { runDecay, type DecayOptions } from './decay';
-import { extractTurn, sweepPendingExtractions, type SweepOptions } from './extract-turn';
+import { extractTurn, sweepPendingExtractions, type SweepOptions, type TurnContext } from './extract-turn';
 import type { DeletedFact } from './fact-ref';
-import { deleteFacts, recordFactAccess } from './fact-store';
+import { deleteFacts } from './fact-store';
 import { deleteAllMemories, editFact, forgetMessage, restoreFact, reviewFacts, setMemorySwitches, type SearchSort } from './manage-facts';
 import { mergeGuestIntoAccount } from './merge';
 import { prepareTurn, type PrepareTurnInput } from './prepare-turn';
@@ -25,11 +25,10 @@ export function createMemory(services: MemoryServices) {
     /** After a turn, each step on its own. */
     learn: {
       /** The turn's facts extracted and stored with its episode; the turn marked learned. */
-      turn: (userId: string, turnId: number, messageVector?: number[]) => extractTurn(services, userId, turnId, messageVector),
-      /** The facts an answer's prompt carried, counted as used. */
-      used: (userId: string, factIds: string[]) => store.asUser(userId, (tx) => recordFactAccess(tx, userId, factIds)),
+      turn: (userId: string, turnId: number, context?: TurnContext) => extractTurn(services, userId, turnId, context),
       /** A long conversation's older turns folded into its summary. */
-      fold: (userId: string, conversationId: string) => foldOldTurns(store, extract, userId, conversationId, settings.shortTerm),
+      fold: (userId: string, conversationId: string, unsummarizedAtMost?: number) =>
+        foldOldTurns(store, extract, userId, conversationId, settings.shortTerm, unsummarizedAtMost),
       /** The turns whose learning never finished (a killed process, a vendor down), oldest first. */
       sweep: (options: SweepOptions) => sweepPendingExtractions(services, options),
     },

@@ -31,6 +31,10 @@ export interface PreparedTurn {
   notes: MemoryNote[];
   /** The message's embedding, reused by extraction after the response. */
   messageVector: number[] | null;
+  /** What retrieval found for the message (before the prompt's ordering), shown to extraction. */
+  relatedFacts: RetrievedFact[];
+  /** The conversation's turns not yet in its summary, the answer to come included. */
+  unsummarizedTurns: number;
   memoryEnabled: boolean;
 }
 
@@ -76,13 +80,13 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
   const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
   // Facts and past conversations are searched at once, each in a unit of work of its own: the
   // search of past chats then adds what it takes beyond the facts' search, not its whole time.
-  const [facts, episodes] = memoryEnabled
+  const [{ relevant, ...facts }, episodes] = memoryEnabled
     ? await Promise.all([
         store.readAsUser(userId, async (tx) => {
           const relevant = messageVector ? await retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }) : [];
           // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
           const standing = await loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)')));
-          return orderForPrompt(relevant, standing, budget);
+          return { relevant, ...orderForPrompt(relevant, standing, budget) };
         }),
         searchPast
           ? store.readAsUser(userId, (tx) =>
@@ -90,7 +94,7 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
             )
           : Promise.resolve([]),
       ])
-    : [{ leading: [], more: [] }, []];
+    : [{ relevant: [], leading: [], more: [] }, []];
   const block = buildMemoryBlock(facts.leading, budget);
   const past = buildEpisodeBlock(episodes, settings.episodes.tokenBudget);
   const more = buildMemoryBlock(facts.more, budget - estimateTokens(block.text), MORE_MEMORY);
@@ -113,6 +117,8 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
     ],
     notes: [...block.included, ...more.included, ...past.included.map(episodeNote)],
     messageVector,
+    relatedFacts: relevant,
+    unsummarizedTurns: shortTerm.unsummarized + 1,
     memoryEnabled,
   };
 }

@@ -26,6 +26,8 @@ export const defaultShortTermOptions: ShortTermOptions = { recentTurns: 6, summa
 export interface ShortTermContext {
   summary: string | null;
   messages: ChatMessage[];
+  /** Turns not folded into the summary yet (messages leaves out those with no text). */
+  unsummarized: number;
 }
 
 async function unsummarizedTurns(db: Database, userId: string, conversationId: string) {
@@ -57,9 +59,10 @@ export async function loadShortTermContext(
   conversationId: string,
 ): Promise<ShortTermContext> {
   const state = await unsummarizedTurns(db, userId, conversationId);
-  if (!state) return { summary: null, messages: [] };
+  if (!state) return { summary: null, messages: [], unsummarized: 0 };
   return {
     summary: state.summary,
+    unsummarized: state.turns.length,
     messages: state.turns.filter((t) => t.content).map((t) => ({ role: t.role, content: t.content })),
   };
 }
@@ -92,6 +95,8 @@ export const summaryJob: StructuredJob<SummaryInput, { summary: string }> = {
 /**
  * Folds the older unsummarized turns into the summary when there are enough of them. Returns
  * whether it folded. Safe to run concurrently: only one fold of the same turns is stored.
+ * `unsummarizedAtMost`: a bound the caller knows (the turn read them before its answer); at or
+ * below the threshold there is nothing to fold and nothing is read.
  */
 export async function foldOldTurns(
   store: Store,
@@ -99,7 +104,9 @@ export async function foldOldTurns(
   userId: string,
   conversationId: string,
   options: ShortTermOptions = defaultShortTermOptions,
+  unsummarizedAtMost = Infinity,
 ): Promise<boolean> {
+  if (unsummarizedAtMost <= options.summarizeAfter) return false;
   const state = await store.asUser(userId, (tx) => unsummarizedTurns(tx, userId, conversationId));
   if (!state || state.turns.length <= options.summarizeAfter) return false;
   const folding = state.turns.slice(0, state.turns.length - options.recentTurns);

@@ -2,6 +2,7 @@
  * The timed operations, each the product's own functions run in the user's units of work as the
  * app runs them; model calls answer at once (fixtures.ts), so the figures are memory work alone.
  */
+import { learnContext } from '@/lib/chat/after-turn';
 import { AnswerWriter, streamingStaleAfterMs } from '@/lib/chat/answer';
 import { storeQuestion } from '@/lib/chat/turn';
 import { appendTurn } from '@/lib/db/queries';
@@ -154,12 +155,11 @@ async function turn(it: Iteration, services: MemoryServices, work: WorkDone, ref
   const used = prepared.usedFacts.map((f) => f.id);
   const answer = new AnswerWriter(store, userId, answerId, STALE_AFTER_MS);
   answer.append('A bench answer.');
-  await answer.finish('complete', used);
+  await answer.finish('complete', used, (tx) => recordFactAccess(tx, userId, used));
   // afterTurn runs its steps concurrently, each in units of work of its own.
-  const [, , extracted] = await Promise.all([
-    foldOldTurns(store, services.extract, userId, conversationId, settings.shortTerm),
-    store.asUser(userId, (tx) => recordFactAccess(tx, userId, used)),
-    extractTurn(services, userId, userTurn.id, prepared.messageVector ?? undefined),
+  const [, extracted] = await Promise.all([
+    foldOldTurns(store, services.extract, userId, conversationId, settings.shortTerm, prepared.unsummarizedTurns),
+    extractTurn(services, userId, userTurn.id, learnContext(prepared)),
   ]);
   if (extracted.status !== 'extracted') throw new Error(`extraction of a bench turn: ${JSON.stringify(extracted)}`);
   count(work, extracted.outcomes);

@@ -4,6 +4,7 @@
  * parameters, on the real one. Also the server settings a run went under.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import pg from 'pg';
 import type { Database } from '@/lib/db/client';
 import { selectRows } from '@/lib/db/rows';
 import type { Store } from '@/lib/db/store';
@@ -49,13 +50,26 @@ export const REPORTED_SETTINGS = [
   'max_wal_size',
 ] as const;
 
+// Names of our own constant list, so inlined.
+const SETTINGS_SQL = `SELECT name, current_setting(name) AS value FROM unnest('{${REPORTED_SETTINGS.join(',')}}'::text[]) AS name
+  UNION ALL SELECT 'pgvector', extversion FROM pg_extension WHERE extname = 'vector'`;
+
+const asRecord = (rows: { name: string; value: string }[]) => Object.fromEntries(rows.map((r) => [r.name, r.value]));
+
 export async function serverSettings(store: Store): Promise<Record<string, string>> {
   const rows = await store.asSystem((tx) =>
-    selectRows<{ name: string; value: string }>(
-      tx,
-      sql`SELECT name, current_setting(name) AS value FROM unnest(${`{${REPORTED_SETTINGS.join(',')}}`}::text[]) AS name
-          UNION ALL SELECT 'pgvector', extversion FROM pg_extension WHERE extname = 'vector'`,
-    ),
+    selectRows<{ name: string; value: string }>(tx, sql.raw(SETTINGS_SQL)),
   );
-  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  return asRecord(rows);
+}
+
+/** The same settings, read over a connection of its own (a benchmark whose app runs in another process). */
+export async function serverSettingsAt(url: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return asRecord((await client.query<{ name: string; value: string }>(SETTINGS_SQL)).rows);
+  } finally {
+    await client.end();
+  }
 }

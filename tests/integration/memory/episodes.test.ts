@@ -6,6 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
 import type { ExtractFn } from '@/lib/ai/types';
+import { learnContext } from '@/lib/chat/after-turn';
 import { startTurn, type TurnUser } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { episodeEmbeddings, userFacts } from '@/lib/db/schema';
@@ -93,7 +94,7 @@ describeOnEngine('past conversations', (db, engine, store) => {
     // An extractor that answers only once the message has been forgotten.
     const services = memoryServices(store());
     const slow = { ...services, extract: (async (request) => (await gate, services.extract(request))) as ExtractFn };
-    const running = extractTurn(slow, user.id, turnId, started.turn.prepared.messageVector ?? undefined);
+    const running = extractTurn(slow, user.id, turnId, learnContext(started.turn.prepared));
     await new Promise((resolve) => setTimeout(resolve, 50));
     await store().asUser(user.id, (tx) => forgetMessage(tx, user.id, turnId));
     release();

@@ -78,7 +78,7 @@ describeOnEngine('short-term memory', (db, engine, store) => {
   it('reads nothing of another user’s conversation', async () => {
     await say(3);
     const stranger = (await createAnonymousUser(db())).id;
-    expect(await loadShortTermContext(db(), stranger, conversationId)).toEqual({ summary: null, messages: [] });
+    expect(await loadShortTermContext(db(), stranger, conversationId)).toEqual({ summary: null, messages: [], unsummarized: 0 });
     expect(await foldOldTurns(store(), scriptedExtract(), stranger, conversationId, options)).toBe(false);
   });
 });
