@@ -15,6 +15,7 @@ import type { Memory } from '../memory';
 import { factRef } from '../memory/fact-ref';
 import { recordFactAccess } from '../memory/fact-store';
 import type { PreparedTurn } from '../memory/prepare-turn';
+import { loadShortTermContext, type ShortTermContext } from '../memory/short-term';
 import { buildSystemPrompt } from '../memory/system-prompt';
 import type { ToolContext } from '../memory/tools';
 import { AnswerWriter, settleStreamingAnswers } from './answer';
@@ -80,12 +81,13 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
   const startedAt = performance.now();
   const stored = await deps.store.asUser(userId, (tx) => storeQuestion(tx, userId, body, deps.streamingStaleAfterMs));
   if (!stored.ok) return stored;
-  const { conversation, userTurn, answerId } = stored;
+  const { conversation, userTurn, answerId, shortTerm } = stored;
   const prepared = await deps.memory
     .prepare({
       userId,
       conversationId: conversation.id,
       message: userTurn.content,
+      shortTerm,
       memoryEnabled: user.memoryEnabled,
       referenceChats: user.referenceChats,
     })
@@ -103,7 +105,8 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
 
 /**
  * The user's message and its answer's row, stored in one unit of work (a new conversation, its
- * first turn and the answer exist together or not at all), or the turn a retry answers again.
+ * first turn and the answer exist together or not at all), or the turn a retry answers again;
+ * with the conversation so far, for the prompt.
  * The conversation's row is locked first, so two messages into one conversation take turns: the
  * second finds the first's answer streaming and is refused. Every read filters by the user: a
  * conversation that is not theirs yields nothing and stores nothing.
@@ -113,7 +116,7 @@ export async function storeQuestion(
   userId: string,
   body: StoredChatRequest,
   staleAfterMs: number,
-): Promise<{ ok: true; conversation: Conversation; userTurn: ConversationTurn; answerId: number } | StartFailure> {
+): Promise<{ ok: true; conversation: Conversation; userTurn: ConversationTurn; answerId: number; shortTerm: ShortTermContext } | StartFailure> {
   // Touching the conversation locks its row: the one statement proves it is the user's, takes
   // the lock and marks it used.
   const conversation = body.conversationId ? await touchConversation(tx, userId, body.conversationId) : await createConversation(tx, userId);
@@ -135,7 +138,11 @@ export async function storeQuestion(
     status: 'streaming',
     repliesTo: userTurn.id,
   });
-  return { ok: true, conversation, userTurn, answerId: answer.id };
+  // The conversation so far, read while its row is at hand (a new one is just this message).
+  const shortTerm = body.conversationId
+    ? await loadShortTermContext(tx, userId, conversation.id, conversation)
+    : { summary: null, messages: [{ role: 'user' as const, content: userTurn.content }], unsummarized: 1 };
+  return { ok: true, conversation, userTurn, answerId: answer.id, shortTerm };
 }
 
 /**

@@ -11,7 +11,7 @@ import { buildEpisodeBlock, episodeNote, retrieveEpisodes, type RetrievedEpisode
 import { buildMemoryBlock, estimateTokens, MORE_MEMORY, orderForPrompt } from './memory-block';
 import { loadStandingFacts, NEAREST_KEPT_FOR_PROMPT, retrieveFacts, type RetrievedFact } from './retrieve';
 import type { MemoryServices } from './services';
-import { loadShortTermContext } from './short-term';
+import { loadShortTermContext, type ShortTermContext } from './short-term';
 import { buildSystemPrompt } from './system-prompt';
 
 export interface PreparedTurn {
@@ -47,6 +47,8 @@ export interface PrepareTurnInput {
   memoryEnabled?: boolean;
   /** "Reference past chats", read with the memory switch (on unless said otherwise). */
   referenceChats?: boolean;
+  /** The conversation so far, when the caller read it with the message (saves a unit of work). */
+  shortTerm?: ShortTermContext;
 }
 
 async function readSwitches({ store }: MemoryServices, userId: string) {
@@ -72,7 +74,7 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
 
   const [vectors, shortTerm] = await Promise.all([
     memoryEnabled ? embedder.embed([input.message]).catch(embeddingFailed) : Promise.resolve(null),
-    store.readAsUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId)),
+    input.shortTerm ?? store.readAsUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId)),
   ]);
   const messageVector = vectors?.[0] ?? null;
   const budget = settings.memoryTokenBudget;

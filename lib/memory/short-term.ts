@@ -10,7 +10,7 @@ import { summarizeByExcerpts } from '../ai/offline/summarize';
 import { runJob } from '../ai/structured-job';
 import type { Database } from '../db/client';
 import type { Store } from '../db/store';
-import { conversationTurns, conversations } from '../db/schema';
+import { conversationTurns, conversations, type Conversation } from '../db/schema';
 import type { ChatMessage, ExtractFn, StructuredJob } from '../ai/types';
 import { quoteAsData } from './memory-block';
 
@@ -30,12 +30,18 @@ export interface ShortTermContext {
   unsummarized: number;
 }
 
-async function unsummarizedTurns(db: Database, userId: string, conversationId: string) {
-  const [conversation] = await db
-    .select({ summary: conversations.summary, through: conversations.summarizedThroughTurnId })
-    .from(conversations)
-    .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)));
+/** Where a conversation's summary stands: the row's own columns. */
+type SummaryState = Pick<Conversation, 'summary' | 'summarizedThroughTurnId'>;
+
+async function unsummarizedTurns(db: Database, userId: string, conversationId: string, known?: SummaryState) {
+  const [conversation] = known
+    ? [known]
+    : await db
+        .select({ summary: conversations.summary, summarizedThroughTurnId: conversations.summarizedThroughTurnId })
+        .from(conversations)
+        .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)));
   if (!conversation) return undefined;
+  const through = conversation.summarizedThroughTurnId;
   const turns = await db
     .select({ id: conversationTurns.id, role: conversationTurns.role, content: conversationTurns.content })
     .from(conversationTurns)
@@ -43,22 +49,26 @@ async function unsummarizedTurns(db: Database, userId: string, conversationId: s
       and(
         eq(conversationTurns.conversationId, conversationId),
         eq(conversationTurns.userId, userId),
-        gt(conversationTurns.id, conversation.through ?? 0),
+        gt(conversationTurns.id, through ?? 0),
         // A failed answer has nothing to say; an interrupted one keeps what was generated.
         inArray(conversationTurns.status, ['complete', 'interrupted']),
       ),
     )
     .orderBy(asc(conversationTurns.id));
-  return { ...conversation, turns };
+  return { summary: conversation.summary, through, turns };
 }
 
-/** The summary and the unsummarized turns of one of the user's conversations. */
+/**
+ * The summary and the unsummarized turns of one of the user's conversations. `conversation`: its
+ * row, when this unit of work has read it already (then only the turns are read).
+ */
 export async function loadShortTermContext(
   db: Database,
   userId: string,
   conversationId: string,
+  conversation?: SummaryState,
 ): Promise<ShortTermContext> {
-  const state = await unsummarizedTurns(db, userId, conversationId);
+  const state = await unsummarizedTurns(db, userId, conversationId, conversation);
   if (!state) return { summary: null, messages: [], unsummarized: 0 };
   return {
     summary: state.summary,

@@ -148,8 +148,8 @@ async function turn(it: Iteration, services: MemoryServices, work: WorkDone, ref
   const started = performance.now();
   const stored = await store.asUser(userId, (tx) => storeQuestion(tx, userId, { conversationId, message: it.message }, STALE_AFTER_MS));
   if (!stored.ok) throw new Error(`storing a bench question: ${stored.error}`);
-  const { userTurn, answerId } = stored;
-  const prepared = await prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true, referenceChats });
+  const { userTurn, answerId, shortTerm } = stored;
+  const prepared = await prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true, referenceChats, shortTerm });
   const answered = performance.now();
 
   const used = prepared.usedFacts.map((f) => f.id);
