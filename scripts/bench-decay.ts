@@ -2,19 +2,21 @@
  * `npm run bench:decay`: seeds users with 500-1,000 facts each (ages, use counts and history
  * spread as in service) on the PostgreSQL server of DATABASE_URL, then runs the nightly decay
  * while other connections keep retrieving, and reports the run's duration, the rows it deleted,
- * and retrieval latency before and during the run. A database `engram_bench_decay` is created.
+ * and retrieval latency before and during the run. A database `engram_bench_decay` is created,
+ * seeded by the admin; the job and the readers run as the plain app role.
  * Flags: see --help.
  */
 import { writeFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { openPostgres } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
 import { selectRows } from '@/lib/db/rows';
 import { createStore } from '@/lib/db/store';
 import { DECAY_PRESETS, defaultDecayOptions, runDecay } from '@/lib/memory/decay';
 import { retrieveFacts } from '@/lib/memory/retrieve';
 import { defaultMemorySettings } from '@/lib/memory/settings';
-import { scratchDatabase } from './bench/scratch-database';
+import { printBaselineComparison, TIMING_KEYS } from './bench/baseline';
+import { serverSettingsAt } from './bench/plans';
+import { scratchAppDatabase } from './bench/scratch-database';
 import { parseCommand } from './cli';
 import { summarize } from './bench/stats';
 
@@ -27,6 +29,7 @@ and reports the run's duration, the rows it deleted, and retrieval latency befor
     users: { type: 'string', default: '2000', value: 'N', help: 'Users to seed' },
     readers: { type: 'string', default: '2', value: 'N', help: 'Connections retrieving during the run' },
     json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
+    baseline: { type: 'string', value: 'FILE', help: "An earlier run's --json report, printed beside this one's" },
   },
 });
 const { values } = cli;
@@ -36,14 +39,16 @@ const readers = cli.integer('readers');
 const DIMENSIONS = 256;
 const MODEL = 'bench-embedder';
 
-const url = new URL(await scratchDatabase(databaseUrl, 'engram_bench_decay'));
-const handle = await openPostgres(url.toString(), 8);
-const { db } = handle;
-const store = createStore(handle);
+// Seeded by the admin; the job and the readers run as the plain app role, as in production.
+const { ownerUrl, appUrl } = await scratchAppDatabase(databaseUrl, 'engram_bench_decay');
+const url = new URL(ownerUrl);
+const owner = await openPostgres(ownerUrl, 2);
+const { db } = owner;
+const app = await openPostgres(appUrl, 8);
+const store = createStore(app);
 
 async function seed() {
   const started = performance.now();
-  await migrateDatabase(handle);
   await db.execute(sql`INSERT INTO users (is_anonymous) SELECT true FROM generate_series(1, ${users}::int)`);
   // 500-1,000 facts a user, learned over the last 180 days; a quarter never used, the rest used
   // a few times, most of them long ago; 5% superseded at some point in the last year.
@@ -118,14 +123,17 @@ try {
     decay: summary,
     retrievalBefore: summarize(baseline),
     retrievalDuring: summarize(during),
+    settings: await serverSettingsAt(appUrl),
   };
   if (summary.status !== 'completed') throw new Error('the run was skipped');
   console.log(`decay of ${before.facts.toLocaleString('en')} facts: ${(summary.durationMs / 1000).toFixed(1)} s`);
   console.log(`  deleted: ${summary.factsExpired} expired, ${summary.factsCapped} over the cap, ${summary.historyPurged} old history; ${report.embeddingsDeleted} embeddings with them`);
   console.log(`  retrieval p50/p95/p99 before: ${report.retrievalBefore.p50} / ${report.retrievalBefore.p95} / ${report.retrievalBefore.p99} ms (${baseline.length} queries)`);
   console.log(`  retrieval p50/p95/p99 during: ${report.retrievalDuring.p50} / ${report.retrievalDuring.p95} / ${report.retrievalDuring.p99} ms (${during.length} queries)`);
+  console.log(`  PostgreSQL settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   console.log(JSON.stringify(report));
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
+  if (values.baseline) printBaselineComparison(report, values.baseline, new Set([...TIMING_KEYS, 'durationMs']));
 } finally {
-  await handle.close();
+  await Promise.all([owner.close(), app.close()]);
 }

@@ -27,6 +27,7 @@ import { explainEpisodes, explainRetrieval, serverSettings } from './bench/plans
 import { databaseExists } from './bench/scratch-database';
 import { previousSeed, recordSeed, seed, type SeedOptions, type SeedReport } from './bench/seed';
 import { printTable, processPeakRssMb, trackPeakRss, type LatencySummary } from './bench/stats';
+import { printBaselineComparison } from './bench/baseline';
 import { parseCommand } from './cli';
 
 const cli = parseCommand({
@@ -52,6 +53,7 @@ query plans. On PGlite (a temporary folder), and on the PostgreSQL server of DAT
     json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
     reuse: { type: 'boolean', default: false, help: 'Server: keep a database an earlier run seeded with the same flags' },
     dimensions: { type: 'string', value: 'N', help: "The vectors' width (default the offline embedder's)" },
+    baseline: { type: 'string', value: 'FILE', help: "An earlier run's --json report, printed beside this one's" },
   },
 });
 const { values } = cli;
@@ -193,3 +195,4 @@ for (const engine of chosenEngines()) {
 const report = { date: new Date().toISOString(), embeddingDimensions: DIMENSIONS, queries, targetsP95Ms: TARGETS, runs };
 if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`\n${JSON.stringify(report)}`);
+if (values.baseline) printBaselineComparison(report, values.baseline, new Set(['p50', 'p95', 'p99']));

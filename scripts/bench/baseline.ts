@@ -10,14 +10,20 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** The numbers of a report by their path ("turnMs.p95"), for the keys `wanted` names. */
 function figures(report: Json, wanted: (key: string) => boolean, prefix = ''): Map<string, number> {
   const found = new Map<string, number>();
-  if (report === null || typeof report !== 'object' || Array.isArray(report)) return found;
-  for (const [key, value] of Object.entries(report)) {
+  if (report === null || typeof report !== 'object') return found;
+  // A list of runs is keyed by each run's engine where it names one, so the runs pair up by engine.
+  const entries = Array.isArray(report)
+    ? report.map((item, i): [string, Json] => [isRecord(item) && typeof item.engine === 'string' ? item.engine : String(i), item])
+    : Object.entries(report);
+  for (const [key, value] of entries) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (typeof value === 'number' && wanted(key)) found.set(path, value);
     else for (const [p, v] of figures(value, wanted, path)) found.set(p, v);
   }
   return found;
 }
+
+const isRecord = (value: Json): value is { [key: string]: Json } => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** Latency and throughput figures; counts of what was seeded or done are not compared. */
 export const TIMING_KEYS = new Set(['p50', 'p95', 'p99', 'mean', 'perSecond']);
