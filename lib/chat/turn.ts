@@ -79,6 +79,9 @@ export class AnswerNotStarted extends Error {
 export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChatRequest): Promise<StartResult> {
   const userId = user.id;
   const startedAt = performance.now();
+  // A new message is embedded while it is stored, the two longest waits before the answer side
+  // by side (a refused message wastes that one call). A failed embedding fails nothing.
+  const messageVector = user.memoryEnabled && 'message' in body ? deps.memory.embedMessage(body.message) : undefined;
   const stored = await deps.store.asUser(userId, (tx) => storeQuestion(tx, userId, body, deps.streamingStaleAfterMs));
   if (!stored.ok) return stored;
   const { conversation, userTurn, answerId, shortTerm } = stored;
@@ -88,6 +91,7 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
       conversationId: conversation.id,
       message: userTurn.content,
       shortTerm,
+      messageVector,
       memoryEnabled: user.memoryEnabled,
       referenceChats: user.referenceChats,
     })

@@ -10,7 +10,7 @@ import type { DeletedFact } from './fact-ref';
 import { deleteFacts } from './fact-store';
 import { deleteAllMemories, editFact, forgetMessage, restoreFact, reviewFacts, setMemorySwitches, type SearchSort } from './manage-facts';
 import { mergeGuestIntoAccount } from './merge';
-import { prepareTurn, type PrepareTurnInput } from './prepare-turn';
+import { embedMessage, prepareTurn, type PrepareTurnInput } from './prepare-turn';
 import { reembedMemory, type ReembedOptions } from './reembed';
 import type { MemoryServices } from './services';
 import { foldOldTurns } from './short-term';
@@ -21,6 +21,8 @@ export function createMemory(services: MemoryServices) {
   return {
     /** Before a turn: the system prompt with what memory recalls, the conversation so far, the message's vector. */
     prepare: (input: PrepareTurnInput) => prepareTurn(services, input),
+    /** A message's vector for `prepare`, started early; never rejects (null when the embedding failed). */
+    embedMessage: (message: string) => embedMessage(services, message),
 
     /** After a turn, each step on its own. */
     learn: {

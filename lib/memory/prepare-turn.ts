@@ -49,6 +49,8 @@ export interface PrepareTurnInput {
   referenceChats?: boolean;
   /** The conversation so far, when the caller read it with the message (saves a unit of work). */
   shortTerm?: ShortTermContext;
+  /** The message's embedding, when the caller started it already (embedMessage). */
+  messageVector?: Promise<number[] | null>;
 }
 
 async function readSwitches({ store }: MemoryServices, userId: string) {
@@ -58,10 +60,15 @@ async function readSwitches({ store }: MemoryServices, userId: string) {
   return { memoryEnabled: user?.memoryEnabled ?? false, referenceChats: user?.referenceChats ?? false };
 }
 
-/** An embedding outage costs this turn its long-term memories, not its answer. */
-function embeddingFailed(error: unknown): null {
-  console.error(`[memory] embedding the message failed; answering without long-term memory: ${String(error)}`);
-  return null;
+/** The message's vector; null when the embedding failed, which costs the turn its long-term memories, not its answer. */
+export function embedMessage({ embedder }: MemoryServices, message: string): Promise<number[] | null> {
+  return embedder.embed([message]).then(
+    ([vector]) => vector ?? null,
+    (error: unknown) => {
+      console.error(`[memory] embedding the message failed; answering without long-term memory: ${String(error)}`);
+      return null;
+    },
+  );
 }
 
 export async function prepareTurn(services: MemoryServices, input: PrepareTurnInput): Promise<PreparedTurn> {
@@ -72,11 +79,10 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
       ? await readSwitches(services, userId)
       : { memoryEnabled: input.memoryEnabled, referenceChats: input.referenceChats ?? true };
 
-  const [vectors, shortTerm] = await Promise.all([
-    memoryEnabled ? embedder.embed([input.message]).catch(embeddingFailed) : Promise.resolve(null),
+  const [messageVector, shortTerm] = await Promise.all([
+    memoryEnabled ? (input.messageVector ?? embedMessage(services, input.message)) : null,
     input.shortTerm ?? store.readAsUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId)),
   ]);
-  const messageVector = vectors?.[0] ?? null;
   const budget = settings.memoryTokenBudget;
   const searchPast = referenceChats && messageVector !== null && settings.episodes.tokenBudget > 0;
   const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
