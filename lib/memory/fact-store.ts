@@ -11,7 +11,7 @@ import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { factEmbeddings, userFacts, type NewUserFact, type UserFact } from '../db/schema';
 import type { DeletedFact } from './fact-ref';
-import { toStoredVector } from './stored-vector';
+import { vectorParam } from './stored-vector';
 
 /** A vector and the model that made it. */
 export interface ModelVector {
@@ -24,15 +24,23 @@ export interface ModelVector {
  * undo that came twice).
  */
 export async function insertFact(tx: Database, fact: NewUserFact, embedding: ModelVector): Promise<UserFact | undefined> {
-  const [stored] = await tx.insert(userFacts).values(fact).onConflictDoNothing().returning();
-  if (!stored) return undefined;
-  await tx.insert(factEmbeddings).values({
-    factId: stored.id,
-    userId: stored.userId,
-    model: embedding.model,
-    embedding: toStoredVector(embedding.vector, embedding.model),
-  });
-  return stored;
+  // One statement: the fact, and its vector from the fact the first CTE stored (none when it existed).
+  const stored = tx.$with('stored').as(tx.insert(userFacts).values(fact).onConflictDoNothing().returning());
+  const vector = tx.$with('vector').as(
+    tx.insert(factEmbeddings).select(
+      tx
+        .select({
+          factId: stored.id,
+          userId: stored.userId,
+          model: sql<string>`${embedding.model}`.as('model'),
+          embedding: sql<string>`${vectorParam(embedding.vector, embedding.model)}::halfvec`.as('embedding'),
+          createdAt: sql<Date>`now()`.as('created_at'),
+        })
+        .from(stored),
+    ),
+  );
+  const [row] = await tx.with(stored, vector).select().from(stored);
+  return row;
 }
 
 /** A current fact said again: it is touched, and keeps the higher of its and the new confidence. */

@@ -4,7 +4,7 @@
  * ranking by reciprocal rank fusion, so names, places and rare words are found even when the
  * embedding misses them.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import type { FactType } from '../db/schema';
@@ -59,6 +59,8 @@ export interface RetrievedFact {
 
 /** Candidates taken from each ranking before fusion. */
 const POOL = 50;
+/** A fact this long or shorter has its words in the covering index of migration 0017. */
+const SHORT_FACT_BYTES = 500;
 /** The usual constant of reciprocal rank fusion (Cormack et al. 2009). */
 const RRF_K = 60;
 
@@ -70,11 +72,16 @@ export async function retrieveFacts(
   const vector = vectorParam(query.vector, query.model);
   const hybrid = options.ranking === 'hybrid';
   // The lexical side ORs the message's words: a question shares only some words with the fact.
+  // Short facts' words are read from a covering index, long ones' through their own small index
+  // (migration 0017): each side names its index's predicate so the planner can use it.
+  const words = sql`replace(plainto_tsquery('english', ${query.text})::text, '&', '|')::tsquery`;
+  const matchingWords = (length: SQL) => sql`
+          SELECT f.id, ts_rank_cd(f.fact_search, ${words}) AS rank_cd FROM user_facts f
+          WHERE f.user_id = ${query.userId} AND f.superseded_at IS NULL
+            AND octet_length(f.fact_text) ${length} ${sql.raw(String(SHORT_FACT_BYTES))} AND f.fact_search @@ ${words}`;
   const lexical = hybrid
-    ? sql`SELECT f.id, row_number() OVER (ORDER BY ts_rank_cd(f.fact_search, q.query) DESC, f.id) AS rank
-          FROM user_facts f,
-               (SELECT replace(plainto_tsquery('english', ${query.text})::text, '&', '|')::tsquery AS query) q
-          WHERE f.user_id = ${query.userId} AND f.superseded_at IS NULL AND f.fact_search @@ q.query
+    ? sql`SELECT m.id, row_number() OVER (ORDER BY m.rank_cd DESC, m.id) AS rank
+          FROM (${matchingWords(sql`<=`)} UNION ALL ${matchingWords(sql`>`)}) m
           ORDER BY rank LIMIT ${POOL}`
     : sql`SELECT NULL::uuid AS id, NULL::bigint AS rank WHERE false`;
 
