@@ -8,7 +8,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
 import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, ExtractFn, MemoryNote, TokenUsage } from '../ai/types';
 import type { Database } from '../db/client';
-import { createConversation, insertTurn, touchConversation } from '../db/queries';
+import { createConversation, insertQuestionAndAnswer, insertTurn, touchConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
 import type { Store } from '../db/store';
 import type { Memory } from '../memory';
@@ -130,23 +130,21 @@ export async function storeQuestion(
     const cutOffIn = staleAfterMs - (Date.now() - live.updatedAt.getTime());
     return { ok: false, error: 'busy', retryAfterSeconds: Math.max(1, Math.ceil(cutOffIn / 1000)) };
   }
-  const userTurn =
-    'retry' in body
-      ? await turnToRetry(tx, userId, conversation.id)
-      : await insertTurn(tx, userId, { conversationId: conversation.id, role: 'user', content: body.message });
-  if (!userTurn) return { ok: false, error: 'nothing_to_retry' };
-  const answer = await insertTurn(tx, userId, {
-    conversationId: conversation.id,
-    role: 'assistant',
-    content: '',
-    status: 'streaming',
-    repliesTo: userTurn.id,
-  });
+  let stored: { question: ConversationTurn; answerId: number };
+  if ('retry' in body) {
+    const question = await turnToRetry(tx, userId, conversation.id);
+    if (!question) return { ok: false, error: 'nothing_to_retry' };
+    const answer = await insertTurn(tx, userId, { conversationId: conversation.id, role: 'assistant', content: '', status: 'streaming', repliesTo: question.id });
+    stored = { question, answerId: answer.id };
+  } else {
+    stored = await insertQuestionAndAnswer(tx, userId, conversation.id, body.message);
+  }
+  const { question: userTurn, answerId } = stored;
   // The conversation so far, read while its row is at hand (a new one is just this message).
   const shortTerm = body.conversationId
     ? await loadShortTermContext(tx, userId, conversation.id, conversation)
     : { summary: null, messages: [{ role: 'user' as const, content: userTurn.content }], unsummarized: 1 };
-  return { ok: true, conversation, userTurn, answerId: answer.id, shortTerm };
+  return { ok: true, conversation, userTurn, answerId, shortTerm };
 }
 
 /**

@@ -6,7 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { episodeEmbeddings } from '../db/schema';
-import { toStoredVector } from './stored-vector';
+import { toStoredVector, vectorParam } from './stored-vector';
 
 /** Keeps a learned turn as an episode, inside the caller's unit of work; a second time is a no-op. */
 export async function storeEpisode(
@@ -23,6 +23,35 @@ export async function storeEpisode(
       embedding: toStoredVector(episode.vector, episode.model),
     })
     .onConflictDoNothing();
+}
+
+/**
+ * Marks one of the user's turns learned (the extraction outbox: extract-turn.ts) and, given its
+ * vector, keeps it as an episode, in one statement: the episode is stored only when the turn was
+ * still unlearned. Answers whether it was (false: learned meanwhile, or forgotten).
+ */
+export async function markTurnLearned(
+  tx: Database,
+  turn: { userId: string; turnId: number; episode?: { conversationId: string; model: string; vector: number[] } },
+): Promise<boolean> {
+  const { userId, turnId, episode } = turn;
+  const keep = episode
+    ? sql`, kept AS (
+          INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding)
+          SELECT id, ${userId}, ${episode.conversationId}, ${episode.model}, ${vectorParam(episode.vector, episode.model)}::halfvec FROM marked
+          ON CONFLICT DO NOTHING
+        )`
+    : sql``;
+  const marked = await selectRows<{ id: number | string }>(
+    tx,
+    sql`WITH marked AS (
+          UPDATE conversation_turns SET extracted_at = now(), extraction_error = NULL
+          WHERE id = ${turnId} AND user_id = ${userId} AND extracted_at IS NULL
+          RETURNING id
+        )${keep}
+        SELECT id FROM marked`,
+  );
+  return marked.length > 0;
 }
 
 /** Forgets one of the user's turns as an episode; returns how many vectors went. */

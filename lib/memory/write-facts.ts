@@ -8,13 +8,12 @@
  * turn with its episode (episodes.ts), in one transaction, which also marks the turn extracted:
  * a crash leaves either all or none, so a retried turn never loses or doubles its memories.
  */
-import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import type { Store } from '../db/store';
-import { conversationTurns, type FactType, type UserFact } from '../db/schema';
+import type { FactType, UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
 import { standingOf, type DuplicateThresholds } from './dedup';
-import { storeEpisode } from './episode-store';
+import { markTurnLearned } from './episode-store';
 import { insertFact, refreshFact, supersede } from './fact-store';
 import { readsAsInstruction } from './instructions';
 
@@ -78,19 +77,12 @@ export async function writeFacts(
     for (const [i, candidate] of kept.entries()) {
       outcomes.push(await resolveFact(tx, embedder.model, input, candidate, vectors[i]!, options));
     }
-    if (input.sourceTurnId != null && input.episode) {
-      await storeEpisode(tx, { userId: input.userId, turnId: input.sourceTurnId, model: embedder.model, ...input.episode });
-    }
     if (input.sourceTurnId != null) {
-      const [marked] = await tx
-        .update(conversationTurns)
-        .set({ extractedAt: sql`now()`, extractionError: null })
-        .where(
-          and(eq(conversationTurns.id, input.sourceTurnId), eq(conversationTurns.userId, input.userId), isNull(conversationTurns.extractedAt)),
-        )
-        .returning({ id: conversationTurns.id });
+      const episode = input.episode && { ...input.episode, model: embedder.model };
       // Learned meanwhile (another extraction of it won), or forgotten: this one writes nothing.
-      if (!marked) throw new TurnAlreadyLearned(input.sourceTurnId);
+      if (!(await markTurnLearned(tx, { userId: input.userId, turnId: input.sourceTurnId, episode }))) {
+        throw new TurnAlreadyLearned(input.sourceTurnId);
+      }
     }
     return outcomes;
   });

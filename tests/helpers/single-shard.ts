@@ -138,53 +138,73 @@ function pinsOf(sql: string, params: unknown[], reference: Reference, columns: s
   return pins;
 }
 
-/** The tuples of an INSERT's VALUES list, each split into its top-level expressions. */
-function valueTuples(sql: string, from: number): string[][] | null {
-  const start = /\bvalues\s*\(/i.exec(sql.slice(from));
-  if (!start) return null;
-  const tuples: string[][] = [];
+/** Top-level comma-separated expressions of `text` from `from`, up to the `)` closing depth 0 or a top-level FROM. */
+function topLevelList(text: string, from: number, until: 'paren' | 'from'): { items: string[]; end: number } {
+  const items: string[] = [];
   let depth = 0;
   let current = '';
-  let parts: string[] = [];
-  for (let i = from + start.index + start[0].length - 1; i < sql.length; i++) {
-    const char = sql[i]!;
-    if (char === '(') {
-      depth++;
-      if (depth === 1) continue;
-    } else if (char === ')') {
+  let i = from;
+  for (; i < text.length; i++) {
+    const char = text[i]!;
+    if (depth === 0 && until === 'from' && /^\s+from\b/i.test(text.slice(i, i + 6))) break;
+    if (char === '(') depth++;
+    else if (char === ')') {
+      if (depth === 0) break;
       depth--;
-      if (depth === 0) {
-        tuples.push([...parts, current.trim()]);
-        [parts, current] = [[], ''];
-        const rest = /^\s*,\s*\(/.exec(sql.slice(i + 1));
-        if (!rest) break;
-        i += rest[0].length - 1;
-        continue;
-      }
-    } else if (char === ',' && depth === 1) {
-      parts.push(current.trim());
+    } else if (char === ',' && depth === 0) {
+      items.push(current.trim());
       current = '';
       continue;
     }
     current += char;
   }
-  return tuples;
+  items.push(current.trim());
+  return { items, end: i };
 }
 
-/** Why an INSERT into a user-data table is not pinned to `userId`, or null when it is. */
+/**
+ * The rows an INSERT writes, each as its top-level expressions: the tuples of its VALUES list, or
+ * the select list of an INSERT … SELECT; null when neither follows the column list.
+ */
+function insertedRows(sql: string, from: number): string[][] | null {
+  const rest = sql.slice(from);
+  const select = /^\s*(?:overriding\s+\w+\s+value\s+)?select\s+/i.exec(rest);
+  if (select) return [topLevelList(sql, from + select[0].length, 'from').items];
+  if (!/^\s*values\s*\(/i.test(rest)) return null;
+  const tuples: string[][] = [];
+  for (let at = from + /\(/.exec(rest)!.index + 1; ; ) {
+    const { items, end } = topLevelList(sql, at, 'paren');
+    tuples.push(items);
+    const next = /^\)\s*,\s*\(/.exec(sql.slice(end));
+    if (!next) return tuples;
+    at = end + next[0].length;
+  }
+}
+
+/**
+ * Whether an inserted key is the unit's user: a value bound to it, or (INSERT … SELECT) the
+ * `user_id` of the rows selected, whose source is itself pinned (a table read is checked as a
+ * read; a CTE's insert or update as its own statement).
+ */
+function insertsUser(expression: string, params: unknown[], userId: string): boolean {
+  return bindsUser(expression, params, userId) || /^(?:"?\w+"?\s*\.\s*)?"?user_id"?$/i.test(expression);
+}
+
+/** Why an INSERT into a user-data table is not pinned to `userId`, or null when it is (every INSERT of the statement). */
 function insertProblem(sql: string, params: unknown[], keys: Map<string, string[]>, userId: string): string | null {
   const names = [...keys.keys()].map(escape).join('|');
-  const insert = new RegExp(`\\binsert\\s+into\\s+("?)(${names})\\1\\s*\\(([^)]*)\\)`, 'i').exec(sql);
-  if (!insert) return null;
-  const table = insert[2]!.toLowerCase();
-  const columns = insert[3]!.split(',').map((c) => c.trim().replace(/"/g, '').toLowerCase());
-  const keyColumns = keys.get(table)!;
-  const at = columns.findIndex((c) => keyColumns.includes(c));
-  if (at < 0) return `INSERT INTO ${table} names no ${keyColumns.join(' or ')}`;
-  const tuples = valueTuples(sql, insert.index + insert[0].length);
-  if (!tuples) return `INSERT INTO ${table} … SELECT: the inserted ${columns[at]} is not a value bound to the unit's user`;
-  const unbound = tuples.filter((tuple) => !bindsUser(tuple[at] ?? '', params, userId));
-  return unbound.length ? `INSERT INTO ${table}: ${unbound.length} row(s) whose ${columns[at]} is not the unit's user` : null;
+  for (const insert of sql.matchAll(new RegExp(`\\binsert\\s+into\\s+("?)(${names})\\1\\s*\\(([^)]*)\\)`, 'gi'))) {
+    const table = insert[2]!.toLowerCase();
+    const columns = insert[3]!.split(',').map((c) => c.trim().replace(/"/g, '').toLowerCase());
+    const keyColumns = keys.get(table)!;
+    const at = columns.findIndex((c) => keyColumns.includes(c));
+    if (at < 0) return `INSERT INTO ${table} names no ${keyColumns.join(' or ')}`;
+    const rows = insertedRows(sql, insert.index + insert[0].length);
+    if (!rows) return `INSERT INTO ${table}: neither VALUES nor SELECT follows its columns`;
+    const unbound = rows.filter((row) => !insertsUser(row[at] ?? '', params, userId));
+    if (unbound.length) return `INSERT INTO ${table}: ${unbound.length} row(s) whose ${columns[at]} is not the unit's user`;
+  }
+  return null;
 }
 
 export interface Offender {

@@ -64,7 +64,15 @@ describe('the single-shard check itself', () => {
   it('fails an insert that does not carry the unit user', () => {
     expect(problemsOf('insert into "conversations" ("id", "title") values (default, $1)', ['t'])).toHaveLength(1);
     expect(problemsOf('insert into "conversations" ("id", "user_id") values (default, $1)', [other])).toHaveLength(1);
-    expect(problemsOf('INSERT INTO fact_embeddings (fact_id, user_id) SELECT id, user_id FROM user_facts WHERE user_id = $1', [me])).toHaveLength(1);
+    // INSERT … SELECT: the user bound in its select list, or the user_id of rows read pinned to the user.
+    expect(problemsOf('INSERT INTO fact_embeddings (fact_id, user_id) SELECT id, $1 FROM user_facts WHERE user_id = $2', [other, me])).toHaveLength(1);
+    expect(problemsOf('INSERT INTO fact_embeddings (fact_id, user_id) SELECT id, user_id FROM user_facts WHERE fact_type = $1', ['goal'])).toHaveLength(1);
+    expect(problemsOf('INSERT INTO fact_embeddings (fact_id, user_id) SELECT id, user_id FROM user_facts WHERE user_id = $1', [me])).toEqual([]);
+    // Every INSERT of a statement counts, not only the first.
+    const both = (second: string) =>
+      `WITH q AS (INSERT INTO conversation_turns (user_id, content) VALUES ($1, $2) RETURNING id) INSERT INTO episode_embeddings (turn_id, user_id) SELECT id, ${second} FROM q`;
+    expect(problemsOf(both('$1'), [me, 'hi'])).toEqual([]);
+    expect(problemsOf(both('$3'), [me, 'hi', other])).toHaveLength(1);
   });
 });
 
