@@ -1,8 +1,8 @@
 /**
  * The work that follows an answer, run after the response so it never delays the first token:
  * learn the turn, fold old turns into the summary, title a new conversation (the memories' use
- * is counted with the answer itself, turn.ts). Each step is independent; a failure is logged and, for learning, left to
- * the sweep (the turn stays marked as not extracted).
+ * is counted with the answer itself, turn.ts). Each step is independent; a failure is logged
+ * and, for learning, left to the sweep (the turn stays marked as not extracted).
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { conversations } from '../db/schema';

@@ -39,7 +39,7 @@ export function listConversations(db: Database, userId: string) {
     .orderBy(desc(conversations.updatedAt), desc(conversations.createdAt));
 }
 
-/** One of the user's conversations; `lock` holds its row until the unit of work ends (FOR UPDATE). */
+/** One of the user's conversations (touchConversation reads it and locks it). */
 export async function getConversation(db: Database, userId: string, conversationId: string) {
   const [conversation] = await db
     .select()

@@ -80,9 +80,13 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
     const vector = context?.vector ?? (await embedder.embed([turn.content]))[0]!;
     // The most similar facts, and every current value of a single-valued attribute (where they
     // live, work…), so the extractor can mark what a new value replaces even when it is not similar.
+    // With the turn's context, the prompt's retrieval stands in for the search (a match by words
+    // has no similarity, and counts as related).
+    const related = (facts: RetrievedFact[]) =>
+      facts.filter((f) => f.similarity === null || f.similarity >= RELATED_MIN_SIMILARITY).slice(0, RELATED_FACTS);
     const [similar, attributes] =
       context && claimed.attributes
-        ? [context.relatedFacts.filter((f) => f.similarity === null || f.similarity >= RELATED_MIN_SIMILARITY).slice(0, RELATED_FACTS), claimed.attributes]
+        ? [related(context.relatedFacts), claimed.attributes]
         : await store.asUser(userId, async (tx) => [
             await retrieveFacts(
               tx,
