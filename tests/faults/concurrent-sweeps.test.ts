@@ -7,6 +7,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appEnvironment, freshDatabase, guestCookie, postChat, query, sleep, startApp, startFakeVendorServer, type App, type FakeVendorServer } from '../helpers/app-server';
 
 const TURNS = 6;
+/** One word per extraction call (two sweeps: up to two calls a turn); pairwise trigram similarity of the facts at most 0.66. */
+const CALL_WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliett', 'kilo', 'lima'];
 
 let fake: FakeVendorServer;
 let app: App;
@@ -57,10 +59,12 @@ it('stores each pending turn’s facts once when two sweeps run at once', async 
   await query(adminUrl, "UPDATE conversation_turns SET created_at = created_at - interval '10 minutes'");
 
   // Every extraction call answers with a different fact: a turn extracted twice would hold two.
+  // Different words, not numbers: "call 1" and "call 11" are near-duplicates by trigram (0.875,
+  // over the writer's 0.85), so the writer rightly folded one into the other.
   fake.script(
-    ...Array.from({ length: TURNS * 2 }, (_, call) => ({
+    ...CALL_WORDS.map((word) => ({
       match: { forcedTool: 'record_facts' },
-      toolCalls: [{ name: 'record_facts', input: { facts: [{ fact_type: 'preference', fact_text: `Collects stamps, call ${call}`, confidence: 0.9, supersedes: [] }] } }],
+      toolCalls: [{ name: 'record_facts', input: { facts: [{ fact_type: 'preference', fact_text: `Collects stamps, set ${word}`, confidence: 0.9, supersedes: [] }] } }],
     })),
   );
   const [a, b] = await Promise.all([sweep(), sweep()]);
