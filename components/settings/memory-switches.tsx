@@ -1,6 +1,6 @@
 'use client';
 
-import { useState, useTransition } from 'react';
+import { useState, useTransition, type ReactNode } from 'react';
 
 interface Switches {
   memoryEnabled: boolean;
@@ -36,29 +36,24 @@ export function MemorySwitches({ initial, save }: { initial: Switches; save: (fo
 
   return (
     <div className="flex flex-wrap items-center gap-x-6 gap-y-2">
-      <label className="flex min-h-6 items-center gap-2 font-medium">
-        <input
-          type="checkbox"
-          checked={switches.memoryEnabled}
-          onChange={(e) => toggle({ memoryEnabled: e.target.checked })}
-          data-testid="memory-switch"
-          className="size-6"
-        />
+      <Switch checked={switches.memoryEnabled} onChange={(memoryEnabled) => toggle({ memoryEnabled })} testId="memory-switch">
         Memory is {switches.memoryEnabled ? 'on' : 'off'}
-      </label>
-      <label className="flex min-h-6 items-center gap-2 font-medium">
-        <input
-          type="checkbox"
-          checked={switches.referenceChats}
-          onChange={(e) => toggle({ referenceChats: e.target.checked })}
-          data-testid="reference-chats-switch"
-          className="size-6"
-        />
+      </Switch>
+      <Switch checked={switches.referenceChats} onChange={(referenceChats) => toggle({ referenceChats })} testId="reference-chats-switch">
         Reference past chats
-      </label>
+      </Switch>
       <p role="status" className="text-sm text-neutral-600 dark:text-neutral-400" data-testid="memory-switch-status" data-saving={saving || undefined}>
         {status}
       </p>
     </div>
+  );
+}
+
+function Switch({ checked, onChange, testId, children }: { checked: boolean; onChange: (checked: boolean) => void; testId: string; children: ReactNode }) {
+  return (
+    <label className="flex min-h-6 items-center gap-2 font-medium">
+      <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} data-testid={testId} className="size-6" />
+      {children}
+    </label>
   );
 }

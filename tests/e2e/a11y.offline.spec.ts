@@ -48,6 +48,16 @@ interface Screen {
   check: (page: Page, width: keyof typeof WIDTHS) => Promise<string[]>;
 }
 
+/** The auth form's violations as it opens, and again with the errors a wrong submission brings. */
+async function withFormErrors(page: Page, form: { email: string; password: string }, errorTestId: string): Promise<string[]> {
+  const found = await axeViolations(page);
+  await page.getByTestId('email-input').fill(form.email);
+  await page.getByTestId('password-input').fill(form.password);
+  await page.getByTestId('auth-submit').click();
+  await expect(page.getByTestId(errorTestId)).toBeVisible();
+  return [...found, ...(await axeViolations(page)).map((v) => `[with errors] ${v}`)];
+}
+
 const SCREENS: Screen[] = [
   {
     name: 'chat',
@@ -92,14 +102,7 @@ const SCREENS: Screen[] = [
     check: async (page) => {
       await page.goto('/sign-up');
       await expect(page.getByRole('heading', { level: 1, name: 'Create an account' })).toBeVisible();
-      const found = await axeViolations(page);
-      // And with the errors a wrong form brings.
-      await page.getByTestId('email-input').fill('not an email');
-      await page.getByTestId('password-input').fill('short');
-      await page.getByTestId('auth-submit').click();
-      await expect(page.getByTestId('password-error')).toBeVisible();
-      found.push(...(await axeViolations(page)).map((v) => `[with errors] ${v}`));
-      return found;
+      return withFormErrors(page, { email: 'not an email', password: 'short' }, 'password-error');
     },
   },
   {
@@ -108,13 +111,7 @@ const SCREENS: Screen[] = [
     check: async (page) => {
       await page.goto('/sign-in');
       await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
-      const found = await axeViolations(page);
-      await page.getByTestId('email-input').fill('nobody@example.com');
-      await page.getByTestId('password-input').fill('not the password at all');
-      await page.getByTestId('auth-submit').click();
-      await expect(page.getByTestId('form-error')).toBeVisible();
-      found.push(...(await axeViolations(page)).map((v) => `[with errors] ${v}`));
-      return found;
+      return withFormErrors(page, { email: 'nobody@example.com', password: 'not the password at all' }, 'form-error');
     },
   },
 ];

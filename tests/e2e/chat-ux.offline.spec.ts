@@ -3,11 +3,8 @@ import { ChatPage, MemorySettingsPage } from '../pages/chat';
 
 test('with memory off, "Remember that I like tea" is not promised, nothing is learned, and the banner says memory is off', async ({ page }) => {
   const chat = new ChatPage(page);
-  await chat.open();
-  await chat.ask('Hello');
   const settings = new MemorySettingsPage(page);
-  await settings.open();
-  await settings.setMemory(false);
+  await settings.turnMemoryOffAfterFirstMessage();
 
   await chat.open();
   await expect(chat.offlineNotice()).toContainText('Memory is off: nothing you say is remembered.');

@@ -68,11 +68,8 @@ test('a failed answer is announced as an alert, and Retry by keyboard keeps focu
 
 test('with memory off, the model is told that memory is off and nothing will be remembered', async ({ page }) => {
   const chat = new ChatPage(page);
-  await chat.open();
-  await chat.ask('Hello');
   const settings = new MemorySettingsPage(page);
-  await settings.open();
-  await settings.setMemory(false);
+  await settings.turnMemoryOffAfterFirstMessage();
 
   await fakeVendor.reset();
   await chat.open();

@@ -1,33 +1,17 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { systemPromptOf } from '../fakes/vendor-server';
 import { ChatPage, MemorySettingsPage } from '../pages/chat';
 import { fakeVendor } from '../pages/fake-vendor';
+import { teachFacts } from '../pages/memory-page';
 
 test.beforeEach(() => fakeVendor.reset());
 
-type Fact = { fact_type: string; fact_text: string; supersedes?: string[] };
-
-/** Says something in a new chat; the fake vendor extracts `facts` from it. */
-async function teach(page: Page, message: string, facts: Fact[]) {
-  await fakeVendor.script(
-    { match: { forcedTool: 'none' }, text: 'Noted.' },
-    {
-      match: { forcedTool: 'record_facts' },
-      toolCalls: [{ name: 'record_facts', input: { facts: facts.map((f) => ({ confidence: 0.9, supersedes: [], ...f })) } }],
-    },
-  );
-  const chat = new ChatPage(page);
-  await chat.open();
-  await chat.ask(message);
-  if (facts.length) await expect(chat.memoryUpdated()).toBeVisible({ timeout: 15_000 });
-}
-
 test('review, search, edit, delete with Undo, history, and delete all', async ({ page }) => {
-  await teach(page, 'I live in Paris and I play the cello.', [
+  await teachFacts(page, 'I live in Paris and I play the cello.', [
     { fact_type: 'personal_context', fact_text: 'Lives in Paris' },
     { fact_type: 'preference', fact_text: 'Plays the cello' },
   ]);
-  await teach(page, 'I moved from Paris to Berlin.', [{ fact_type: 'personal_context', fact_text: 'Lives in Berlin', supersedes: ['F1'] }]);
+  await teachFacts(page, 'I moved from Paris to Berlin.', [{ fact_type: 'personal_context', fact_text: 'Lives in Berlin', supersedes: ['F1'] }]);
 
   const settings = new MemorySettingsPage(page);
   await settings.open();
@@ -71,7 +55,7 @@ test('review, search, edit, delete with Undo, history, and delete all', async ({
 });
 
 test('asked in the chat, the agent lists and forgets memories, and the settings page agrees', async ({ page }) => {
-  await teach(page, 'I live in Paris and I play the cello.', [
+  await teachFacts(page, 'I live in Paris and I play the cello.', [
     { fact_type: 'personal_context', fact_text: 'Lives in Paris' },
     { fact_type: 'preference', fact_text: 'Plays the cello' },
   ]);
@@ -99,7 +83,7 @@ test('asked in the chat, the agent lists and forgets memories, and the settings 
 });
 
 test('memory off: nothing is retrieved or extracted; a temporary chat is not kept', async ({ page }) => {
-  await teach(page, 'I am vegetarian.', [{ fact_type: 'constraint', fact_text: 'Is vegetarian' }]);
+  await teachFacts(page, 'I am vegetarian.', [{ fact_type: 'constraint', fact_text: 'Is vegetarian' }]);
   const settings = new MemorySettingsPage(page);
   await settings.open();
   await settings.setMemory(false);
@@ -136,9 +120,9 @@ test('memory off: nothing is retrieved or extracted; a temporary chat is not kep
 });
 
 test('export holds exactly my data; deleting the account removes it and signs out', async ({ page, browser }) => {
-  await teach(page, 'I live in Oslo.', [{ fact_type: 'personal_context', fact_text: 'Lives in Oslo' }]);
+  await teachFacts(page, 'I live in Oslo.', [{ fact_type: 'personal_context', fact_text: 'Lives in Oslo' }]);
   const other = await browser.newContext();
-  await teach(await other.newPage(), 'I live in Quito.', [{ fact_type: 'personal_context', fact_text: 'Lives in Quito' }]);
+  await teachFacts(await other.newPage(), 'I live in Quito.', [{ fact_type: 'personal_context', fact_text: 'Lives in Quito' }]);
   await other.close();
 
   const settings = new MemorySettingsPage(page);

@@ -91,6 +91,15 @@ export class MemorySettingsPage {
     await this.page.goto(`/settings/memory${query}`);
   }
 
+  /** A guest's first message (so the account exists), then memory turned off on this page. */
+  async turnMemoryOffAfterFirstMessage() {
+    const chat = new ChatPage(this.page);
+    await chat.open();
+    await chat.ask('Hello');
+    await this.open();
+    await this.setMemory(false);
+  }
+
   async setMemory(enabled: boolean) {
     // The switch saves as it is toggled; the status line says when the change is stored.
     await this.page.getByTestId('memory-switch').setChecked(enabled);
