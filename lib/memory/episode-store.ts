@@ -6,24 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { episodeEmbeddings } from '../db/schema';
-import { toStoredVector, vectorParam } from './stored-vector';
-
-/** Keeps a learned turn as an episode, inside the caller's unit of work; a second time is a no-op. */
-export async function storeEpisode(
-  tx: Database,
-  episode: { userId: string; turnId: number; conversationId: string; model: string; vector: number[] },
-): Promise<void> {
-  await tx
-    .insert(episodeEmbeddings)
-    .values({
-      turnId: episode.turnId,
-      userId: episode.userId,
-      conversationId: episode.conversationId,
-      model: episode.model,
-      embedding: toStoredVector(episode.vector, episode.model),
-    })
-    .onConflictDoNothing();
-}
+import { vectorParam } from './stored-vector';
 
 /**
  * Marks one of the user's turns learned (the extraction outbox: extract-turn.ts) and, given its

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from '@/lib/ai/offline/embedder';
 import { offlineExtract } from '@/lib/ai/offline/extract';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
-import { storeEpisode } from '@/lib/memory/episode-store';
+import { markTurnLearned } from '@/lib/memory/episode-store';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { chatDepsOf, chatTurn, fakeClaude, memoryServices } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
@@ -60,7 +60,7 @@ describeOnEngine('recall at scale', (db, engine, store) => {
         for (let t = 0; t < 50; t++) {
           const i = c * 50 + t;
           const turn = await appendTurn(tx, id, { conversationId: conversation.id, role: 'user', content: texts[i]! });
-          await storeEpisode(tx, { userId: id, turnId: turn!.id, conversationId: conversation.id, model: embedder.model, vector: vectors[i]! });
+          await markTurnLearned(tx, { userId: id, turnId: turn!.id, episode: { conversationId: conversation.id, model: embedder.model, vector: vectors[i]! } });
         }
       }
       await tx.execute(sql`UPDATE conversation_turns SET created_at = now() - interval '30 days', extracted_at = now() WHERE user_id = ${id}`);

@@ -10,7 +10,6 @@ import { selectRows } from '@/lib/db/rows';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { conversations, rateLimits, users } from '@/lib/db/schema';
 import { defaultDecayOptions, runDecay } from '@/lib/memory/decay';
-import { storeEpisode } from '@/lib/memory/episode-store';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import type { MemoryServices } from '@/lib/memory/services';
 import { writeFacts } from '@/lib/memory/write-facts';
@@ -37,14 +36,15 @@ describeOnEngine('guests that expire', (db, engine, store) => {
   async function chat(userId: string, updatedDaysAgo: number) {
     const conversation = await createConversation(db(), userId, 'A chat');
     const turn = await appendTurn(db(), userId, { conversationId: conversation.id, role: 'user', content: 'I live in Lyon.' });
+    const [vector] = await embedder.embed(['I live in Lyon.']);
+    // Learned as after a chat turn: the fact, and the turn kept as an episode.
     await writeFacts(store(), embedder, {
       userId,
       sourceConversationId: conversation.id,
       sourceTurnId: turn!.id,
       candidates: [{ factType: 'personal_context', factText: 'Lives in Lyon', confidence: 0.9, supersedes: [] }],
+      episode: { conversationId: conversation.id, vector: vector! },
     });
-    const [vector] = await embedder.embed(['I live in Lyon.']);
-    await storeEpisode(db(), { userId, turnId: turn!.id, conversationId: conversation.id, model: embedder.model, vector: vector! });
     await db().update(conversations).set({ updatedAt: daysAgo(updatedDaysAgo) }).where(eq(conversations.id, conversation.id));
   }
 

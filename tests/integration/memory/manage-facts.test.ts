@@ -15,7 +15,7 @@ import {
   searchVectorOf,
   setMemorySwitches,
 } from '@/lib/memory/manage-facts';
-import { storeEpisode } from '@/lib/memory/episode-store';
+import { markTurnLearned } from '@/lib/memory/episode-store';
 import { deleteFacts } from '@/lib/memory/fact-store';
 import { defaultRetrieveOptions } from '@/lib/memory/retrieve';
 import { writeFacts } from '@/lib/memory/write-facts';
@@ -98,7 +98,7 @@ describeOnEngine('managing one’s memory', (db, engine, store) => {
     expect((await factHistory(db(), userId, lisbon.id)).map((f) => f.factText)).toEqual(['Lives in Berlin', 'Lives in Paris']);
     expect(await factHistory(db(), stranger, lisbon.id)).toEqual([]);
     const turn = await appendTurn(db(), userId, { conversationId, role: 'user', content: 'I play the cello' });
-    await storeEpisode(db(), { userId, turnId: turn!.id, conversationId, model: hashedEmbedder.model, vector: (await hashedEmbedder.embed(['I play the cello']))[0]! });
+    await markTurnLearned(db(), { userId, turnId: turn!.id, episode: { conversationId, model: hashedEmbedder.model, vector: (await hashedEmbedder.embed(['I play the cello']))[0]! } });
     expect(await deleteAllMemories(db(), userId)).toEqual({ facts: 3, episodes: 1 });
     expect(await db().select().from(userFacts).where(eq(userFacts.userId, userId))).toEqual([]);
     expect(await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.userId, userId))).toEqual([]);
