@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeEvents } from '@/lib/chat/events';
@@ -38,6 +38,7 @@ the PostgreSQL server of DATABASE_URL when set (database engram_bench_turn), els
     json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
     baseline: { type: 'string', value: 'FILE', help: "An earlier run's --json report, printed beside this one's" },
     'cpu-prof': { type: 'string', value: 'DIR', help: "Write the server's CPU profile (node --cpu-prof) to DIR when it stops" },
+    'server-log': { type: 'string', value: 'FILE', help: "Write the server's standard output (one chat.turn line per turn, with its timings) to FILE" },
   },
 });
 const { values } = cli;
@@ -134,8 +135,9 @@ const databaseUrl = database?.appUrl;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'engram-bench-turn-'));
 // Node refuses --cpu-prof in NODE_OPTIONS: it goes before the script.
 const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`] : [];
+const serverLog = values['server-log'] ? openSync(values['server-log'], 'w') : 'ignore';
 const server = spawn(process.execPath, [...profile, 'node_modules/next/dist/bin/next', 'start', '-p', port], {
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', serverLog, 'inherit'],
   env: {
     ...process.env,
     NODE_ENV: 'production',

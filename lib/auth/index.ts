@@ -35,7 +35,7 @@ declare module '@auth/core/jwt' {
 }
 
 // The config is built per request so settings are read at run time, not during `next build`.
-const { handlers: authJsHandlers, auth, signIn, signOut } = NextAuth(() => ({
+const { handlers: authJsHandlers, signIn, signOut } = NextAuth(() => ({
   secret: env().AUTH_SECRET,
   // Self-hosted behind a proxy: trust its forwarded host (Auth.js requires saying so).
   trustHost: true,
@@ -107,6 +107,6 @@ const { handlers: authJsHandlers, auth, signIn, signOut } = NextAuth(() => ({
   },
 }));
 
-export { auth, signIn, signOut };
+export { signIn, signOut };
 /** Auth.js's routes; a sign-in refused for a rate limit answers 429 (Auth.js alone would redirect). */
 export const handlers = answeringRefusals(authJsHandlers);

@@ -4,20 +4,28 @@
  * the request's body, path or query.
  */
 import 'server-only';
+import { headers } from 'next/headers';
 import { eq } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { accountMerges, type User } from '@/lib/db/schema';
 import { isUserId } from '@/lib/db/store';
 import { getServices } from '@/lib/services';
-import { auth } from '.';
+import { sessionToken } from './session-cookie';
 import { standingOf, type SessionIdentity, type SessionStanding } from './guest-data';
 import { currentSessionUser, isStaleSession, type SessionClaims } from './session-version';
 
-/** What the signed session cookie claims: who, whether issued to a guest, under which version. */
+/**
+ * What the signed session cookie claims: who, whether issued to a guest, under which version.
+ * Read as Auth.js's auth() reads it (the same cookie, key and expiry check), without auth()'s
+ * session round, which also encrypts a refreshed cookie that auth() drops (it cannot set cookies
+ * there): 1.7-2.2 ms of CPU per request against 0.6-0.8 ms for this read.
+ */
 async function sessionClaims(): Promise<SessionClaims | undefined> {
-  const user = (await auth())?.user;
-  return user?.id && isUserId(user.id)
-    ? { userId: user.id, isAnonymous: user.isAnonymous, sessionVersion: user.sessionVersion }
+  const token = await sessionToken(await headers());
+  const userId = token?.userId;
+  return userId && isUserId(userId)
+    ? // Auth.js's session callback's defaults (lib/auth/index.ts): a token without them is a guest's first version.
+      { userId, isAnonymous: token.isAnonymous ?? true, sessionVersion: token.sessionVersion ?? 0 }
     : undefined;
 }
 
