@@ -73,7 +73,6 @@ const list = (text: string, what: string) => text.split(',').map((t) => positive
 
 /** bench:memory's synthetic embedder (scripts/bench-memory.ts). */
 const BENCH_MODEL = 'bench-embedder';
-const BENCH_DIMENSIONS = 256;
 /** As in lib/memory/episodes.ts: candidates per ranking before fusion, and the RRF constant. */
 const POOL = 30;
 const RRF_K = 60;
@@ -560,7 +559,12 @@ async function main() {
     console.log(`${database}: ${scale!.users} users, ${scale!.episodes} bench episodes`);
 
     let at = performance.now();
-    const users = await sampleUsers(db.owner, positive(values.users!, '--users'), BENCH_DIMENSIONS, { model: BENCH_MODEL, count: 20, window: defaultEpisodeOptions.window });
+    // The width bench:memory seeded (its --dimensions): the sampled users' new episodes get the same.
+    const [seeded] = await selectRows<{ width: number }>(
+      db.owner,
+      sql`SELECT vector_dims(embedding) AS width FROM episode_embeddings WHERE model = ${BENCH_MODEL} LIMIT 1`,
+    );
+    const users = await sampleUsers(db.owner, positive(values.users!, '--users'), seeded!.width, { model: BENCH_MODEL, count: 20, window: defaultEpisodeOptions.window });
     console.log(`sampled ${users.length} users (${seconds(at)} s)`);
     await dropLexIndex(db.owner);
     at = performance.now();
