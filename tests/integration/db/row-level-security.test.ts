@@ -84,6 +84,17 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
     for (const seen of outside) expect(seen).toEqual({ who: expect.toSatisfy((w: string | null) => !w), rows: 0 });
   });
 
+  it('shows a connection whose setting names no user (or names one in capitals) that user only, or nothing', async () => {
+    // Below the store, which refuses such ids itself: the policies' own reading of the setting.
+    const seenWith = (setting: string) =>
+      t.app.transaction(async (tx) => {
+        await tx.execute(sql`SELECT set_config('app.user_id', ${setting}, true)`);
+        return (await tx.select().from(conversations)).map((c) => c.userId);
+      });
+    for (const setting of ['', 'nobody', `${alice} `, `${alice}' OR true --`, 'SYSTEM', alice.slice(0, -1)]) expect(await seenWith(setting)).toEqual([]);
+    expect(await seenWith(alice.toUpperCase())).toEqual([alice]);
+  });
+
   it('refuses a user id that is not one, so nothing runs as the system by mistake', async () => {
     await expect(t.store.asUser('system', (tx) => tx.select().from(conversations))).rejects.toThrow(/Not a user id/);
     await expect(t.store.asUser('', (tx) => tx.select().from(conversations))).rejects.toThrow(/Not a user id/);
