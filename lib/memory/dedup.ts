@@ -41,10 +41,116 @@ export interface Standing {
   replaces: string[];
 }
 
+/** What a batch of facts has changed so far, which the standing of its next fact depends on. */
+export interface BatchChanges {
+  /** Facts the batch replaced: no longer current. */
+  superseded: ReadonlySet<string>;
+  /** Facts the batch stored, by the index of the probe each was stored from. */
+  added: ReadonlyMap<number, string>;
+}
+
+/** A row of readStandings' statement: a current fact near probe i, probes i and j's score, or an attribute's value. */
+type StandingRow = {
+  kind: 'match' | 'pair' | 'attribute';
+  i: number | null;
+  j: number | null;
+  id: string | null;
+  score: number | null;
+  attribute: string | null;
+  fact_text: string | null;
+};
+
+const NO_CHANGES: BatchChanges = { superseded: new Set(), added: new Map() };
+
+export interface Standings {
+  /** How probe `index` stands, once the probes before it have made `changes`. */
+  of(index: number, changes?: BatchChanges): Standing;
+}
+
 export async function standingOf(tx: Database, fact: FactProbe, thresholds: DuplicateThresholds): Promise<Standing> {
-  const replaces = [...new Set([...fact.supersedes, ...(await otherValuesOf(tx, fact.userId, fact.factText))])];
-  const duplicate = await findDuplicate(tx, fact, [...replaces, ...(fact.exclude ?? [])], thresholds);
-  return { duplicate, replaces };
+  return (await readStandings(tx, [fact], thresholds)).of(0);
+}
+
+/**
+ * How each of a batch of facts (one user's) stands, from one statement: every current fact above
+ * either duplicate line for each probe, the probes' scores against each other (a probe the batch
+ * stores is a current fact to the probes after it), and the current values of the probes'
+ * attributes. `of` then applies the rules in order, as if each probe were checked after the
+ * ones before it had been written, which is how the writer uses it.
+ */
+export async function readStandings(tx: Database, probes: FactProbe[], thresholds: DuplicateThresholds): Promise<Standings> {
+  const userId = probes[0]?.userId;
+  if (userId === undefined) return { of: (index) => { throw new RangeError(`no fact ${index} in an empty batch`); } };
+  if (probes.some((p) => p.userId !== userId)) throw new Error('readStandings takes the facts of one user');
+  // Each vector checked first (toStoredVector's error says what to do), then that they are alike.
+  const vectors = probes.map((p) => (p.embedding ? vectorParam(p.embedding.vector, p.embedding.model) : null));
+  const embedded = probes.find((p) => p.embedding)?.embedding;
+  if (probes.some((p) => p.embedding && (p.embedding.model !== embedded!.model || p.embedding.vector.length !== embedded!.vector.length))) {
+    throw new Error('readStandings takes vectors of one model and width');
+  }
+  const attributes = [...new Set(probes.map((p) => attributeOf(p.factText)).filter((a) => a !== null))];
+  const { duplicateCosine: cosine, duplicateTrigram: trigram } = thresholds;
+  const cosineOf = (a: string, b: string) => sql.raw(`1 - (${a}.vector <=> ${b})`);
+  // Only current facts have a vector (supersede deletes it): any type. Wording: the same type.
+  const nearVectors = embedded
+    ? sql`UNION ALL
+        SELECT 'match', p.i, NULL, e.fact_id, ${cosineOf('p', 'e.embedding')}, NULL, NULL
+        FROM probe p CROSS JOIN LATERAL (
+          SELECT e.fact_id, e.embedding FROM fact_embeddings e
+          WHERE e.user_id = ${userId} AND ${sameEmbedding('e', embedded.model, embedded.vector)}
+        ) e
+        WHERE p.vector IS NOT NULL AND ${cosineOf('p', 'e.embedding')} > ${cosine}`
+    : sql``;
+  const attributeValues = attributes.length
+    ? sql`UNION ALL
+        SELECT 'attribute', NULL, NULL, f.id, NULL, f.attribute, f.fact_text FROM user_facts f
+        WHERE f.user_id = ${userId} AND f.superseded_at IS NULL AND f.attribute = ANY(${sql.param(attributes)}::text[])`
+    : sql``;
+  const rows = await selectRows<StandingRow>(
+    tx,
+    sql`WITH probe AS MATERIALIZED (
+          SELECT (p.i - 1)::int AS i, p.fact_type, p.fact_text, p.vector::halfvec AS vector
+          FROM unnest(${sql.param(probes.map((p) => p.factType))}::text[], ${sql.param(probes.map((p) => p.factText))}::text[], ${sql.param(vectors)}::text[])
+            WITH ORDINALITY AS p(fact_type, fact_text, vector, i)
+        )
+        SELECT 'match' AS kind, p.i, NULL::int AS j, f.id, similarity(f.fact_text, p.fact_text)::float8 AS score, NULL::text AS attribute, NULL::text AS fact_text
+        FROM probe p JOIN user_facts f ON f.fact_type::text = p.fact_type
+        WHERE f.user_id = ${userId} AND f.superseded_at IS NULL AND similarity(f.fact_text, p.fact_text) > ${trigram}
+        ${nearVectors}
+        UNION ALL
+        SELECT 'pair', a.i, b.i, NULL, GREATEST(
+                 CASE WHEN ${cosineOf('a', 'b.vector')} > ${cosine} THEN ${cosineOf('a', 'b.vector')} END,
+                 CASE WHEN a.fact_type = b.fact_type AND similarity(a.fact_text, b.fact_text) > ${trigram} THEN similarity(a.fact_text, b.fact_text) END), NULL, NULL
+        FROM probe a JOIN probe b ON b.i < a.i
+        ${attributeValues}`,
+  );
+  const matches = rows.filter((r) => r.kind === 'match');
+  const pairs = rows.filter((r) => r.kind === 'pair' && r.score !== null);
+  const values = rows.filter((r) => r.kind === 'attribute');
+
+  return {
+    of(index, { superseded, added } = NO_CHANGES) {
+      const probe = probes[index]!;
+      const current = (id: string) => !superseded.has(id);
+      const addedBefore = [...added].filter(([j]) => j < index);
+      // The current values of its attribute, stored or stored by this batch, other than its own.
+      const attribute = attributeOf(probe.factText);
+      const otherValues = attribute
+        ? [
+            ...values.filter((v) => v.attribute === attribute).map((v) => ({ id: v.id!, factText: v.fact_text! })),
+            ...addedBefore.filter(([j]) => attributeOf(probes[j]!.factText) === attribute).map(([j, id]) => ({ id, factText: probes[j]!.factText })),
+          ].filter((v) => current(v.id) && !sameValue(v.factText, probe.factText))
+        : [];
+      const replaces = [...new Set([...probe.supersedes, ...otherValues.map((v) => v.id)])];
+      const excluded = new Set([...replaces, ...(probe.exclude ?? [])]);
+      const scored = [
+        ...matches.filter((m) => m.i === index).map((m) => ({ id: m.id!, score: Number(m.score) })),
+        ...addedBefore.flatMap(([j, id]) => pairs.filter((p) => p.i === index && p.j === j).map((p) => ({ id, score: Number(p.score) }))),
+      ].filter((c) => current(c.id) && !excluded.has(c.id));
+      const duplicate = scored.reduce<{ id: string; score: number } | undefined>((best, c) => (!best || c.score > best.score ? c : best), undefined);
+      return { duplicate: duplicate?.id, replaces };
+    },
+  };
 }
 
 /** The user's current facts stating a value of `attribute` (of any, without one). */
@@ -73,39 +179,4 @@ export async function otherValuesOf(tx: Database, userId: string, factText: stri
   if (!attribute) return [];
   const facts = await currentAttributeFacts(tx, userId, attribute);
   return facts.filter((f) => !sameValue(f.factText, factText)).map((f) => f.id);
-}
-
-async function findDuplicate(
-  tx: Database,
-  fact: FactProbe,
-  excluded: string[],
-  thresholds: DuplicateThresholds,
-): Promise<string | undefined> {
-  const notExcluded = (column: string) =>
-    excluded.length ? sql`AND ${sql.raw(column)} <> ALL(${sql.param(excluded)}::uuid[])` : sql``;
-  const { embedding } = fact;
-  const query = embedding && vectorParam(embedding.vector, embedding.model);
-  // The nearest vector (only current facts have one), and the closest wording of the same type.
-  const nearest = embedding
-    ? sql`SELECT id, score FROM (
-            SELECT e.fact_id AS id, 1 - (e.embedding <=> ${query}::halfvec) AS score
-            FROM fact_embeddings e
-            WHERE e.user_id = ${fact.userId} AND ${sameEmbedding('e', embedding.model, embedding.vector)} ${notExcluded('e.fact_id')}
-            ORDER BY e.embedding <=> ${query}::halfvec
-            LIMIT 1
-          ) nearest
-          WHERE score > ${thresholds.duplicateCosine}
-          UNION ALL`
-    : sql``;
-  const [row] = await selectRows<{ id: string }>(
-    tx,
-    sql`${nearest}
-        SELECT f.id, similarity(f.fact_text, ${fact.factText}) AS score
-        FROM user_facts f
-        WHERE f.user_id = ${fact.userId} AND f.superseded_at IS NULL AND f.fact_type = ${fact.factType} ${notExcluded('f.id')}
-          AND similarity(f.fact_text, ${fact.factText}) > ${thresholds.duplicateTrigram}
-        ORDER BY score DESC
-        LIMIT 1`,
-  );
-  return row?.id;
 }

@@ -12,7 +12,7 @@ import type { Database } from '../db/client';
 import type { Store } from '../db/store';
 import type { FactType, UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
-import { standingOf, type DuplicateThresholds } from './dedup';
+import { readStandings, type DuplicateThresholds, type Standing } from './dedup';
 import { markTurnLearned } from './episode-store';
 import { insertFact, refreshFact, supersede } from './fact-store';
 import { readsAsInstruction } from './instructions';
@@ -73,9 +73,22 @@ export async function writeFacts(
   const vectors = kept.length ? await embedder.embed(kept.map((c) => c.factText)) : [];
 
   const stored = await store.asUser(input.userId, async (tx) => {
+    const { userId } = input;
+    // How every fact stands, read at once; each is then resolved in order, seeing what the
+    // facts before it changed, so a batch never stores a fact twice.
+    const standings = await readStandings(
+      tx,
+      kept.map((c, i) => ({ userId, factType: c.factType, factText: c.factText, embedding: { model: embedder.model, vector: vectors[i]! }, supersedes: c.supersedes })),
+      options,
+    );
+    const superseded = new Set<string>();
+    const added = new Map<number, string>();
     const outcomes: FactOutcome[] = [];
     for (const [i, candidate] of kept.entries()) {
-      outcomes.push(await resolveFact(tx, embedder.model, input, candidate, vectors[i]!, options));
+      const outcome = await resolveFact(tx, embedder.model, input, candidate, vectors[i]!, standings.of(i, { superseded, added }));
+      if (outcome.action === 'added') added.set(i, outcome.fact.id);
+      for (const id of outcome.superseded) superseded.add(id);
+      outcomes.push(outcome);
     }
     if (input.sourceTurnId != null) {
       const episode = input.episode && { ...input.episode, model: embedder.model };
@@ -94,24 +107,16 @@ export async function writeFacts(
   return [...stored, ...dropped];
 }
 
-/**
- * Resolves one fact against the user's current facts, inside the caller's transaction. Facts
- * added earlier in the same transaction count, so a batch never stores a fact twice.
- */
+/** Stores one fact as its standing among the user's current facts says, inside the caller's transaction. */
 async function resolveFact(
   tx: Database,
   model: string,
   input: Omit<WriteFactsInput, 'candidates'>,
   candidate: CandidateFact,
   vector: number[],
-  options: WriteFactsOptions,
-): Promise<FactOutcome> {
+  { duplicate, replaces }: Standing,
+): Promise<Extract<FactOutcome, { action: 'added' | 'refreshed' }>> {
   const { userId } = input;
-  const { duplicate, replaces } = await standingOf(
-    tx,
-    { userId, factType: candidate.factType, factText: candidate.factText, embedding: { model, vector }, supersedes: candidate.supersedes },
-    options,
-  );
   const fact = duplicate
     ? await refreshFact(tx, userId, duplicate, candidate.confidence)
     : (await insertFact(

@@ -20,6 +20,7 @@ describeOnEngine('the writer', (db, engine, store) => {
     'Lives in Paris': axisVector(0),
     'Lives in Berlin': axisVector(0, 0.6), // close to Paris (cosine 0.86), below the duplicate line
     'Is based in Berlin': axisVector(0, 0.62), // a paraphrase of "Lives in Berlin" (cosine > 0.99)
+    'Is based in Paris': axisVector(0, 0.02), // a paraphrase of "Lives in Paris"
     'Prefers tea': axisVector(10),
     'Likes green tea': axisVector(20),
     'Enjoys green tea': axisVector(30), // worded alike, embedded apart: trigram must catch it
@@ -148,6 +149,30 @@ describeOnEngine('the writer', (db, engine, store) => {
     });
     expect(outcomes.map((o) => o.action)).toEqual(['added', 'refreshed', 'added']);
     expect(await current()).toEqual(['Lives in Berlin', 'Prefers tea']);
+  });
+
+  it('lets a later fact of a batch replace, or be the same as, what an earlier one stored', async () => {
+    const outcomes = await writeFacts(store(), embedder, {
+      userId,
+      candidates: [fact('Lives in Paris'), fact('Likes green tea', { factType: 'preference' }), fact('Lives in Berlin'), fact('likes green tea.', { factType: 'preference' })],
+    });
+    const [paris, tea] = outcomes.map((o) => (o.action === 'dropped' ? '' : o.fact.id));
+    expect(outcomes).toMatchObject([
+      { action: 'added', superseded: [] },
+      { action: 'added', superseded: [] },
+      { action: 'added', superseded: [paris] },
+      { action: 'refreshed', fact: { id: tea } },
+    ]);
+    expect(await current()).toEqual(['Likes green tea', 'Lives in Berlin']);
+  });
+
+  it('never folds a fact of a batch into one an earlier fact of the batch replaced', async () => {
+    await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Paris')] });
+    // Berlin replaces the stored Paris; the paraphrase of Paris is then a move back, not a duplicate of it.
+    const outcomes = await writeFacts(store(), embedder, { userId, candidates: [fact('Lives in Berlin'), fact('Is based in Paris')] });
+    const berlin = outcomes[0]!.action === 'added' ? outcomes[0]!.fact.id : '';
+    expect(outcomes).toMatchObject([{ action: 'added' }, { action: 'added', superseded: [berlin] }]);
+    expect(await current()).toEqual(['Is based in Paris']);
   });
 
   it('stores nothing when embedding fails, and raises', async () => {
