@@ -7,6 +7,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { SINGLE_VALUED_ATTRIBUTES } from '../memory/attributes';
+import { SYSTEM_CONTEXT, USER_ID_PATTERN } from './unit-context';
 import {
   bigint,
   boolean,
@@ -53,8 +54,10 @@ const embedding = customType<{ data: number[]; driverData: string }>({
  * looked up, twice when the row is not the user's; 0018 measured). Anything but a UUID or
  * 'system' matches no row.
  */
-const SESSION_USER_ID = sql`(SELECT CASE WHEN current_setting('app.user_id', true) ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN current_setting('app.user_id', true)::uuid END)`;
-const SESSION_IS_SYSTEM = sql`(SELECT current_setting('app.user_id', true) = 'system')`;
+const SESSION_USER_ID = sql.raw(
+  `(SELECT CASE WHEN current_setting('app.user_id', true) ~* '${USER_ID_PATTERN}' THEN current_setting('app.user_id', true)::uuid END)`,
+);
+const SESSION_IS_SYSTEM = sql.raw(`(SELECT current_setting('app.user_id', true) = '${SYSTEM_CONTEXT}')`);
 
 const ownerOnly = (table: string, userId: AnyPgColumn) =>
   pgPolicy(`${table}_owner_only`, { for: 'all', using: sql`${userId} = ${SESSION_USER_ID} OR ${SESSION_IS_SYSTEM}` });

@@ -14,14 +14,9 @@
 import { sql } from 'drizzle-orm';
 import type { Database, DatabaseHandle, Engine, UnitsPerUser } from './client';
 import { ConnectionLostError, isConnectionLost, UserBusyError } from './errors';
+import { isUserId, SYSTEM_CONTEXT } from './unit-context';
 
-/** The app.user_id of jobs that span users; the policies let it see every row. */
-export const SYSTEM_CONTEXT = 'system';
-
-const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Whether `value` can name a user (a UUID): never the system context, never empty. */
-export const isUserId = (value: string): boolean => USER_ID.test(value);
+export { isUserId, SYSTEM_CONTEXT };
 
 export type Unit<T> = (tx: Database) => Promise<T>;
 

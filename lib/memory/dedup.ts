@@ -136,12 +136,15 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
       // The current values of its attribute, stored or stored by this batch, other than its own.
       const attribute = attributeOf(probe.factText);
       const otherValues = attribute
-        ? [
-            ...values.filter((v) => v.attribute === attribute).map((v) => ({ id: v.id!, factText: v.fact_text! })),
-            ...addedBefore.filter(([j]) => attributeOf(probes[j]!.factText) === attribute).map(([j, id]) => ({ id, factText: probes[j]!.factText })),
-          ].filter((v) => current(v.id) && !sameValue(v.factText, probe.factText))
+        ? otherValueIds(
+            [
+              ...values.filter((v) => v.attribute === attribute).map((v) => ({ id: v.id!, factText: v.fact_text! })),
+              ...addedBefore.filter(([j]) => attributeOf(probes[j]!.factText) === attribute).map(([j, id]) => ({ id, factText: probes[j]!.factText })),
+            ].filter((v) => current(v.id)),
+            probe.factText,
+          )
         : [];
-      const replaces = [...new Set([...probe.supersedes, ...otherValues.map((v) => v.id)])];
+      const replaces = [...new Set([...probe.supersedes, ...otherValues])];
       const excluded = new Set([...replaces, ...(probe.exclude ?? [])]);
       const scored = [
         ...matches.filter((m) => m.i === index).map((m) => ({ id: m.id!, score: Number(m.score) })),
@@ -177,6 +180,9 @@ export function currentAttributeFacts(tx: Database, userId: string, attribute?: 
 export async function otherValuesOf(tx: Database, userId: string, factText: string): Promise<string[]> {
   const attribute = attributeOf(factText);
   if (!attribute) return [];
-  const facts = await currentAttributeFacts(tx, userId, attribute);
-  return facts.filter((f) => !sameValue(f.factText, factText)).map((f) => f.id);
+  return otherValueIds(await currentAttributeFacts(tx, userId, attribute), factText);
 }
+
+/** Of an attribute's current values, those that state another value than `factText`. */
+const otherValueIds = (values: { id: string; factText: string }[], factText: string): string[] =>
+  values.filter((v) => !sameValue(v.factText, factText)).map((v) => v.id);
