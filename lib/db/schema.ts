@@ -141,23 +141,17 @@ export const conversationTurns = pgTable(
     extractionError: text('extraction_error'),
     /** An answer's memories: the facts its system prompt carried, so the user can see why it knew. */
     memoryFactIds: uuid('memory_fact_ids').array(),
-    /** The words of what the user said, for searching past chats; answers are not searched. */
+    /** The words of what the user said, which rank past chats found by words; answers are not searched. */
     contentSearch: tsvector('content_search').generatedAlwaysAs(
       (): SQL => sql`CASE WHEN ${conversationTurns.role} = 'user' THEN to_tsvector('english', ${conversationTurns.content}) END`,
     ),
   },
   (t) => [
     ownerOnly('conversation_turns', t.userId),
-    index('conversation_turns_search_idx').using('gin', t.contentSearch).where(sql`${t.role} = 'user'`),
     index('conversation_turns_conversation_idx').on(t.conversationId, t.id),
     // Deleting a question (or a whole conversation) looks up the answers that reply to it.
     index('conversation_turns_replies_to_idx').on(t.repliesTo).where(sql`${t.repliesTo} IS NOT NULL`),
     index('conversation_turns_user_idx').on(t.userId),
-    // Searching past chats by words reads a user's short messages from a covering index (migration
-    // 0013; Drizzle cannot express INCLUDE) and the few long ones through this one.
-    index('conversation_turns_user_long_idx')
-      .on(t.userId)
-      .where(sql`${t.role} = 'user' AND octet_length(${t.content}) > 500`),
     // The sweep looks only at user turns whose extraction never finished.
     index('conversation_turns_pending_extraction_idx')
       .on(t.createdAt)
@@ -290,6 +284,32 @@ export const episodeEmbeddings = pgTable(
     ownerOnly('episode_embeddings', t.userId),
     // A user's episodes newest first, for the window searched by meaning.
     index('episode_embeddings_user_model_turn_idx').on(t.userId, t.model, t.turnId.desc()),
+  ],
+);
+
+/**
+ * The words of each episode (its turn's content_search lexemes), one row per word: past chats are
+ * found by words through equality on this B-tree. A GIN on content_search cannot serve the app
+ * role, since `@@` is not LEAKPROOF: under row-level security PostgreSQL tests it only after the
+ * policy, on every one of the user's messages, where `=` on text is leakproof and becomes an index
+ * condition. Written and forgotten with the episode (lib/memory/episode-store.ts).
+ */
+export const episodeWords = pgTable(
+  'episode_words',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    word: text('word').notNull(),
+    turnId: bigint('turn_id', { mode: 'number' })
+      .notNull()
+      .references(() => conversationTurns.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.word, t.turnId] }),
+    ownerOnly('episode_words', t.userId),
+    // The turn's cascade, and forgetting one episode, find its words.
+    index('episode_words_turn_idx').on(t.turnId),
   ],
 );
 

@@ -1,17 +1,17 @@
 /**
- * Writes to episode_embeddings go through here: a learned turn kept as an episode, forgotten,
- * or given a vector of a new model. Each function runs inside the caller's unit of work.
+ * Writes to episode_embeddings and episode_words go through here: a learned turn kept as an
+ * episode (its vector and its words), forgotten, or given a vector of a new model. Each function
+ * runs inside the caller's unit of work. An episode has words while it has a vector of some model.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
-import { episodeEmbeddings } from '../db/schema';
 import { vectorParam } from './stored-vector';
 
 /**
  * Marks one of the user's turns learned (the extraction outbox: extract-turn.ts) and, given its
- * vector, keeps it as an episode, in one statement: the episode is stored only when the turn was
- * still unlearned. Answers whether it was (false: learned meanwhile, or forgotten).
+ * vector, keeps it as an episode with its words, in one statement: the episode is stored only when
+ * the turn was still unlearned. Answers whether it was (false: learned meanwhile, or forgotten).
  */
 export async function markTurnLearned(
   tx: Database,
@@ -23,6 +23,11 @@ export async function markTurnLearned(
           INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding)
           SELECT id, ${userId}, ${episode.conversationId}, ${episode.model}, ${vectorParam(episode.vector, episode.model)}::halfvec FROM marked
           ON CONFLICT DO NOTHING
+        ),
+        worded AS (
+          INSERT INTO episode_words (user_id, word, turn_id)
+          SELECT ${userId}, w.word, marked.id FROM marked CROSS JOIN LATERAL unnest(tsvector_to_array(marked.content_search)) AS w (word)
+          ON CONFLICT DO NOTHING
         )`
     : sql``;
   const marked = await selectRows<{ id: number | string }>(
@@ -30,26 +35,31 @@ export async function markTurnLearned(
     sql`WITH marked AS (
           UPDATE conversation_turns SET extracted_at = now(), extraction_error = NULL
           WHERE id = ${turnId} AND user_id = ${userId} AND extracted_at IS NULL
-          RETURNING id
+          RETURNING id, content_search
         )${keep}
         SELECT id FROM marked`,
   );
   return marked.length > 0;
 }
 
-/** Forgets one of the user's turns as an episode; returns how many vectors went. */
-export async function deleteEpisode(tx: Database, userId: string, turnId: number): Promise<number> {
-  const deleted = await tx
-    .delete(episodeEmbeddings)
-    .where(and(eq(episodeEmbeddings.userId, userId), eq(episodeEmbeddings.turnId, turnId)))
-    .returning({ id: episodeEmbeddings.turnId });
-  return deleted.length;
+/** Forgets one of the user's turns as an episode, its words with it; returns how many vectors went. */
+export function deleteEpisode(tx: Database, userId: string, turnId: number): Promise<number> {
+  return forgetEpisodes(tx, userId, sql`AND turn_id = ${turnId}`);
 }
 
 /** Forgets every episode of the user (their conversations stay); returns how many vectors went. */
-export async function deleteAllEpisodes(tx: Database, userId: string): Promise<number> {
-  const deleted = await tx.delete(episodeEmbeddings).where(eq(episodeEmbeddings.userId, userId)).returning({ id: episodeEmbeddings.turnId });
-  return deleted.length;
+export function deleteAllEpisodes(tx: Database, userId: string): Promise<number> {
+  return forgetEpisodes(tx, userId, sql``);
+}
+
+async function forgetEpisodes(tx: Database, userId: string, which: SQL): Promise<number> {
+  const [row] = await selectRows<{ n: number }>(
+    tx,
+    sql`WITH words AS (DELETE FROM episode_words WHERE user_id = ${userId} ${which}),
+        gone AS (DELETE FROM episode_embeddings WHERE user_id = ${userId} ${which} RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+  );
+  return row!.n;
 }
 
 /**
@@ -66,11 +76,19 @@ export function storeEpisodeVectors(tx: Database, model: string, turnIds: string
     ON CONFLICT (turn_id, model) DO UPDATE SET embedding = EXCLUDED.embedding`);
 }
 
-/** Deletes every episode vector not of `model` at `width`, across users; returns how many. */
+/**
+ * Deletes every episode vector not of `model` at `width`, across users, and the words of an
+ * episode left with none; returns how many vectors went.
+ */
 export async function pruneEpisodeVectors(tx: Database, model: string, width: number): Promise<number> {
   const [row] = await selectRows<{ n: number }>(
     tx,
-    sql`WITH gone AS (DELETE FROM episode_embeddings WHERE model <> ${model} OR vector_dims(embedding) <> ${width} RETURNING 1)
+    sql`WITH gone AS (DELETE FROM episode_embeddings WHERE model <> ${model} OR vector_dims(embedding) <> ${width} RETURNING turn_id),
+        unworded AS (
+          DELETE FROM episode_words w USING gone
+          WHERE w.turn_id = gone.turn_id
+            AND NOT EXISTS (SELECT 1 FROM episode_embeddings e WHERE e.turn_id = gone.turn_id AND e.model = ${model} AND vector_dims(e.embedding) = ${width})
+        )
         SELECT count(*)::int AS n FROM gone`,
   );
   return row!.n;

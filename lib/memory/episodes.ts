@@ -6,9 +6,9 @@
  *
  * An episode exists once its turn was learned (extract-turn.ts stores it with the turn's facts),
  * never for a turn said while memory was off, one that carried a secret, or one the person asked
- * Engram to forget; the search by words goes through that row too.
+ * Engram to forget; its words (episode_words), through which the search by words goes, with it.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { estimateTokens, quoteAsData } from './memory-block';
@@ -48,9 +48,6 @@ export interface RetrievedEpisode {
   score: number;
 }
 
-/** A message this long or shorter has its words in the covering index of migration 0013. */
-const SHORT_MESSAGE_BYTES = 500;
-
 /** Candidates taken from each ranking before fusion, and the usual RRF constant. */
 const POOL = 30;
 const RRF_K = 60;
@@ -59,16 +56,10 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
   const vector = vectorParam(query.vector, query.model);
   const { userId, excludeConversationId: current } = query;
   // Written so row-level security's estimates cannot pick the plan: its policy is planned as ~1%
-  // of rows, so a join would read all of a user's turns. The words' query is inline (so an index
-  // can take it), and each kept-as-episode check and each fused row's lookup is one primary-key
-  // probe (LATERAL … LIMIT 1, which the planner does not flatten). Measured in bench:episodes.
+  // of rows, so a join would read all of a user's turns. Each fused row's lookup is one
+  // primary-key probe (LATERAL … LIMIT 1, which the planner does not flatten), made for the k
+  // kept only. Measured in bench:episodes and bench:memory.
   const words = sql`replace(plainto_tsquery('english', ${query.text})::text, '&', '|')::tsquery`;
-  // Short messages' words are read from a covering index, long ones' through their own small
-  // index (migration 0013): each side names its index's predicate so the planner can use it.
-  const matchingWords = (length: SQL) => sql`
-          SELECT t.id, ts_rank_cd(t.content_search, ${words}) AS rank_cd FROM conversation_turns t
-          WHERE t.user_id = ${userId} AND t.role = 'user' AND octet_length(t.content) ${length} ${sql.raw(String(SHORT_MESSAGE_BYTES))}
-            AND t.conversation_id <> ${current} AND t.content_search @@ ${words}`;
   const rows = await selectRows<{
     id: string | number;
     conversation_id: string;
@@ -93,8 +84,20 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
         ),
         lex AS (
           SELECT m.id, row_number() OVER (ORDER BY m.rank_cd DESC, m.id DESC) AS rank
-          FROM (${matchingWords(sql`<=`)} UNION ALL ${matchingWords(sql`>`)}) m
-          CROSS JOIN LATERAL (SELECT 1 FROM episode_embeddings e WHERE e.turn_id = m.id AND e.user_id = ${userId} LIMIT 1) kept
+          FROM (
+            -- A message has a word of the question when one of its lexemes is one of the
+            -- question's: found by equality in episode_words (a GIN's @@ cannot serve the app
+            -- role, see there), then ranked on the message's own words.
+            SELECT t.id, ts_rank_cd(t.content_search, ${words}) AS rank_cd
+            FROM (
+              SELECT DISTINCT w.turn_id FROM episode_words w
+              WHERE w.user_id = ${userId} AND w.word = ANY (tsvector_to_array(to_tsvector('english', ${query.text})))
+            ) hit
+            CROSS JOIN LATERAL (
+              SELECT t.id, t.content_search FROM conversation_turns t
+              WHERE t.id = hit.turn_id AND t.user_id = ${userId} AND t.conversation_id <> ${current} LIMIT 1
+            ) t
+          ) m
           ORDER BY rank LIMIT ${POOL}
         ),
         fused AS MATERIALIZED (
@@ -102,6 +105,8 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
                  COALESCE(1.0 / (${RRF_K} + vec.rank), 0) + COALESCE(1.0 / (${RRF_K} + lex.rank), 0) AS score
           FROM vec FULL JOIN lex ON lex.id = vec.id
           WHERE vec.rank <= ${options.keepNearest ?? 0} OR vec.similarity >= ${options.minSimilarity} OR lex.id IS NOT NULL
+          ORDER BY score DESC, id DESC
+          LIMIT ${options.k}
         )
         SELECT t.id, t.conversation_id, c.title, t.content, t.created_at,
                fused.similarity::float8 AS similarity, fused.score::float8 AS score

@@ -44,7 +44,7 @@ export interface SeedReport {
   indexesMb: Record<string, number>;
 }
 
-export const SEEDED_TABLES = ['users', 'user_facts', 'fact_embeddings', 'conversations', 'conversation_turns', 'episode_embeddings'];
+export const SEEDED_TABLES = ['users', 'user_facts', 'fact_embeddings', 'conversations', 'conversation_turns', 'episode_embeddings', 'episode_words'];
 
 const words = () => sql`ARRAY[${sql.join(WORDS.map((w) => sql`${w}`), sql`, `)}]`;
 
@@ -109,7 +109,7 @@ async function insertTurns(db: Database, { turnsPerUser, conversationsPerUser, v
     ORDER BY g, c.user_id`);
 }
 
-/** An episode per user turn, as extraction stores it: the turn's vector (here a random one). */
+/** An episode per user turn, as extraction stores it: the turn's vector (here a random one) and its words. */
 async function insertEpisodes(db: Database, { dimensions, model }: SeedOptions) {
   await db.execute(sql`
     INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding, created_at)
@@ -117,6 +117,12 @@ async function insertEpisodes(db: Database, { dimensions, model }: SeedOptions) 
     FROM conversation_turns t
     WHERE t.role = 'user'
     ORDER BY t.id`);
+  await db.execute(sql`
+    INSERT INTO episode_words (user_id, word, turn_id)
+    SELECT t.user_id, w.word, t.id
+    FROM conversation_turns t CROSS JOIN LATERAL unnest(tsvector_to_array(t.content_search)) AS w (word)
+    WHERE t.role = 'user'
+    ORDER BY 1, 2, 3`);
 }
 
 async function describeTables(db: Database): Promise<Pick<SeedReport, 'rows' | 'sizesMb' | 'indexesMb'>> {
@@ -133,7 +139,7 @@ async function describeTables(db: Database): Promise<Pick<SeedReport, 'rows' | '
   const indexes = await selectRows<{ name: string; mb: number }>(
     db,
     sql`SELECT indexrelid::regclass::text AS name, (pg_relation_size(indexrelid) / 1048576)::int AS mb
-        FROM pg_index WHERE indrelid IN ('conversation_turns'::regclass, 'episode_embeddings'::regclass) ORDER BY 1`,
+        FROM pg_index WHERE indrelid IN ('conversation_turns'::regclass, 'episode_embeddings'::regclass, 'episode_words'::regclass) ORDER BY 1`,
   );
   return { rows, sizesMb, indexesMb: Object.fromEntries(indexes.map((i) => [i.name, i.mb])) };
 }

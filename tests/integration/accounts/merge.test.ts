@@ -73,7 +73,7 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
 
     expect(result).toEqual({
       status: 'merged',
-      rowsMoved: { conversations: 1, conversation_turns: 2, user_facts: 2, fact_embeddings: 2, episode_embeddings: 0 },
+      rowsMoved: { conversations: 1, conversation_turns: 2, user_facts: 2, fact_embeddings: 2, episode_embeddings: 0, episode_words: 0 },
       factsResolved: 0,
     });
     expect(await rowsOf(account)).toEqual(before);
@@ -151,7 +151,7 @@ describeOnEngine('moving a guest into an account', (db, engine, store) => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const result = await merge(guest, account);
-      expect(result).toEqual({ status: 'incomplete', rowsLeft: { conversations: 0, conversation_turns: 1, user_facts: 0, fact_embeddings: 0, episode_embeddings: 0 } });
+      expect(result).toEqual({ status: 'incomplete', rowsLeft: { conversations: 0, conversation_turns: 1, user_facts: 0, fact_embeddings: 0, episode_embeddings: 0, episode_words: 0 } });
       expect(logged).toHaveBeenCalledWith(expect.stringMatching(/guest .* kept, nothing moved: rows still under the guest/));
     } finally {
       logged.mockRestore();

@@ -1,25 +1,12 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { MIGRATIONS_FOLDER, migrateDatabase } from '@/lib/db/migrate';
+import { migrateDatabase } from '@/lib/db/migrate';
 import { selectRows } from '@/lib/db/rows';
 import { retrieveFacts } from '@/lib/memory/retrieve';
+import { migrationsBefore } from '../../helpers/migrations';
 import { openEmptyDatabase, testEngine } from '../engines';
-
-/** The migrations folder as it was before vectors were stored at their own width (0012). */
-function foldersBefore(tag: string): string {
-  const folder = mkdtempSync(path.join(tmpdir(), 'engram-migrations-'));
-  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
-  const journalFile = path.join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-  const at = journal.entries.findIndex((e) => e.tag === tag);
-  expect(at).toBeGreaterThan(0);
-  writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, at) }));
-  return folder;
-}
 
 /** A unit vector along `axis`, zero-padded to 1536 as every vector was before 0012. */
 function padded(axis: number): string {
@@ -35,7 +22,7 @@ describe('migration 0012: vectors at their embedder\'s width', () => {
 
   beforeAll(async () => {
     handle = await openEmptyDatabase(testEngine);
-    folder = foldersBefore('0012_exact_width_vectors');
+    folder = migrationsBefore('0012_exact_width_vectors');
     await migrateDatabase(handle, folder);
     // In SQL, not createAnonymousUser: the schema of today has columns 0011 did not (session_version).
     userId = (await selectRows<{ id: string }>(handle.db, sql`INSERT INTO users (is_anonymous) VALUES (true) RETURNING id`))[0]!.id;

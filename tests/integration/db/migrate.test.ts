@@ -38,6 +38,7 @@ describe('migrations', () => {
       'conversation_turns',
       'conversations',
       'episode_embeddings',
+      'episode_words',
       'fact_embeddings',
       'job_leases',
       'rate_limits',
@@ -56,7 +57,18 @@ describe('migrations', () => {
     // Not the job leases and the rate-limit counters: read before any user is known, by no user.
     const shared = ['job_leases', 'rate_limits'];
     expect(tables).toEqual(
-      ['account_merges', 'conversation_turns', 'conversations', 'episode_embeddings', 'fact_embeddings', 'job_leases', 'rate_limits', 'user_facts', 'users'].map(
+      [
+        'account_merges',
+        'conversation_turns',
+        'conversations',
+        'episode_embeddings',
+        'episode_words',
+        'fact_embeddings',
+        'job_leases',
+        'rate_limits',
+        'user_facts',
+        'users',
+      ].map(
         (name) => ({ table_name: name, rls: !shared.includes(name), forced: !shared.includes(name) }),
       ),
     );

@@ -122,18 +122,20 @@ describe.runIf(testEngine === 'postgres')('row-level security on a PostgreSQL se
                    (SELECT count(*)::int FROM conversation_turns WHERE user_id = ${userId}) AS conversation_turns,
                    (SELECT count(*)::int FROM user_facts WHERE user_id = ${userId}) AS user_facts,
                    (SELECT count(*)::int FROM fact_embeddings WHERE user_id = ${userId}) AS fact_embeddings,
-                   (SELECT count(*)::int FROM episode_embeddings WHERE user_id = ${userId}) AS episode_embeddings`,
+                   (SELECT count(*)::int FROM episode_embeddings WHERE user_id = ${userId}) AS episode_embeddings,
+                   (SELECT count(*)::int FROM episode_words WHERE user_id = ${userId}) AS episode_words`,
       ).then(([row]) => row!);
     const before = await counts(guest);
     // Each chat() starts a conversation of its own: three, with a question and an answer each.
     // …and each question learned as an episode.
     expect(before).toMatchObject({ conversations: 3, conversation_turns: 6, episode_embeddings: 3 });
+    expect(before.episode_words).toBeGreaterThanOrEqual(6);
     expect(before.user_facts).toBeGreaterThanOrEqual(3);
 
     const result = await mergeGuestIntoAccount(t.store, guest, account, mergeRules);
     expect(result).toEqual({ status: 'merged', rowsMoved: before, factsResolved: 0 });
     expect(await counts(account)).toEqual(before);
-    expect(await counts(guest)).toEqual({ conversations: 0, conversation_turns: 0, user_facts: 0, fact_embeddings: 0, episode_embeddings: 0 });
+    expect(await counts(guest)).toEqual({ conversations: 0, conversation_turns: 0, user_facts: 0, fact_embeddings: 0, episode_embeddings: 0, episode_words: 0 });
     // And the account sees them as itself.
     const mine = await t.store.asUser(account, (tx) => tx.select().from(conversations));
     expect(mine.map((c) => c.id)).toContain(second);

@@ -9,7 +9,7 @@ import type { ExtractFn } from '@/lib/ai/types';
 import { learnContext } from '@/lib/chat/after-turn';
 import { startTurn, type TurnUser } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
-import { episodeEmbeddings, userFacts } from '@/lib/db/schema';
+import { episodeEmbeddings, episodeWords, userFacts } from '@/lib/db/schema';
 import { exportUserData } from '@/lib/db/user-data';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { deleteAllMemories, forgetMessage, setMemorySwitches } from '@/lib/memory/manage-facts';
@@ -54,6 +54,8 @@ describeOnEngine('past conversations', (db, engine, store) => {
     const kept = await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.userId, user.id));
     expect(kept.map((e) => e.turnId)).not.toContain(off.turnId);
     expect(kept.map((e) => e.turnId)).not.toContain(secret.turnId);
+    const worded = await db().select().from(episodeWords).where(eq(episodeWords.userId, user.id));
+    expect(worded.filter((w) => w.turnId === off.turnId || w.turnId === secret.turnId)).toEqual([]);
     expect(await db().select().from(userFacts).where(eq(userFacts.userId, user.id))).toEqual([]);
     const later = await send('Tell me about the wedding in Lisbon and the key');
     expect(later.prepared.usedEpisodes).toEqual([]);
@@ -66,7 +68,9 @@ describeOnEngine('past conversations', (db, engine, store) => {
     expect(turns.find((t) => t.id === first.turnId)).toMatchObject({ rememberedForPastChats: true });
     expect(exported!.account.referencePastChats).toBe(true);
 
+    expect(await db().select().from(episodeWords).where(eq(episodeWords.turnId, first.turnId))).not.toEqual([]);
     await store().asUser(user.id, (tx) => deleteAllMemories(tx, user.id));
+    expect(await db().select().from(episodeWords).where(eq(episodeWords.userId, user.id))).toEqual([]);
     const later = await send('Tell me about the wedding in Lisbon');
     expect(later.prepared.usedEpisodes).toEqual([]);
     expect((await exportUserData(db(), user.id))!.conversations).toHaveLength(2);
@@ -78,6 +82,7 @@ describeOnEngine('past conversations', (db, engine, store) => {
     expect(await store().asUser(user.id, (tx) => forgetMessage(tx, user.id, said.turnId))).toMatchObject({ episodes: 1 });
     expect(await db().select().from(userFacts).where(eq(userFacts.sourceTurnId, said.turnId))).toEqual([]);
     expect(await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.turnId, said.turnId))).toEqual([]);
+    expect(await db().select().from(episodeWords).where(eq(episodeWords.turnId, said.turnId))).toEqual([]);
     expect(await extractTurn(memoryServices(store()), user.id, said.turnId)).toEqual({ status: 'skipped', reason: 'not_found' });
     // Not another user's message, and not an answer.
     const stranger = (await createAnonymousUser(db())).id;
@@ -104,8 +109,8 @@ describeOnEngine('past conversations', (db, engine, store) => {
   });
 
   it('finds past messages by their words, short or long, and stores any message however its words are shaped', async () => {
-    // 500 bytes of hyphenated two-letter words: about the largest word index entry a short
-    // message can make (migration 0013), which must still fit a B-tree entry.
+    // Hyphenated two-letter words (three lexemes each), and a word of 2,040 letters: about the
+    // longest lexeme to_tsvector keeps, which must still fit a B-tree entry of episode_words.
     const dense = Array.from({ length: 200 }, (_, i) => `${String.fromCharCode(98 + (i % 25))}${String.fromCharCode(97 + ((i * 7) % 26))}-x${i}`)
       .join(' ')
       .slice(0, 480);
@@ -113,5 +118,10 @@ describeOnEngine('past conversations', (db, engine, store) => {
     const long = await send(`The quokka sanctuary visit was the best part. ${'We walked along the coast and talked for hours. '.repeat(20)}`);
     const later = await send('zanzibar quokka');
     expect(later.prepared.usedEpisodes.map((e) => e.turnId).sort()).toEqual([short.turnId, long.turnId].sort());
+    const longest = 'q'.repeat(2040);
+    const worded = await send(`Notes from the trip, in shorthand: ${longest}`);
+    expect(await db().select().from(episodeWords).where(eq(episodeWords.turnId, worded.turnId))).toContainEqual(
+      expect.objectContaining({ word: longest }),
+    );
   });
 });

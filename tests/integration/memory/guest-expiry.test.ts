@@ -50,7 +50,7 @@ describeOnEngine('guests that expire', (db, engine, store) => {
 
   /** Every row under each user, table by table (as the owner, which sees them all). */
   async function rowsOf(ids: string[]) {
-    const tables = ['users', 'conversations', 'conversation_turns', 'user_facts', 'fact_embeddings', 'episode_embeddings'];
+    const tables = ['users', 'conversations', 'conversation_turns', 'user_facts', 'fact_embeddings', 'episode_embeddings', 'episode_words'];
     const counts: Record<string, number> = {};
     for (const table of tables) {
       const column = table === 'users' ? sql.raw('id') : sql.raw('user_id');
@@ -89,6 +89,8 @@ describeOnEngine('guests that expire', (db, engine, store) => {
       user_facts: 1,
       fact_embeddings: 1,
       episode_embeddings: 1,
+      // The episode's words: "live" and "lyon".
+      episode_words: 2,
     });
     // One guest per batch: the batches walk past the guests they keep.
     const summary = await run({ batchSize: 1 });
@@ -100,6 +102,7 @@ describeOnEngine('guests that expire', (db, engine, store) => {
       user_facts: 0,
       fact_embeddings: 0,
       episode_embeddings: 0,
+      episode_words: 0,
     });
     expect(await present([chattedRecently, newGuest, account])).toEqual([chattedRecently, newGuest, account].sort());
     expect(await rowsOf([account])).toMatchObject({ conversations: 1, conversation_turns: 1, user_facts: 1 });

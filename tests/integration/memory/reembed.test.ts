@@ -8,7 +8,7 @@ import { beforeEach, expect, it } from 'vitest';
 import { hashedEmbedder } from '@/lib/ai/offline/hashed-embedder';
 import type { TurnUser } from '@/lib/chat/turn';
 import { createAnonymousUser } from '@/lib/db/queries';
-import { episodeEmbeddings, factEmbeddings, userFacts } from '@/lib/db/schema';
+import { episodeEmbeddings, episodeWords, factEmbeddings, userFacts } from '@/lib/db/schema';
 import { retrieveEpisodes, defaultEpisodeOptions } from '@/lib/memory/episodes';
 import { reembedMemory } from '@/lib/memory/reembed';
 import { retrieveFacts } from '@/lib/memory/retrieve';
@@ -69,6 +69,9 @@ describeOnEngine('re-embedding after a model change', (db, _engine, store) => {
         return scripted.embed(texts);
       },
     };
+    const wordsOfEpisodes = () => db().select().from(episodeWords).where(eq(episodeWords.userId, user.id));
+    const words = await wordsOfEpisodes();
+    expect(words).not.toEqual([]);
     await expect(reembedMemory(store(), failing, { batchSize: 1, prune: true })).rejects.toThrow('vendor down');
     // The first batch is stored; nothing was pruned, since the run did not finish.
     expect(await factVectors(oldModel)).not.toEqual([]);
@@ -80,6 +83,8 @@ describeOnEngine('re-embedding after a model change', (db, _engine, store) => {
     expect(await factVectors(oldModel)).toEqual([]);
     expect(await episodeVectors(oldModel)).toEqual([]);
     expect(await episodeVectors('new-model')).toHaveLength(4);
+    // An episode's words go with its last vector only: each has one of the new model.
+    expect(await wordsOfEpisodes()).toHaveLength(words.length);
 
     const again = await reembedMemory(store(), scripted, { batchSize: 1, prune: true });
     expect(again).toMatchObject({ facts: 0, episodes: 0, pruned: { facts: 0, episodes: 0 } });
