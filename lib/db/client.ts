@@ -67,6 +67,12 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
 }
 
 /** Time-outs of the app's connections; none for migrations and benchmarks, whose statements may run long. */
+/** Each server unit's session and its connection: for what Drizzle cannot send (rows.ts). */
+const unitConnections = new WeakMap<Database, PoolClient>();
+
+/** The pooled connection a unit of work runs on; undefined on PGlite and outside a unit. */
+export const unitConnection = (db: Database): PoolClient | undefined => unitConnections.get(db);
+
 export interface PostgresLimits {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
@@ -116,7 +122,10 @@ export async function openPostgres(url: string, poolMax = 10, limits?: PostgresL
   const sessions = new WeakMap<PoolClient, Database>();
   const sessionOf = (client: PoolClient): Database => {
     let session = sessions.get(client);
-    if (!session) sessions.set(client, (session = drizzle({ client }) as unknown as Database));
+    if (!session) {
+      sessions.set(client, (session = drizzle({ client }) as unknown as Database));
+      unitConnections.set(session, client);
+    }
     return session;
   };
   const transaction: RunInTransaction = async (begin, work) => {
