@@ -12,6 +12,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectPreparedRows } from '../db/rows';
 import { estimateTokens, quoteAsData } from './memory-block';
+import { questionWords } from './question-words';
 import { sameEmbedding, vectorParam } from './stored-vector';
 
 export interface EpisodeOptions {
@@ -59,7 +60,6 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
   // of rows, so a join would read all of a user's turns. Each fused row's lookup is one
   // primary-key probe (LATERAL … LIMIT 1, which the planner does not flatten), made for the k
   // kept only. Measured in bench:episodes and bench:memory.
-  const words = sql`replace(plainto_tsquery('english', ${query.text})::text, '&', '|')::tsquery`;
   // A prepared statement: its generic plan is the custom one (one user's index ranges, each
   // lookup by key), and planning this statement took a quarter of its time (bench:memory).
   const rows = await selectPreparedRows<{
@@ -91,7 +91,7 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
             -- A message has a word of the question when one of its lexemes is one of the
             -- question's: found by equality in episode_words (a GIN's @@ cannot serve the app
             -- role, see there), then ranked on the message's own words.
-            SELECT t.id, ts_rank_cd(t.content_search, ${words}) AS rank_cd
+            SELECT t.id, ts_rank_cd(t.content_search, ${questionWords(query.text)}) AS rank_cd
             FROM (
               SELECT DISTINCT w.turn_id FROM episode_words w
               WHERE w.user_id = ${userId} AND w.word = ANY (tsvector_to_array(to_tsvector('english', ${query.text})))
