@@ -89,8 +89,8 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
           SELECT m.id, row_number() OVER (ORDER BY m.rank_cd DESC, m.id DESC) AS rank
           FROM (
             -- A message has a word of the question when one of its lexemes is one of the
-            -- question's: found by equality in episode_words (a GIN's @@ cannot serve the app
-            -- role, see there), then ranked on the message's own words.
+            -- question's: found by equality in episode_words (schema.ts: why not a GIN), then
+            -- ranked on the message's own words.
             SELECT t.id, ts_rank_cd(t.content_search, ${questionWords(query.text)}) AS rank_cd
             FROM (
               SELECT DISTINCT w.turn_id FROM episode_words w
