@@ -66,13 +66,13 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
   }
 }
 
-/** Time-outs of the app's connections; none for migrations and benchmarks, whose statements may run long. */
 /** Each server unit's session and its connection: for what Drizzle cannot send (rows.ts). */
 const unitConnections = new WeakMap<Database, PoolClient>();
 
 /** The pooled connection a unit of work runs on; undefined on PGlite and outside a unit. */
 export const unitConnection = (db: Database): PoolClient | undefined => unitConnections.get(db);
 
+/** Time-outs of the app's connections; none for migrations and benchmarks, whose statements may run long. */
 export interface PostgresLimits {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
