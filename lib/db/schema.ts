@@ -46,7 +46,7 @@ const embedding = customType<{ data: number[]; driverData: string }>({
  * Row-level security, the second wall behind the queries' own filters (on a PostgreSQL server;
  * PGlite's superuser bypasses it): a unit of work sees the rows of the user it acts as
  * (lib/db/store.ts), or every row when it acts as the system (nightly job, merges). On `users`
- * the user is the row itself. Migrations 0006, 0010 and 0016 also FORCE it, so it binds the
+ * the user is the row itself. Migrations 0006, 0010, 0016 and 0019 also FORCE it, so it binds the
  * tables' owner, which the app usually connects as.
  *
  * Whose unit it is, is read once per statement: as scalar subqueries the planner makes them

@@ -12,6 +12,20 @@ import * as schema from '@/lib/db/schema';
 import { verifyDatabase } from '@/lib/db/verify';
 import { openEmptyDatabase, testEngine } from '../engines';
 
+/** Every table the migrations make, by name. */
+const TABLES = [
+  'account_merges',
+  'conversation_turns',
+  'conversations',
+  'episode_embeddings',
+  'episode_words',
+  'fact_embeddings',
+  'job_leases',
+  'rate_limits',
+  'user_facts',
+  'users',
+];
+
 describe('migrations', () => {
   let handle: DatabaseHandle;
   beforeAll(async () => {
@@ -33,18 +47,7 @@ describe('migrations', () => {
       handle.db,
       sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual([
-      'account_merges',
-      'conversation_turns',
-      'conversations',
-      'episode_embeddings',
-      'episode_words',
-      'fact_embeddings',
-      'job_leases',
-      'rate_limits',
-      'user_facts',
-      'users',
-    ]);
+    expect(tables.map((t) => t.table_name)).toEqual(TABLES);
     await expect(verifyDatabase(handle.db)).resolves.toBeUndefined();
   });
 
@@ -57,20 +60,7 @@ describe('migrations', () => {
     // Not the job leases and the rate-limit counters: read before any user is known, by no user.
     const shared = ['job_leases', 'rate_limits'];
     expect(tables).toEqual(
-      [
-        'account_merges',
-        'conversation_turns',
-        'conversations',
-        'episode_embeddings',
-        'episode_words',
-        'fact_embeddings',
-        'job_leases',
-        'rate_limits',
-        'user_facts',
-        'users',
-      ].map(
-        (name) => ({ table_name: name, rls: !shared.includes(name), forced: !shared.includes(name) }),
-      ),
+      TABLES.map((name) => ({ table_name: name, rls: !shared.includes(name), forced: !shared.includes(name) })),
     );
   });
 
