@@ -4,8 +4,8 @@ import { useEffect, useState } from 'react';
 
 /**
  * A polite live region for what the chat wants screen readers to hear ("Memory updated: …").
- * It lives in the chat layout, not in the chat view: the first message of a new chat remounts
- * the view (its URL becomes /chat/:id when the page refreshes), which would cut the news short.
+ * It lives in the chat layout, not in the chat view, so news outlives the view: picking or
+ * starting a chat in the sidebar mounts a new one.
  */
 const EVENT = 'engram:announce';
 

@@ -1,7 +1,8 @@
 import Link from 'next/link';
 import type { Engine } from '@/lib/db';
-import type { Conversation, User } from '@/lib/db/schema';
+import type { User } from '@/lib/db/schema';
 import { GuestRetention } from '../guest-retention';
+import { ConversationList } from './conversations';
 import { MobileMenu } from './mobile-menu';
 
 const engineNames: Record<Engine, string> = {
@@ -11,7 +12,6 @@ const engineNames: Record<Engine, string> = {
 
 interface SidebarProps {
   user: User | undefined;
-  conversations: Pick<Conversation, 'id' | 'title'>[];
   engine: Engine;
   /** GUEST_TTL_DAYS, told to a guest. */
   guestTtlDays: number;
@@ -35,7 +35,7 @@ export function Sidebar(props: SidebarProps) {
 
 const linkClass = 'underline underline-offset-2';
 
-function SidebarBody({ user, conversations, engine, guestTtlDays, signOut }: SidebarProps) {
+function SidebarBody({ user, engine, guestTtlDays, signOut }: SidebarProps) {
   return (
     <nav aria-label="Conversations" className="flex min-h-0 flex-1 flex-col gap-2 p-3">
       <Link
@@ -45,19 +45,7 @@ function SidebarBody({ user, conversations, engine, guestTtlDays, signOut }: Sid
       >
         + New chat
       </Link>
-      <ul className="min-h-0 flex-1 space-y-0.5 overflow-y-auto" data-testid="conversation-list">
-        {conversations.map((c) => (
-          <li key={c.id}>
-            <Link
-              href={`/chat/${c.id}`}
-              data-testid="conversation-link"
-              className="block truncate rounded-md px-3 py-1.5 text-sm hover:bg-neutral-200 dark:hover:bg-neutral-800"
-            >
-              {c.title ?? 'New chat'}
-            </Link>
-          </li>
-        ))}
-      </ul>
+      <ConversationList />
       <div className="border-t border-neutral-200 pt-2 text-xs text-neutral-500 dark:border-neutral-800 dark:text-neutral-400">
         {user ? (
           <div data-testid="current-user">

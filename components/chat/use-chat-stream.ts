@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ensureGuestSession } from '@/app/(chat)/actions';
 import { decodeEvents, type TurnEvent, type UsedMemory } from '@/lib/chat/events';
 import { announce } from './announcer';
+import { useConversations } from './conversations';
 import type { ChatTurnView } from './message';
 
 /**
@@ -57,6 +58,7 @@ interface StreamCallbacks {
 
 export function useChatStream({ conversationId: initialId, initialTurns, temporary, onReset }: ChatStreamOptions) {
   const router = useRouter();
+  const { refresh: refreshConversations } = useConversations();
   const [turns, setTurns] = useState(initialTurns);
   const [error, setError] = useState<string | null>(null);
   const [streaming, setStreaming] = useState(false);
@@ -96,9 +98,9 @@ export function useChatStream({ conversationId: initialId, initialTurns, tempora
         break;
       }
       // The title is written beside the facts: show it in the sidebar.
-      router.refresh();
+      await refreshConversations();
     },
-    [router],
+    [refreshConversations],
   );
 
   // An answer still being written when the page loaded (in another tab, or by a server that then
@@ -149,6 +151,9 @@ export function useChatStream({ conversationId: initialId, initialTurns, tempora
         // (signed out in another tab): nothing was stored, so become a guest and send again.
         const guest = await ensureGuestSession();
         if (guest.error) return refuse(guest.error);
+        // The sidebar says who you are. Refreshed now, while this is still the page the chat
+        // started on; once the chat has its own URL a refresh would remount it mid-stream.
+        router.refresh();
         response = await post();
       }
       if (!response.ok || !response.body) {

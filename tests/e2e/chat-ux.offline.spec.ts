@@ -47,6 +47,24 @@ test('"Memory updated" lists what was learned and what it replaced, as links to 
   await expect(new MemorySettingsPage(page).fact('Lives in Porto')).toBeVisible();
 });
 
+test('a message typed while the first answer settles is kept, and sent, when the sidebar shows the new chat', async ({ page }) => {
+  const chat = new ChatPage(page);
+  await chat.open();
+  await chat.ask('I live in Lisbon.');
+  // Typed at once, as people do, while the turn's memory and title are still being written.
+  await chat.input().fill('I have a cat');
+  await expect(chat.memoryLearned()).toHaveText(['Lives in Lisbon'], { timeout: 15_000 });
+  // The title is written beside the facts; once it shows, the page has caught up with the turn.
+  await expect(chat.conversationLinks()).toHaveCount(1);
+  await expect(chat.conversationLinks()).not.toHaveText('New chat');
+  await expect(chat.input()).toHaveValue('I have a cat');
+  await chat.input().press('Enter');
+  await expect(chat.userMessages()).toHaveText(['I live in Lisbon.', 'I have a cat']);
+  await expect(chat.answers()).toHaveCount(2);
+  await expect(chat.lastAnswer()).not.toHaveAttribute('data-status', 'streaming', { timeout: 15_000 });
+  await expect(chat.memoryLearned()).toHaveText(['Lives in Lisbon', 'Has a cat'], { timeout: 15_000 });
+});
+
 test('the temporary-chat toggle, by keyboard, starts a chat that stores nothing; turned off, a normal chat', async ({ page }) => {
   const chat = new ChatPage(page);
   await chat.open();
@@ -93,7 +111,7 @@ test.describe('on a phone (390 px)', () => {
     await chat.open();
     await chat.ask('x'.repeat(3000));
     await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
-    // As stored, and steady: the page refreshes once the message's memory is settled.
+    // As stored: the page as the server renders it.
     await page.reload();
     await expect(page.locator('h1')).toHaveCount(1);
     // The offline banner takes two lines at most (text-sm: 20 px a line, 16 px of padding).

@@ -1,6 +1,6 @@
 /**
  * One person's data is theirs alone, attacked over HTTP on the production build as the plain app
- * role: another user's conversation, answer, retry and export are refused or empty, nothing is
+ * role: another user's conversation, answer, retry, export and conversation list are refused or empty, nothing is
  * stored in their conversation, and a message carrying HTML comes back as text, never as markup.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -38,6 +38,12 @@ it("refuses every way of reading or writing another user's conversation by its i
   expect((await postChat(app.url, intruder!, { conversationId: start.conversationId, retry: true })).status).toBe(404);
   const exported = await (await as(intruder!, '/api/account/export')).text();
   expect(exported).not.toContain('Lyon');
+  // The sidebar's list names the caller's conversations only; a visitor with no session has none.
+  const listed = (await (await as(intruder!, '/api/conversations')).json()) as { conversations: { id: string }[] };
+  expect(listed.conversations.map((c) => c.id)).not.toContain(start.conversationId);
+  expect((await fetch(`${app.url}/api/conversations`)).status).toBe(401);
+  const own = (await (await as(owner!, '/api/conversations')).json()) as { conversations: { id: string; title: string | null }[] };
+  expect(own.conversations.map((c) => c.id)).toEqual([start.conversationId]);
 
   const turns = await query<{ content: string }>(adminUrl, 'SELECT content FROM conversation_turns WHERE conversation_id = $1 ORDER BY id', [start.conversationId]);
   expect(turns.map((t) => t.content)).toEqual(['My secret is that I live in Lyon.', expect.any(String)]);
