@@ -8,10 +8,11 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { selectRows } from '../db/rows';
+import { questionAndAnswer } from '../db/queries';
 import { conversationTurns, type ConversationTurn } from '../db/schema';
 import type { Store } from '../db/store';
 import { messageOf } from '../errors';
+import { recordFactAccess } from '../memory/fact-store';
 
 /** The answer is written to the database at most this often while it streams. */
 export const ANSWER_SAVE_INTERVAL_MS = 1000;
@@ -27,26 +28,41 @@ export function effectiveStatus(turn: Pick<ConversationTurn, 'status' | 'updated
 }
 
 /**
- * Marks the conversation's cut-off answers interrupted, inside the caller's unit of work; answers
- * the live one, if any (its question's writer is still streaming it).
+ * The CTEs that mark the conversation's cut-off answers interrupted (`settled`) and find the live
+ * one, if any (`live`: its question's writer is still streaming it), for the caller's statement.
+ * The outer query sees the rows as they were, so `live` leaves out what `settled` marked.
  */
-export async function settleStreamingAnswers(tx: Database, userId: string, conversationId: string, staleAfterMs: number) {
-  // One statement: the CTE marks the cut-off answers, and the outer query (which sees the rows
-  // as they were) answers a streaming one it did not mark.
-  const [live] = await selectRows<{ id: number | string; updated_at: Date | string }>(
-    tx,
-    sql`WITH settled AS (
-          UPDATE conversation_turns SET status = 'interrupted'
-          WHERE conversation_id = ${conversationId} AND user_id = ${userId} AND status = 'streaming'
-            AND updated_at < now() - make_interval(secs => ${staleAfterMs / 1000})
-          RETURNING id
-        )
-        SELECT id, updated_at FROM conversation_turns
-        WHERE conversation_id = ${conversationId} AND user_id = ${userId} AND status = 'streaming'
-          AND id NOT IN (SELECT id FROM settled)
-        LIMIT 1`,
+function settling(tx: Database, userId: string, conversationId: string, staleAfterMs: number) {
+  const streaming = sql`conversation_id = ${conversationId} AND user_id = ${userId} AND status = 'streaming'`;
+  const settled = tx.$with('settled', { id: conversationTurns.id }).as(
+    sql`UPDATE conversation_turns SET status = 'interrupted'
+        WHERE ${streaming} AND updated_at < now() - make_interval(secs => ${staleAfterMs / 1000})
+        RETURNING id`,
   );
-  return live && { id: Number(live.id), updatedAt: new Date(live.updated_at) };
+  const live = tx.$with('live', { id: conversationTurns.id, updatedAt: conversationTurns.updatedAt }).as(
+    sql`SELECT id, updated_at FROM conversation_turns WHERE ${streaming} AND id NOT IN (SELECT id FROM settled) LIMIT 1`,
+  );
+  return { settled, live };
+}
+
+/** Settles the conversation's cut-off answers inside the caller's unit of work; answers the live one, if any. */
+export async function settleStreamingAnswers(tx: Database, userId: string, conversationId: string, staleAfterMs: number) {
+  const { settled, live } = settling(tx, userId, conversationId, staleAfterMs);
+  const [row] = await tx.with(settled, live).select().from(live);
+  return row;
+}
+
+/**
+ * A new message and its answer's row, stored in one statement that also settles the
+ * conversation's cut-off answers and finds a live one. With a live answer the caller must not
+ * keep what was stored (it rolls its unit of work back): one round trip in the usual case, where
+ * checking first and then storing took two.
+ */
+export async function storeUnlessAnswering(tx: Database, userId: string, conversationId: string, content: string, staleAfterMs: number) {
+  const { settled, live } = settling(tx, userId, conversationId, staleAfterMs);
+  const { question, answer } = questionAndAnswer(tx, userId, conversationId, content);
+  const [row] = await tx.with(settled, live, question, answer).select().from(question).crossJoin(answer).leftJoin(live, sql`true`);
+  return { question: row!.question, answerId: row!.answer.id, live: row!.live ?? undefined };
 }
 
 /**
@@ -90,29 +106,30 @@ export class AnswerWriter {
       .finally(() => (this.saving = null));
   }
 
-  private write(set: Partial<Pick<ConversationTurn, 'content' | 'status' | 'memoryFactIds'>>, alsoInUnit?: (tx: Database) => Promise<unknown>) {
+  private write(set: Partial<Pick<ConversationTurn, 'content' | 'status' | 'memoryFactIds'>>) {
     return this.store.asUser(this.userId, async (tx) => {
-      await tx
+      // The memories an answer used count as used with it: their statistics ride on the same
+      // statement as a CTE (PostgreSQL runs a data-modifying CTE whether or not it is read).
+      const used = set.memoryFactIds?.length ? tx.$with('fact_access').as(recordFactAccess(tx, this.userId, set.memoryFactIds)) : undefined;
+      await (used ? tx.with(used) : tx)
         .update(conversationTurns)
         .set({ ...set, updatedAt: sql`now()` })
         .where(and(eq(conversationTurns.id, this.answerId), eq(conversationTurns.userId, this.userId)));
-      await alsoInUnit?.(tx);
     });
   }
 
   /**
    * Stores the whole answer with how it ended. Tried twice (a dropped connection is replaced by
-   * the pool); if both fail the row keeps its last save and is later read as interrupted.
-   * `alsoInUnit` is the caller's write that belongs with the answer (the memories' use), in the
-   * same unit of work: one transaction instead of two.
+   * the pool); if both fail the row keeps its last save and is later read as interrupted. The
+   * memories it used (`memoryFactIds`) have their access counted in the same statement.
    */
-  async finish(status: AnswerStatus, memoryFactIds: string[], alsoInUnit?: (tx: Database) => Promise<unknown>): Promise<boolean> {
+  async finish(status: AnswerStatus, memoryFactIds: string[]): Promise<boolean> {
     clearInterval(this.timer);
     await this.saving;
     const final = { content: this.content, status, memoryFactIds };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.write(final, alsoInUnit);
+        await this.write(final);
         return true;
       } catch (error) {
         console.error(`[chat] storing answer ${this.answerId} failed (attempt ${attempt}): ${messageOf(error)}`);

@@ -8,17 +8,16 @@ import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
 import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, ExtractFn, MemoryNote, TokenUsage } from '../ai/types';
 import type { Database } from '../db/client';
-import { createConversation, insertQuestionAndAnswer, insertTurn, touchConversation } from '../db/queries';
+import { createConversation, insertTurn, touchConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
 import type { Store } from '../db/store';
 import type { Memory } from '../memory';
 import { factRef } from '../memory/fact-ref';
-import { recordFactAccess } from '../memory/fact-store';
 import type { PreparedTurn } from '../memory/prepare-turn';
 import { loadShortTermContext, type ShortTermContext } from '../memory/short-term';
 import { buildSystemPrompt } from '../memory/system-prompt';
 import type { ToolContext } from '../memory/tools';
-import { AnswerWriter, settleStreamingAnswers } from './answer';
+import { AnswerWriter, settleStreamingAnswers, storeUnlessAnswering } from './answer';
 import { logTurn } from './turn-log';
 import type { TurnEvent } from './events';
 import type { StoredChatRequest } from './request';
@@ -82,7 +81,7 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
   // A new message is embedded while it is stored, the two longest waits before the answer side
   // by side (a refused message wastes that one call). A failed embedding fails nothing.
   const messageVector = user.memoryEnabled && 'message' in body ? deps.memory.embedMessage(body.message) : undefined;
-  const stored = await deps.store.asUser(userId, (tx) => storeQuestion(tx, userId, body, deps.streamingStaleAfterMs));
+  const stored = await storeQuestion(deps.store, userId, body, deps.streamingStaleAfterMs);
   if (!stored.ok) return stored;
   const { conversation, userTurn, answerId, shortTerm } = stored;
   const prepared = await deps.memory
@@ -107,6 +106,15 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
   return { ok: true, turn: { userId, conversation, userTurn, answerId, prepared, startedAt, preparedAt: performance.now() } };
 }
 
+export type StoredQuestion = { ok: true; conversation: Conversation; userTurn: ConversationTurn; answerId: number; shortTerm: ShortTermContext };
+
+/** Thrown inside the unit of work when another answer streams in the conversation: nothing is kept. */
+class AnswerStreaming extends Error {
+  constructor(readonly updatedAt: Date) {
+    super('another answer is streaming in this conversation');
+  }
+}
+
 /**
  * The user's message and its answer's row, stored in one unit of work (a new conversation, its
  * first turn and the answer exist together or not at all), or the turn a retry answers again;
@@ -115,29 +123,34 @@ export async function startTurn(deps: ChatDeps, user: TurnUser, body: StoredChat
  * second finds the first's answer streaming and is refused. Every read filters by the user: a
  * conversation that is not theirs yields nothing and stores nothing.
  */
-export async function storeQuestion(
-  tx: Database,
-  userId: string,
-  body: StoredChatRequest,
-  staleAfterMs: number,
-): Promise<{ ok: true; conversation: Conversation; userTurn: ConversationTurn; answerId: number; shortTerm: ShortTermContext } | StartFailure> {
+export async function storeQuestion(store: Store, userId: string, body: StoredChatRequest, staleAfterMs: number): Promise<StoredQuestion | StartFailure> {
+  try {
+    return await store.asUser(userId, (tx) => storeInUnit(tx, userId, body, staleAfterMs));
+  } catch (error) {
+    if (!(error instanceof AnswerStreaming)) throw error;
+    const cutOffIn = staleAfterMs - (Date.now() - error.updatedAt.getTime());
+    return { ok: false, error: 'busy', retryAfterSeconds: Math.max(1, Math.ceil(cutOffIn / 1000)) };
+  }
+}
+
+async function storeInUnit(tx: Database, userId: string, body: StoredChatRequest, staleAfterMs: number): Promise<StoredQuestion | StartFailure> {
   // Touching the conversation locks its row: the one statement proves it is the user's, takes
   // the lock and marks it used.
   const conversation = body.conversationId ? await touchConversation(tx, userId, body.conversationId) : await createConversation(tx, userId);
   if (!conversation) return { ok: false, error: 'not_found' };
-  const live = await settleStreamingAnswers(tx, userId, conversation.id, staleAfterMs);
-  if (live) {
-    const cutOffIn = staleAfterMs - (Date.now() - live.updatedAt.getTime());
-    return { ok: false, error: 'busy', retryAfterSeconds: Math.max(1, Math.ceil(cutOffIn / 1000)) };
-  }
   let stored: { question: ConversationTurn; answerId: number };
   if ('retry' in body) {
+    const live = await settleStreamingAnswers(tx, userId, conversation.id, staleAfterMs);
+    if (live) throw new AnswerStreaming(live.updatedAt);
     const question = await turnToRetry(tx, userId, conversation.id);
     if (!question) return { ok: false, error: 'nothing_to_retry' };
     const answer = await insertTurn(tx, userId, { conversationId: conversation.id, role: 'assistant', content: '', status: 'streaming', repliesTo: question.id });
     stored = { question, answerId: answer.id };
   } else {
-    stored = await insertQuestionAndAnswer(tx, userId, conversation.id, body.message);
+    // Stored and checked in one statement; a live answer undoes it (the unit rolls back).
+    const { live, ...asked } = await storeUnlessAnswering(tx, userId, conversation.id, body.message, staleAfterMs);
+    if (live) throw new AnswerStreaming(live.updatedAt);
+    stored = asked;
   }
   const { question: userTurn, answerId } = stored;
   // The conversation so far, read while its row is at hand (a new one is just this message).
@@ -301,7 +314,7 @@ export async function* streamReply(deps: ChatDeps, turn: StartedTurn, signal: Ab
   if (status === 'failed') console.error(`[chat] the reply for turn ${turn.userTurn.id} failed: ${messageOf(failure)}`);
   const usedIds = prepared.usedFacts.map((f) => f.id);
   // The memories the prompt carried count as used with the answer that used them.
-  const stored = await writer.finish(status, usedIds, (tx) => recordFactAccess(tx, turn.userId, usedIds));
+  const stored = await writer.finish(status, usedIds);
   const assistantTurnId = stored ? turn.answerId : null;
   logTurn({
     conversationId: turn.conversation.id,

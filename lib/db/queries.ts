@@ -79,17 +79,17 @@ export async function insertTurn(db: Database, userId: string, turn: NewTurn): P
 }
 
 /**
- * A question and its answer's row (`streaming`, replying to it), in one statement, into a
- * conversation this unit of work has already found to be the user's (as insertTurn).
+ * A question and its answer's row (`streaming`, replying to it), as the CTEs `question` and
+ * `answer` of the caller's statement, into a conversation this unit of work has already found to
+ * be the user's (as insertTurn).
  */
-export async function insertQuestionAndAnswer(db: Database, userId: string, conversationId: string, content: string) {
+export function questionAndAnswer(db: Database, userId: string, conversationId: string, content: string) {
   const question = db.$with('question').as(db.insert(conversationTurns).values({ userId, conversationId, role: 'user', content }).returning());
   const answer = db.$with('answer', { id: conversationTurns.id }).as(
     sql`INSERT INTO conversation_turns (user_id, conversation_id, role, content, status, replies_to)
         SELECT user_id, conversation_id, 'assistant', '', 'streaming', id FROM ${question} RETURNING id`,
   );
-  const [row] = await db.with(question, answer).select().from(question).crossJoin(answer);
-  return { question: row!.question, answerId: row!.answer.id };
+  return { question, answer };
 }
 
 /**

@@ -133,11 +133,14 @@ export async function pruneFactVectors(tx: Database, model: string, width: numbe
   return row!.n;
 }
 
-/** Bumps the access statistics of exactly the facts a turn used, by id, within the user's rows. */
-export async function recordFactAccess(db: Database, userId: string, factIds: string[]): Promise<void> {
-  if (!factIds.length) return;
-  await db
+/**
+ * Bumps the access statistics of exactly the facts a turn used, by id, within the user's rows. A
+ * query, not a promise: the answer's final write carries it as a CTE (one round trip, not two).
+ */
+export function recordFactAccess(db: Database, userId: string, factIds: string[]) {
+  return db
     .update(userFacts)
     .set({ lastAccessed: sql`now()`, accessCount: sql`${userFacts.accessCount} + 1` })
-    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, factIds)));
+    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, factIds)))
+    .returning({ id: userFacts.id });
 }

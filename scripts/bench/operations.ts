@@ -10,7 +10,6 @@ import type { Store } from '@/lib/db/store';
 import { retrieveEpisodes } from '@/lib/memory/episodes';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { prepareTurn } from '@/lib/memory/prepare-turn';
-import { recordFactAccess } from '@/lib/memory/fact-store';
 import { retrieveFacts, type Ranking } from '@/lib/memory/retrieve';
 import type { MemoryServices } from '@/lib/memory/services';
 import { defaultMemorySettings } from '@/lib/memory/settings';
@@ -146,7 +145,7 @@ async function turn(it: Iteration, services: MemoryServices, work: WorkDone, ref
   const { store, settings } = services;
   const { id: userId, conversationId } = it.user;
   const started = performance.now();
-  const stored = await store.asUser(userId, (tx) => storeQuestion(tx, userId, { conversationId, message: it.message }, STALE_AFTER_MS));
+  const stored = await storeQuestion(store, userId, { conversationId, message: it.message }, STALE_AFTER_MS);
   if (!stored.ok) throw new Error(`storing a bench question: ${stored.error}`);
   const { userTurn, answerId, shortTerm } = stored;
   const prepared = await prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true, referenceChats, shortTerm });
@@ -155,7 +154,7 @@ async function turn(it: Iteration, services: MemoryServices, work: WorkDone, ref
   const used = prepared.usedFacts.map((f) => f.id);
   const answer = new AnswerWriter(store, userId, answerId, STALE_AFTER_MS);
   answer.append('A bench answer.');
-  await answer.finish('complete', used, (tx) => recordFactAccess(tx, userId, used));
+  await answer.finish('complete', used);
   // afterTurn runs its steps concurrently, each in units of work of its own.
   const [, extracted] = await Promise.all([
     foldOldTurns(store, services.extract, userId, conversationId, settings.shortTerm, prepared.unsummarizedTurns),
