@@ -6,7 +6,7 @@
  * above the trigram threshold. What it replaces is never its duplicate ("Lives in Berlin" is
  * close to "Lives in Paris" in embedding space, but it is an update, not the same fact).
  */
-import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { userFacts, type FactType } from '../db/schema';
@@ -175,6 +175,23 @@ export function currentAttributeFacts(tx: Database, userId: string, attribute?: 
       ),
     );
 }
+
+/** A row of currentAttributeFacts. */
+export type AttributeFact = Awaited<ReturnType<typeof currentAttributeFacts>>[number];
+
+/**
+ * currentAttributeFacts as one JSON value, for a statement that returns them beside its own
+ * result (a round trip saved); `attributeFactsOf` reads it back.
+ */
+export function currentAttributeFactsJson(tx: Database, userId: string): SQL<AttributeFactJson[]> {
+  return sql<AttributeFactJson[]>`(SELECT coalesce(json_agg(a), '[]'::json) FROM (${currentAttributeFacts(tx, userId)}) a)`;
+}
+
+/** A row of currentAttributeFacts as json_agg writes it: the columns' names, a date as text. */
+type AttributeFactJson = { id: string; fact_type: FactType; fact_text: string; attribute: Attribute; created_at: string };
+
+export const attributeFactsOf = (rows: AttributeFactJson[]): AttributeFact[] =>
+  rows.map((r) => ({ id: r.id, factType: r.fact_type, factText: r.fact_text, attribute: r.attribute, createdAt: new Date(r.created_at) }));
 
 /** The user's current facts stating another value of the single-valued attribute `factText` states. */
 export async function otherValuesOf(tx: Database, userId: string, factText: string): Promise<string[]> {

@@ -10,7 +10,7 @@ import { extractFacts } from './extract-facts';
 import { retrieveFacts, type RetrievedFact } from './retrieve';
 import { containsSecret } from './secrets';
 import type { MemoryServices } from './services';
-import { currentAttributeFacts } from './dedup';
+import { attributeFactsOf, currentAttributeFacts, currentAttributeFactsJson } from './dedup';
 import { TurnAlreadyLearned, writeFacts, type FactOutcome } from './write-facts';
 import { messageOf } from '../errors';
 
@@ -35,7 +35,8 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
   const { store, embedder, extract, settings } = services;
   const claimed = await store.asUser(userId, async (tx) => {
     // Count the attempt first, so a process killed mid-extraction still counts it; the memory
-    // switch and the answer to this question come back with it.
+    // switch and the answer to this question come back with it, and, with the turn's context,
+    // the single-valued attributes, all that learning has left to read: one statement.
     const [turn] = await tx
       .update(conversationTurns)
       .set({ extractionAttempts: sql`${conversationTurns.extractionAttempts} + 1` })
@@ -57,19 +58,17 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
         reply: sql<string | null>`(SELECT r.content FROM conversation_turns r
           WHERE r.conversation_id = "conversation_turns"."conversation_id" AND r.user_id = ${userId}
             AND r.replies_to = "conversation_turns"."id" ORDER BY r.id DESC LIMIT 1)`,
+        attributes: context ? currentAttributeFactsJson(tx, userId) : sql<null>`NULL`,
       });
-    if (!turn) return undefined;
-    const learnable = turn.memoryEnabled === true && !containsSecret(turn.content);
-    // With the turn's context, the single-valued attributes are all that is left to read.
-    const attributes = context && learnable ? await currentAttributeFacts(tx, userId) : undefined;
-    return { turn, learnable, attributes };
+    return turn;
   });
   if (!claimed) return { status: 'skipped', reason: 'not_found' };
-  const { turn } = claimed;
+  const { attributes: claimedAttributes, ...turn } = claimed;
+  const learnable = turn.memoryEnabled === true && !containsSecret(turn.content);
 
   // What is said while memory is off is never learned, not even later; nor is a message that
   // carries a secret (a key, a password, a card number): no facts, no episode.
-  if (!claimed.learnable) {
+  if (!learnable) {
     await writeFacts(store, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write).catch((error: unknown) => {
       if (!(error instanceof TurnAlreadyLearned)) throw error;
     });
@@ -85,8 +84,8 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
     const related = (facts: RetrievedFact[]) =>
       facts.filter((f) => f.similarity === null || f.similarity >= RELATED_MIN_SIMILARITY).slice(0, RELATED_FACTS);
     const [similar, attributes] =
-      context && claimed.attributes
-        ? [related(context.relatedFacts), claimed.attributes]
+      context && claimedAttributes
+        ? [related(context.relatedFacts), attributeFactsOf(claimedAttributes)]
         : await store.asUser(userId, async (tx) => [
             await retrieveFacts(
               tx,

@@ -82,6 +82,25 @@ describeOnEngine('extraction after a turn', (db, engine, store) => {
     expect(await currentFacts()).toEqual(['Lives in Berlin']);
   });
 
+  it("with a chat turn's context, shows the extractor the user's current residence read with the claim, and no one else's", async () => {
+    const paris = scriptedExtract({ facts: [{ fact_type: 'personal_context', fact_text: 'Lives in Paris', confidence: 0.9 }] });
+    await extractTurn(services(paris), userId, (await exchange('I live in Paris')).id);
+    const stranger = (await createAnonymousUser(db())).id;
+    const theirs = await appendTurn(db(), stranger, { conversationId: (await createConversation(db(), stranger)).id, role: 'user', content: 'I live in Rome' });
+    const rome = scriptedExtract({ facts: [{ fact_type: 'personal_context', fact_text: 'Lives in Rome', confidence: 0.9 }] });
+    await extractTurn(services(rome), stranger, theirs!.id);
+
+    const turn = await exchange('I moved to Berlin last month');
+    const extract = scriptedExtract({
+      facts: [{ fact_type: 'personal_context', fact_text: 'Lives in Berlin', confidence: 0.95, supersedes: ['F1'] }],
+    });
+    // The prompt's retrieval found nothing related: only the claim's read can show Paris.
+    await extractTurn(services(extract), userId, turn.id, { vector: axisVector(0, 0.3), relatedFacts: [] });
+    expect(extract.requests[0]!.prompt).toContain('F1 [personal_context] "Lives in Paris"');
+    expect(extract.requests[0]!.prompt).not.toContain('Rome');
+    expect(await currentFacts()).toEqual(['Lives in Berlin']);
+  });
+
   it('records a failed extraction on the turn, and the sweep retries it later', async () => {
     const turn = await exchange('I live in Paris');
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
