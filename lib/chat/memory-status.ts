@@ -1,7 +1,7 @@
 /** Whether a user turn's facts were extracted yet, and which facts it taught Engram. */
-import { and, eq, inArray } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { conversationTurns, userFacts } from '../db/schema';
+import { selectRows } from '../db/rows';
 import type { FactRef } from '../memory/fact-ref';
 
 export interface TurnMemoryStatus {
@@ -11,23 +11,23 @@ export interface TurnMemoryStatus {
   replaced: FactRef[];
 }
 
+/** The facts of `alias` as one JSON array of FactRef, oldest first (null when none). */
+const factRefs = (alias: string) =>
+  sql.raw(`json_agg(json_build_object('id', ${alias}.id, 'factType', ${alias}.fact_type, 'factText', ${alias}.fact_text) ORDER BY ${alias}.created_at, ${alias}.id)`);
+
 export async function turnMemoryStatus(db: Database, userId: string, turnId: number): Promise<TurnMemoryStatus | undefined> {
-  const [turn] = await db
-    .select({ extractedAt: conversationTurns.extractedAt, error: conversationTurns.extractionError })
-    .from(conversationTurns)
-    .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId), eq(conversationTurns.role, 'user')));
+  // One statement, polled after every turn: the turn's state, what it taught and what that replaced.
+  const [turn] = await selectRows<{ extracted_at: unknown; extraction_error: string | null; learned: FactRef[] | null; replaced: FactRef[] | null }>(
+    db,
+    sql`SELECT t.extracted_at, t.extraction_error,
+          (SELECT ${factRefs('f')} FROM user_facts f WHERE f.user_id = ${userId} AND f.source_turn_id = t.id) AS learned,
+          (SELECT ${factRefs('r')} FROM user_facts r
+           WHERE r.user_id = ${userId}
+             AND r.superseded_by IN (SELECT f.id FROM user_facts f WHERE f.user_id = ${userId} AND f.source_turn_id = t.id)) AS replaced
+        FROM conversation_turns t
+        WHERE t.id = ${turnId} AND t.user_id = ${userId} AND t.role = 'user'`,
+  );
   if (!turn) return undefined;
-  if (!turn.extractedAt) return { state: turn.error ? 'failed' : 'pending', learned: [], replaced: [] };
-  const columns = { id: userFacts.id, factType: userFacts.factType, factText: userFacts.factText };
-  const learned = await db
-    .select(columns)
-    .from(userFacts)
-    .where(and(eq(userFacts.userId, userId), eq(userFacts.sourceTurnId, turnId)));
-  const replaced = learned.length
-    ? await db
-        .select(columns)
-        .from(userFacts)
-        .where(and(eq(userFacts.userId, userId), inArray(userFacts.supersededBy, learned.map((f) => f.id))))
-    : [];
-  return { state: 'extracted', learned, replaced };
+  if (!turn.extracted_at) return { state: turn.extraction_error ? 'failed' : 'pending', learned: [], replaced: [] };
+  return { state: 'extracted', learned: turn.learned ?? [], replaced: turn.replaced ?? [] };
 }
