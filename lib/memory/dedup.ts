@@ -177,7 +177,7 @@ export function currentAttributeFacts(tx: Database, userId: string, attribute?: 
 }
 
 /** A row of currentAttributeFacts. */
-export type AttributeFact = Awaited<ReturnType<typeof currentAttributeFacts>>[number];
+type AttributeFact = Awaited<ReturnType<typeof currentAttributeFacts>>[number];
 
 /**
  * currentAttributeFacts as one JSON value, for a statement that returns them beside its own
