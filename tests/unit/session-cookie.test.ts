@@ -14,7 +14,10 @@ const written = (name: string, options: { secret?: string; maxAge?: number } = {
 const request = (cookie: string, proto?: string, extra: Record<string, string> = {}) =>
   new Headers({ cookie, ...(proto && { 'x-forwarded-proto': proto }), ...extra });
 
-afterEach(() => vi.unstubAllEnvs());
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.useRealTimers();
+});
 
 describe('the session cookie, read as Auth.js reads it', () => {
   it('gives the claims Auth.js wrote, under the name it uses for the protocol', async () => {
@@ -45,5 +48,14 @@ describe('the session cookie, read as Auth.js reads it', () => {
     await none(`${PLAIN}=${await written(PLAIN, { maxAge: -60 })}`);
     await none(`${PLAIN}=${await written(SECURE)}`);
     await none('', { authorization: `Bearer ${await written(PLAIN)}` });
+  });
+
+  it('reads a session it has read before until it expires, and not after', async () => {
+    const cookie = `${PLAIN}=${await written(PLAIN, { maxAge: 60 })}`;
+    expect(await sessionToken(request(cookie, 'http'))).toMatchObject(claims);
+    expect(await sessionToken(request(cookie, 'http'))).toMatchObject(claims);
+    // Only the clock moves: the token read before is now past its expiry (and jose's 15 s leeway).
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 90_000 });
+    expect(await sessionToken(request(cookie, 'http'))).toBeUndefined();
   });
 });
