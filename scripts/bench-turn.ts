@@ -128,7 +128,8 @@ async function turn(cookie: string, message: string, conversationId?: string): P
   return { cookie, ttftMs, totalMs: performance.now() - started, userTurnId, conversationId: conversation };
 }
 
-const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayMs: embeddingDelay });
+// Dense vectors, as a real embedding model returns: their size is part of a turn's cost.
+const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayMs: embeddingDelay, denseEmbeddings: true });
 // As in production: migrated by the admin, served as a plain role that row-level security binds.
 const database = process.env.DATABASE_URL ? await scratchAppDatabase(process.env.DATABASE_URL, 'engram_bench_turn') : undefined;
 const databaseUrl = database?.appUrl;

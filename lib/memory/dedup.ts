@@ -109,8 +109,9 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
   const rows = await selectRows<StandingRow>(
     tx,
     sql`WITH probe AS MATERIALIZED (
-          SELECT (p.i - 1)::int AS i, p.fact_type, p.fact_text, p.vector::halfvec AS vector
-          FROM unnest(${sql.param(probes.map((p) => p.factType))}::text[], ${sql.param(probes.map((p) => p.factText))}::text[], ${sql.param(vectors)}::text[])
+          SELECT (p.i - 1)::int AS i, p.fact_type, p.fact_text, p.vector
+          FROM unnest(${sql.param(probes.map((p) => p.factType))}::text[], ${sql.param(probes.map((p) => p.factText))}::text[],
+                      ARRAY[${sql.join(vectors.map((v) => (v === null ? sql`NULL::halfvec` : sql`${v}::halfvec`)), sql`, `)}])
             WITH ORDINALITY AS p(fact_type, fact_text, vector, i)
         )
         SELECT 'match' AS kind, p.i, NULL::int AS j, f.id, similarity(f.fact_text, p.fact_text)::float8 AS score, NULL::text AS attribute, NULL::text AS fact_text

@@ -62,6 +62,11 @@ export interface FakeVendorOptions {
   embeddingDelayMs?: number;
   /** Width of the default embeddings (also set per request by `dimensions`). */
   embeddingDimensions?: number;
+  /**
+   * Default embeddings with every value set, as a real model's are (a benchmark's cost depends on
+   * it: 1,536 values of ~20 characters each as text, where a sparse vector's zeros are 1 each).
+   */
+  denseEmbeddings?: boolean;
 }
 
 export interface FakeVendorServer {
@@ -111,7 +116,7 @@ export async function startFakeVendorServer(options: FakeVendorOptions = {}): Pr
     await sleep(reply.delayMs ?? (api === 'openai-embeddings' ? (options.embeddingDelayMs ?? 0) : state.delayMs));
 
     if (reply.status) return sendError(res, api, reply.status, reply.errorMessage ?? 'scripted failure', reply.retryAfter);
-    if (api === 'openai-embeddings') return sendJson(res, 200, embeddingsResponse(body, reply, dimensions));
+    if (api === 'openai-embeddings') return sendJson(res, 200, embeddingsResponse(body, reply, dimensions, options.denseEmbeddings));
     const answer = completeReply(api, body, reply);
     if (api === 'anthropic') {
       return stream ? streamAnthropic(res, answer, reply, state.stalled) : sendJson(res, 200, anthropicMessage(body, answer));
@@ -404,7 +409,7 @@ async function streamOpenAi(
   res.end();
 }
 
-function embeddingsResponse(body: Record<string, unknown>, reply: ScriptedReply, defaultDimensions: number) {
+function embeddingsResponse(body: Record<string, unknown>, reply: ScriptedReply, defaultDimensions: number, dense = false) {
   const inputs = Array.isArray(body.input) ? (body.input as string[]) : [String(body.input)];
   const dimensions = typeof body.dimensions === 'number' ? body.dimensions : defaultDimensions;
   const base64 = body.encoding_format === 'base64';
@@ -412,18 +417,32 @@ function embeddingsResponse(body: Record<string, unknown>, reply: ScriptedReply,
     object: 'list',
     model: body.model,
     data: inputs.map((text, index) => {
-      const vector = reply.vectors?.[text] ?? bagOfWordsVector(text, dimensions);
+      const vector = reply.vectors?.[text] ?? bagOfWordsVector(text, dimensions, dense);
       return { object: 'embedding', index, embedding: base64 ? toBase64(vector) : vector };
     }),
     usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
   };
 }
 
-/** Each word adds a fixed pseudo-random direction, so texts that share words are close. */
-export function bagOfWordsVector(text: string, dimensions: number): number[] {
+/**
+ * Each word adds a fixed pseudo-random direction, so texts that share words are close: 8 of the
+ * dimensions, or (`dense`) all of them, from a generator the word's digest seeds.
+ */
+export function bagOfWordsVector(text: string, dimensions: number, dense = false): number[] {
   const v = new Array<number>(dimensions).fill(0);
   for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
     const digest = createHash('sha256').update(word).digest();
+    if (dense) {
+      let state = digest.readUInt32LE(0) || 1;
+      for (let slot = 0; slot < dimensions; slot++) {
+        // xorshift32: cheap, and the same values for the same word on every run.
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        v[slot] = v[slot]! + (state >>> 0) / 2 ** 32 - 0.5;
+      }
+      continue;
+    }
     for (let i = 0; i < 8; i++) {
       const slot = digest.readUInt32LE(i * 4) % dimensions;
       v[slot] = v[slot]! + (i % 2 === 0 ? 1 : -1);
