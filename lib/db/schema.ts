@@ -7,6 +7,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { SINGLE_VALUED_ATTRIBUTES } from '../memory/attributes';
+import { HalfvecParam } from './halfvec';
 import { SYSTEM_CONTEXT, USER_ID_PATTERN } from './unit-context';
 import {
   bigint,
@@ -38,7 +39,7 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
  */
 const embedding = customType<{ data: number[]; driverData: string }>({
   dataType: () => 'halfvec',
-  toDriver: (value) => JSON.stringify(value),
+  toDriver: (value) => sql`${new HalfvecParam(value)}::halfvec`,
   fromDriver: (value) => value.slice(1, -1).split(',').map(Number.parseFloat),
 });
 

@@ -12,7 +12,7 @@ import { selectRows } from '../db/rows';
 import { userFacts, type FactType } from '../db/schema';
 import { attributeOf, sameValue, type Attribute } from './attributes';
 import type { ModelVector } from './fact-store';
-import { sameEmbedding, vectorParam } from './stored-vector';
+import { sameEmbedding, vectorArray } from './stored-vector';
 
 export interface DuplicateThresholds {
   /** pg_trgm similarity above which a fact of the same type is the same fact. */
@@ -82,9 +82,9 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
   const userId = probes[0]?.userId;
   if (userId === undefined) return { of: (index) => { throw new RangeError(`no fact ${index} in an empty batch`); } };
   if (probes.some((p) => p.userId !== userId)) throw new Error('readStandings takes the facts of one user');
-  // Each vector checked first (toStoredVector's error says what to do), then that they are alike.
-  const vectors = probes.map((p) => (p.embedding ? vectorParam(p.embedding.vector, p.embedding.model) : null));
   const embedded = probes.find((p) => p.embedding)?.embedding;
+  // Each vector checked first (toStoredVector's error says what to do), then that they are alike.
+  const vectors = vectorArray(probes.map((p) => p.embedding?.vector ?? null), embedded?.model ?? 'none');
   if (probes.some((p) => p.embedding && (p.embedding.model !== embedded!.model || p.embedding.vector.length !== embedded!.vector.length))) {
     throw new Error('readStandings takes vectors of one model and width');
   }
@@ -111,7 +111,7 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
     sql`WITH probe AS MATERIALIZED (
           SELECT (p.i - 1)::int AS i, p.fact_type, p.fact_text, p.vector
           FROM unnest(${sql.param(probes.map((p) => p.factType))}::text[], ${sql.param(probes.map((p) => p.factText))}::text[],
-                      ARRAY[${sql.join(vectors.map((v) => (v === null ? sql`NULL::halfvec` : sql`${v}::halfvec`)), sql`, `)}])
+${vectors})
             WITH ORDINALITY AS p(fact_type, fact_text, vector, i)
         )
         SELECT 'match' AS kind, p.i, NULL::int AS j, f.id, similarity(f.fact_text, p.fact_text)::float8 AS score, NULL::text AS attribute, NULL::text AS fact_text

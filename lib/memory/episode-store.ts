@@ -6,7 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
-import { vectorParam } from './stored-vector';
+import { vectorArray, vectorParam } from './stored-vector';
 
 /**
  * Marks one of the user's turns learned (the extraction outbox: extract-turn.ts) and, given its
@@ -64,13 +64,13 @@ async function forgetEpisodes(tx: Database, userId: string, which: SQL): Promise
 
 /**
  * Gives episodes a vector of `model` (replacing one of the same model), `vectors[i]` for
- * `turnIds[i]` as halfvec text; only turns kept as an episode get one.
+ * `turnIds[i]`; only turns kept as an episode get one.
  */
-export function storeEpisodeVectors(tx: Database, model: string, turnIds: string[], vectors: string[]) {
+export function storeEpisodeVectors(tx: Database, model: string, turnIds: string[], vectors: number[][]) {
   return tx.execute(sql`
     INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding)
-    SELECT t.id, t.user_id, t.conversation_id, ${model}, v.embedding::halfvec
-    FROM unnest(${sql.param(turnIds)}::bigint[], ${sql.param(vectors)}::text[]) AS v (id, embedding)
+    SELECT t.id, t.user_id, t.conversation_id, ${model}, v.embedding
+    FROM unnest(${sql.param(turnIds)}::bigint[], ${vectorArray(vectors, model)}) AS v (id, embedding)
     JOIN conversation_turns t ON t.id = v.id
     WHERE EXISTS (SELECT 1 FROM episode_embeddings e WHERE e.turn_id = t.id)
     ON CONFLICT (turn_id, model) DO UPDATE SET embedding = EXCLUDED.embedding`);

@@ -11,7 +11,7 @@ import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { factEmbeddings, userFacts, type NewUserFact, type UserFact } from '../db/schema';
 import type { DeletedFact } from './fact-ref';
-import { vectorParam } from './stored-vector';
+import { vectorArray, vectorParam } from './stored-vector';
 
 /** A vector and the model that made it. */
 export interface ModelVector {
@@ -111,14 +111,14 @@ export async function deleteFactsSelected(tx: Database, doomed: SQL): Promise<nu
 }
 
 /**
- * Gives facts a vector of `model` (replacing one of the same model), `vectors[i]` for `factIds[i]`
- * as halfvec text; a fact that stopped being current meanwhile (superseded, deleted) gets none.
+ * Gives facts a vector of `model` (replacing one of the same model), `vectors[i]` for
+ * `factIds[i]`; a fact that stopped being current meanwhile (superseded, deleted) gets none.
  */
-export function storeFactVectors(tx: Database, model: string, factIds: string[], vectors: string[]) {
+export function storeFactVectors(tx: Database, model: string, factIds: string[], vectors: number[][]) {
   return tx.execute(sql`
     INSERT INTO fact_embeddings (fact_id, user_id, model, embedding)
-    SELECT f.id, f.user_id, ${model}, v.embedding::halfvec
-    FROM unnest(${sql.param(factIds)}::uuid[], ${sql.param(vectors)}::text[]) AS v (id, embedding)
+    SELECT f.id, f.user_id, ${model}, v.embedding
+    FROM unnest(${sql.param(factIds)}::uuid[], ${vectorArray(vectors, model)}) AS v (id, embedding)
     JOIN user_facts f ON f.id = v.id AND f.superseded_at IS NULL
     ON CONFLICT (fact_id, model) DO UPDATE SET embedding = EXCLUDED.embedding`);
 }

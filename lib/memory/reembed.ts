@@ -13,7 +13,6 @@ import { selectRows } from '../db/rows';
 import type { Store } from '../db/store';
 import { pruneEpisodeVectors, storeEpisodeVectors } from './episode-store';
 import { pruneFactVectors, storeFactVectors } from './fact-store';
-import { toStoredVector } from './stored-vector';
 
 export interface ReembedOptions {
   /** Texts per embed call and per unit of work. */
@@ -76,12 +75,9 @@ export async function reembedMemory(store: Store, embedder: Embedder, options: R
       const cursor = after;
       const rows: Pending[] = await store.asSystem((tx) => pending(tx, model, width, cursor, options.batchSize));
       if (!rows.length) break;
-      const vectors = (await embedder.embed(rows.map((r) => r.text))).map((vector) => {
-        if (vector.length !== width) {
-          throw new Error(`The embedding model ${model} returned ${vector.length} dimensions; it states ${width}.`);
-        }
-        return JSON.stringify(toStoredVector(vector, model));
-      });
+      const vectors = await embedder.embed(rows.map((r) => r.text));
+      const wrong = vectors.find((vector) => vector.length !== width);
+      if (wrong) throw new Error(`The embedding model ${model} returned ${wrong.length} dimensions; it states ${width}.`);
       await store.asSystem((tx) => storeVectors(tx, model, rows.map((r) => r.id), vectors));
       summary[kind] += rows.length;
       after = rows.at(-1)!.id;
