@@ -34,6 +34,8 @@ the PostgreSQL server of DATABASE_URL when set (database engram_bench_turn), els
     'vendor-delay-ms': { type: 'string', default: '200', value: 'MS', help: "The fake vendor's delay before its first token" },
     /** The embedding call is on the path to the first token: its latency is Engram's to carry. */
     'embedding-delay-ms': { type: 'string', default: '0', value: 'MS', help: "The fake embedding call's delay" },
+    /** A person reads the answer before writing again; by default the next message goes at once. */
+    'pause-ms': { type: 'string', default: '0', value: 'MS', help: "Each user's pause between an answer's end and their next message" },
     port: { type: 'string', default: '3200', value: 'N', help: 'Port of the server it starts' },
     json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
     baseline: { type: 'string', value: 'FILE', help: "An earlier run's --json report, printed beside this one's" },
@@ -46,6 +48,7 @@ const users = cli.integer('users');
 const turnsPerUser = cli.integer('turns');
 const vendorDelay = cli.integer('vendor-delay-ms', 0);
 const embeddingDelay = cli.integer('embedding-delay-ms', 0);
+const pauseMs = cli.integer('pause-ms', 0);
 const port = String(cli.integer('port'));
 const base = `http://127.0.0.1:${port}`;
 
@@ -189,6 +192,7 @@ try {
           const result = await turn(cookie, `User ${u} message ${t}: tell me about stamps`, conversationId);
           conversationId = result.conversationId;
           results.push(result);
+          if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
         } catch (error) {
           errors++;
           console.error(String(error));
@@ -231,6 +235,7 @@ try {
     turnsPerUser,
     vendorDelayMs: vendorDelay,
     embeddingDelayMs: embeddingDelay,
+    pauseMs,
     turns: results.length,
     errors,
     settings: databaseUrl ? await serverSettingsAt(databaseUrl) : undefined,
@@ -242,7 +247,7 @@ try {
     stored: { userTurnsExtracted: extracted, answers: answersStored, scriptedFactsStored: facts.filter((f) => learned.has(f)).length, scriptedFacts: facts.length },
   };
   const ttft = report.addedTimeToFirstTokenMs;
-  console.log(`bench:turn on ${report.engine}: ${users} concurrent users x ${turnsPerUser} turns, vendor delay ${vendorDelay} ms, embedding delay ${embeddingDelay} ms`);
+  console.log(`bench:turn on ${report.engine}: ${users} concurrent users x ${turnsPerUser} turns, vendor delay ${vendorDelay} ms, embedding delay ${embeddingDelay} ms, pause ${pauseMs} ms`);
   console.log(`  added time to first token: p50 ${ttft.p50} ms, p95 ${ttft.p95} ms, p99 ${ttft.p99} ms`);
   console.log(`  ${report.turnsPerSecond} turns/s, ${errors} errors; server CPU ${report.serverCpuMsPerTurn} ms per turn`);
   if (report.settings) console.log(`  PostgreSQL settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
