@@ -84,7 +84,8 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
   if (probes.some((p) => p.userId !== userId)) throw new Error('readStandings takes the facts of one user');
   const embedded = probes.find((p) => p.embedding)?.embedding;
   // Each vector checked first (toStoredVector's error says what to do), then that they are alike.
-  const vectors = vectorArray(probes.map((p) => p.embedding?.vector ?? null), embedded?.model ?? 'none');
+  // With no vector at all, the model is never named.
+  const vectors = vectorArray(probes.map((p) => p.embedding?.vector ?? null), embedded?.model ?? '');
   if (probes.some((p) => p.embedding && (p.embedding.model !== embedded!.model || p.embedding.vector.length !== embedded!.vector.length))) {
     throw new Error('readStandings takes vectors of one model and width');
   }
@@ -110,8 +111,7 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
     tx,
     sql`WITH probe AS MATERIALIZED (
           SELECT (p.i - 1)::int AS i, p.fact_type, p.fact_text, p.vector
-          FROM unnest(${sql.param(probes.map((p) => p.factType))}::text[], ${sql.param(probes.map((p) => p.factText))}::text[],
-${vectors})
+          FROM unnest(${sql.param(probes.map((p) => p.factType))}::text[], ${sql.param(probes.map((p) => p.factText))}::text[], ${vectors})
             WITH ORDINALITY AS p(fact_type, fact_text, vector, i)
         )
         SELECT 'match' AS kind, p.i, NULL::int AS j, f.id, similarity(f.fact_text, p.fact_text)::float8 AS score, NULL::text AS attribute, NULL::text AS fact_text
