@@ -1,11 +1,13 @@
 /**
  * Vectors go to PostgreSQL as halfvec parameters: binary half precision from node-postgres, text
  * from PGlite. Either way the database must store what it would have stored from the vector's
- * text, which PostgreSQL itself converts (float4, then half, ties to even): it is the oracle here.
+ * text, which PostgreSQL itself converts (float4, then half, ties to even): it is the oracle here,
+ * for the halves the app computes (on both engines) and for what a server stores from them.
  */
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { selectRows } from '@/lib/db/rows';
+import { halfBits } from '@/lib/db/halfvec';
 import { vectorParam } from '@/lib/memory/stored-vector';
 import { describeOnEngine } from '../engines';
 
@@ -18,13 +20,25 @@ function seeded(seed: number) {
   };
 }
 
+/** The value half-precision bits stand for (exact in a double). */
+function halfValue(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  return sign * (exponent === 0 ? mantissa * 2 ** -24 : (1 + mantissa / 1024) * 2 ** (exponent - 15));
+}
+
 describeOnEngine('vectors as halfvec parameters', (db) => {
+  // What PostgreSQL stores from the vector's text, sent as a parameter (binary to a server, text
+  // to PGlite), and as float4 values: each half is a float4, whose text reads back exactly.
   const stored = async (vector: number[]) => {
-    const [row] = await selectRows<{ sent: string; text: string }>(
+    const [row] = await selectRows<{ sent: string; text: string; values: string }>(
       db(),
-      sql`SELECT ${vectorParam(vector, 'test-model')}::halfvec::text AS sent, ${JSON.stringify(vector)}::halfvec::text AS text`,
+      sql`SELECT ${vectorParam(vector, 'test-model')}::halfvec::text AS sent, t.v::text AS text, t.v::real[]::text AS values
+          FROM (SELECT ${JSON.stringify(vector)}::halfvec AS v) t`,
     );
-    return row!;
+    const { sent, text, values } = row!;
+    return { sent, text, values: values.slice(1, -1).split(',').map((x) => Math.fround(Number(x))) };
   };
 
   it('stores what the vector\'s text would store: embeddings, subnormals, ties and the largest values', async () => {
@@ -42,7 +56,8 @@ describeOnEngine('vectors as halfvec parameters', (db) => {
     ];
     const many = Array.from({ length: 3072 }, () => Math.fround((random() - 0.5) * 2 ** Math.floor(random() * 40 - 30)));
     for (const vector of [unit, edges, many]) {
-      const { sent, text } = await stored(vector);
+      const { sent, text, values } = await stored(vector);
+      expect(vector.map((x) => halfValue(halfBits(x)))).toEqual(values);
       expect(sent).toBe(text);
     }
   });
