@@ -207,9 +207,11 @@ export const userFacts = pgTable(
     ),
     /** Set when a newer fact contradicts this one; the row stays as history. */
     supersededAt: timestamp('superseded_at', { withTimezone: true }),
-    supersededBy: uuid('superseded_by').references((): AnyPgColumn => userFacts.id, {
-      onDelete: 'set null',
-    }),
+    /**
+     * The fact that replaced this one. No foreign key: deleting a fact clears the pointers to it
+     * in the statement trigger of migration 0020, as ON DELETE SET NULL did row by row.
+     */
+    supersededBy: uuid('superseded_by'),
   },
   (t) => [
     check('user_facts_confidence_range', sql`${t.confidence} >= 0 AND ${t.confidence} <= 1`),
@@ -229,7 +231,7 @@ export const userFacts = pgTable(
       .on(t.userId, t.attribute)
       .where(sql`${t.supersededAt} IS NULL AND ${t.attribute} IS NOT NULL`),
     // Deleting a fact, turn or conversation looks for the facts that point at it (ON DELETE SET
-    // NULL): without these, every deleted row would scan the whole table.
+    // NULL, or migration 0020's trigger): without these, each delete would scan the whole table.
     index('user_facts_superseded_by_idx').on(t.supersededBy).where(sql`${t.supersededBy} IS NOT NULL`),
     index('user_facts_source_turn_idx').on(t.sourceTurnId).where(sql`${t.sourceTurnId} IS NOT NULL`),
     index('user_facts_source_conversation_idx').on(t.sourceConversationId).where(sql`${t.sourceConversationId} IS NOT NULL`),
@@ -239,9 +241,13 @@ export const userFacts = pgTable(
 export const factEmbeddings = pgTable(
   'fact_embeddings',
   {
-    factId: uuid('fact_id')
-      .notNull()
-      .references(() => userFacts.id, { onDelete: 'cascade' }),
+    /**
+     * No foreign key: a deleted fact's vectors are deleted by the statement trigger of migration
+     * 0020, once per statement instead of once per fact as ON DELETE CASCADE did (the nightly job
+     * deletes hundreds of thousands). lib/memory/fact-store.ts stores a vector only for a fact it
+     * holds a key-share lock on, as the key's check did.
+     */
+    factId: uuid('fact_id').notNull(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),

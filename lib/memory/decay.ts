@@ -11,7 +11,7 @@ import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { expireGuests, sweepRateLimits } from '../ops/expiry';
 import { sweepPendingExtractions, type SweepSummary } from './extract-turn';
-import { deleteFactsSelected } from './fact-store';
+import { deleteFactsWhere } from './fact-store';
 import type { MemoryServices } from './services';
 
 export interface DecayPolicy {
@@ -90,34 +90,39 @@ export type DecaySummary =
 
 const JOB = 'memory-decay';
 
-/** The facts each rule removes, for a batch of users; deleted or only counted. The TTL rule is expiresAt's. */
+/** The TTL rule (expiresAt's) on a current fact's columns. */
+function unused(policy: DecayPolicy): SQL {
+  return sql`COALESCE(last_accessed, created_at) <= now() - make_interval(days => ${policy.ttlDays})
+    AND access_count < ${policy.minAccessCount}`;
+}
+
+/**
+ * The facts each rule removes for a batch of users, as conditions on user_facts' columns: the
+ * delete then reads the batch's rows once, not a second time by id.
+ */
 function expired(users: SQL, policy: DecayPolicy): SQL {
-  return sql`SELECT id FROM user_facts
-    WHERE user_id = ANY(${users}) AND superseded_at IS NULL
-      AND COALESCE(last_accessed, created_at) <= now() - make_interval(days => ${policy.ttlDays})
-      AND access_count < ${policy.minAccessCount}`;
+  return sql`user_id = ANY(${users}) AND superseded_at IS NULL AND ${unused(policy)}`;
 }
 
 function overCap(users: SQL, policy: DecayPolicy): SQL {
-  return sql`SELECT id FROM (
+  return sql`id IN (SELECT id FROM (
       SELECT id, row_number() OVER (
         PARTITION BY user_id ORDER BY confidence DESC, access_count DESC, created_at DESC, id
       ) AS position
       FROM user_facts WHERE user_id = ANY(${users}) AND superseded_at IS NULL
         -- Ranked among the facts the TTL rule leaves (already gone, except in a dry run).
-        AND id NOT IN (${expired(users, policy)})
-    ) ranked WHERE position > ${policy.maxFactsPerUser}`;
+        AND NOT (${unused(policy)})
+    ) ranked WHERE position > ${policy.maxFactsPerUser})`;
 }
 
 function oldHistory(users: SQL, policy: DecayPolicy): SQL {
-  return sql`SELECT id FROM user_facts
-    WHERE user_id = ANY(${users}) AND superseded_at <= now() - make_interval(days => ${policy.historyRetentionDays})`;
+  return sql`user_id = ANY(${users}) AND superseded_at <= now() - make_interval(days => ${policy.historyRetentionDays})`;
 }
 
 async function apply(tx: Database, doomed: SQL, dryRun: boolean): Promise<number> {
-  // Embeddings go with their facts (ON DELETE CASCADE).
-  if (!dryRun) return deleteFactsSelected(tx, doomed);
-  const [row] = await selectRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM (${doomed}) doomed`);
+  // Their vectors go with them (migration 0020's trigger).
+  if (!dryRun) return deleteFactsWhere(tx, doomed);
+  const [row] = await selectRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM user_facts WHERE ${doomed}`);
   return row!.n;
 }
 

@@ -53,14 +53,25 @@ export async function refreshFact(tx: Database, userId: string, factId: string, 
   return fact!;
 }
 
-/** Marks the user's current facts among `ids` as replaced by `successorId`; they stay as history. */
+/**
+ * Marks the user's current facts among `ids` as replaced by `successorId`; they stay as history.
+ * The successor must be one of the user's facts, and is key-share locked until the unit ends
+ * (what a foreign key's check did): a delete of it waits, then clears the pointers (0020).
+ */
 export async function supersede(tx: Database, userId: string, ids: string[], successorId: string): Promise<string[]> {
   const targets = ids.filter((id) => id !== successorId);
   if (!targets.length) return [];
   const rows = await tx
     .update(userFacts)
     .set({ supersededAt: sql`now()`, supersededBy: successorId, updatedAt: sql`now()` })
-    .where(and(eq(userFacts.userId, userId), inArray(userFacts.id, targets), isNull(userFacts.supersededAt)))
+    .where(
+      and(
+        eq(userFacts.userId, userId),
+        inArray(userFacts.id, targets),
+        isNull(userFacts.supersededAt),
+        sql`EXISTS (SELECT 1 FROM user_facts s WHERE s.id = ${successorId} AND s.user_id = ${userId} FOR KEY SHARE)`,
+      ),
+    )
     .returning({ id: userFacts.id });
   const superseded = rows.map((r) => r.id);
   if (superseded.length) {
@@ -69,7 +80,7 @@ export async function supersede(tx: Database, userId: string, ids: string[], suc
   return superseded;
 }
 
-/** Deletes facts of the user by id (their vectors go with them); returns what Undo needs. */
+/** Deletes facts of the user by id (their vectors go with them, 0020); returns what Undo needs. */
 export async function deleteFacts(tx: Database, userId: string, factIds: string[]): Promise<DeletedFact[]> {
   if (!factIds.length) return [];
   return tx
@@ -101,11 +112,11 @@ export async function deleteAllFacts(tx: Database, userId: string): Promise<numb
   return deleted.length;
 }
 
-/** Deletes the facts a query selects (`doomed` yields their ids), across users; returns how many. */
-export async function deleteFactsSelected(tx: Database, doomed: SQL): Promise<number> {
+/** Deletes the facts `condition` (on user_facts' columns) selects, across users; returns how many. */
+export async function deleteFactsWhere(tx: Database, condition: SQL): Promise<number> {
   const [row] = await selectRows<{ n: number }>(
     tx,
-    sql`WITH deleted AS (DELETE FROM user_facts WHERE id IN (${doomed}) RETURNING 1) SELECT count(*)::int AS n FROM deleted`,
+    sql`WITH deleted AS (DELETE FROM user_facts WHERE ${condition} RETURNING 1) SELECT count(*)::int AS n FROM deleted`,
   );
   return row!.n;
 }
@@ -120,6 +131,8 @@ export function storeFactVectors(tx: Database, model: string, factIds: string[],
     SELECT f.id, f.user_id, ${model}, v.embedding
     FROM unnest(${sql.param(factIds)}::uuid[], ${vectorArray(vectors, model)}) AS v (id, embedding)
     JOIN user_facts f ON f.id = v.id AND f.superseded_at IS NULL
+    -- As a foreign key's check: a delete of the fact waits for this unit, then takes the vector too.
+    FOR KEY SHARE OF f
     ON CONFLICT (fact_id, model) DO UPDATE SET embedding = EXCLUDED.embedding`);
 }
 
