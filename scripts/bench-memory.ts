@@ -51,7 +51,7 @@ query plans. On PGlite (a temporary folder), and on the PostgreSQL server of DAT
     engine: { type: 'string', value: 'pglite|postgres|both', help: 'Engines to time (default both with DATABASE_URL, else pglite)' },
     database: { type: 'string', default: 'engram_bench', value: 'NAME', help: 'The server database, dropped and made again' },
     json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
-    reuse: { type: 'boolean', default: false, help: 'Server: keep a database an earlier run seeded with the same flags' },
+    reuse: { type: 'boolean', default: false, help: 'Server: keep a database an earlier run seeded with the same flags (migrated to this code first)' },
     dimensions: { type: 'string', value: 'N', help: "The vectors' width (default the offline embedder's)" },
     baseline: { type: 'string', value: 'FILE', help: "An earlier run's --json report, printed beside this one's" },
   },

@@ -41,18 +41,16 @@ export const BENCH_APP_ROLE: AppRole = { name: 'engram_bench_app', password: 'en
 
 /**
  * A scratch database, migrated as the server's admin (`ownerUrl`), with the app role set up as
- * `npm run db:app-role` does (`appUrl`); with `keep`, the existing one.
+ * `npm run db:app-role` does (`appUrl`); with `keep`, the existing one, given the migrations it
+ * lacks, so a reused seed is timed under this code's schema rather than the one it was seeded under.
  */
 export async function scratchAppDatabase(serverUrl: string, name: string, { keep = false } = {}): Promise<{ ownerUrl: string; appUrl: string }> {
-  // keep: the database a previous run left, as it is (it must exist), with the app role made sure of.
   const ownerUrl = keep ? withDatabase(serverUrl, name) : await scratchDatabase(serverUrl, name);
-  if (!keep) {
-    const owner = await openPostgres(ownerUrl, 1);
-    try {
-      await migrateDatabase(owner);
-    } finally {
-      await owner.close();
-    }
+  const owner = await openPostgres(ownerUrl, 1);
+  try {
+    await migrateDatabase(owner);
+  } finally {
+    await owner.close();
   }
   const admin = new pg.Client({ connectionString: ownerUrl });
   await admin.connect();
