@@ -86,12 +86,12 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
           ) nearest
         ),
         lex AS (
-          SELECT m.id, row_number() OVER (ORDER BY m.rank_cd DESC, m.id DESC) AS rank
+          SELECT m.id, row_number() OVER (ORDER BY m.words_rank DESC, m.id DESC) AS rank
           FROM (
             -- A message has a word of the question when one of its lexemes is one of the
             -- question's: found by equality in episode_words (schema.ts: why not a GIN), then
-            -- ranked on the message's own words.
-            SELECT t.id, ts_rank_cd(t.content_search, ${questionWords(query.text)}) AS rank_cd
+            -- ranked on the message's own words (ts_rank: retrieve.ts says why).
+            SELECT t.id, ts_rank(t.content_search, ${questionWords(query.text)}) AS words_rank
             FROM (
               SELECT DISTINCT w.turn_id FROM episode_words w
               WHERE w.user_id = ${userId} AND w.word = ANY (tsvector_to_array(to_tsvector('english', ${query.text})))
