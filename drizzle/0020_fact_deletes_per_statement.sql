@@ -1,7 +1,7 @@
 -- What the two foreign keys into user_facts did on delete (CASCADE to the fact's vectors, SET
 -- NULL in the facts it had replaced), once per statement over all the deleted facts instead of
 -- once per fact: PostgreSQL runs a foreign key's action as one query per deleted row, which was
--- about three quarters of the nightly job's time (bench:decay; README, "The nightly job").
+-- about three quarters of the time of the nightly job's deletes (bench:decay; README, "The nightly job").
 -- Invoker's rights: in a user's unit of work its statements see that user's rows only, and the
 -- deleted facts are theirs.
 CREATE FUNCTION "user_facts_after_delete"() RETURNS trigger LANGUAGE plpgsql AS $$
