@@ -7,16 +7,17 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { PoolClient } from 'pg';
 import * as schema from './schema';
 import { lockDataFolder } from './pglite-lock';
+import { unitConnectionOf, type UnitConnection } from './unit-connection';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 export type Engine = 'pglite' | 'postgres';
 
 /**
- * Runs `work` in a transaction on one connection, opened by `begin`: SQL of constants sent as one
- * simple query, so BEGIN and the unit's settings cost one round trip, not one each.
+ * Runs `work` in a transaction on one connection, opened by `opening`: statements of constants
+ * (BEGIN, the unit's settings) sent with the work's first statement (unit-connection.ts).
  */
-export type RunInTransaction = <T>(begin: string, work: (db: Database) => Promise<T>) => Promise<T>;
+export type RunInTransaction = <T>(opening: readonly string[], work: (db: Database) => Promise<T>) => Promise<T>;
 
 export interface DatabaseHandle {
   db: Database;
@@ -67,10 +68,10 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
 }
 
 /** Each server unit's session and its connection: for what Drizzle cannot send (rows.ts). */
-const unitConnections = new WeakMap<Database, PoolClient>();
+const unitConnections = new WeakMap<Database, UnitConnection>();
 
-/** The pooled connection a unit of work runs on; undefined on PGlite and outside a unit. */
-export const unitConnection = (db: Database): PoolClient | undefined => unitConnections.get(db);
+/** The connection a unit of work runs on; undefined on PGlite and outside a unit. */
+export const unitConnection = (db: Database): UnitConnection | undefined => unitConnections.get(db);
 
 /** Time-outs of the app's connections; none for migrations and benchmarks, whose statements may run long. */
 export interface PostgresLimits {
@@ -91,7 +92,7 @@ export const APPLICATION_NAME = 'engram';
  * a stuck request of one user (a held row lock, say) leaves the rest to everyone else.
  */
 export async function openPostgres(url: string, poolMax = 10, limits?: PostgresLimits): Promise<DatabaseHandle> {
-  const [{ Pool }, { drizzle }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
+  const [{ Pool, Query }, { drizzle }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
   const pool = new Pool({
     // A default: node-postgres lets the URL's own application_name win.
     application_name: APPLICATION_NAME,
@@ -119,24 +120,30 @@ export async function openPostgres(url: string, poolMax = 10, limits?: PostgresL
   pool.on('error', () => {});
   // One Drizzle session per pooled connection, made once: units run on the connection directly.
   // No schema: the relational query API (db.query) is not used, and it would be rebuilt per session.
-  const sessions = new WeakMap<PoolClient, Database>();
-  const sessionOf = (client: PoolClient): Database => {
-    let session = sessions.get(client);
-    if (!session) {
-      sessions.set(client, (session = drizzle({ client }) as unknown as Database));
-      unitConnections.set(session, client);
+  const unitConnectionFor = unitConnectionOf(Query);
+  const units = new WeakMap<PoolClient, { connection: UnitConnection; session: Database }>();
+  const unitOf = (client: PoolClient) => {
+    let unit = units.get(client);
+    if (!unit) {
+      const connection = unitConnectionFor(client);
+      // The cast: Drizzle's session calls only `query(config, values)`, which UnitConnection has.
+      const session = drizzle({ client: connection as unknown as PoolClient }) as unknown as Database;
+      units.set(client, (unit = { connection, session }));
+      unitConnections.set(session, connection);
     }
-    return session;
+    return unit;
   };
-  const transaction: RunInTransaction = async (begin, work) => {
+  const transaction: RunInTransaction = async (opening, work) => {
     const client = await pool.connect();
+    const { connection, session } = unitOf(client);
+    connection.begin(opening);
     let broken: Error | undefined;
     try {
-      await client.query(begin);
-      const result = await work(sessionOf(client));
-      await client.query('COMMIT');
+      const result = await work(session);
+      if (connection.end()) await client.query('COMMIT');
       return result;
     } catch (error) {
+      connection.end();
       // A ROLLBACK that fails means the connection is gone: the pool must not hand it out again.
       await client.query('ROLLBACK').catch((lost: unknown) => {
         broken = lost instanceof Error ? lost : new Error(String(lost));

@@ -41,8 +41,8 @@ export function createStore({ db, engine, unitsPerUser, transaction: serverTrans
   const transaction = <T>(who: string, work: Unit<T>, readOnly: boolean): Promise<T> => {
     if (serverTransaction) {
       // `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal: BEGIN and whose unit
-      // it is then go as one simple query, a round trip saved on every unit.
-      return serverTransaction(`BEGIN${readOnly ? ' READ ONLY' : ''}; SELECT set_config('app.user_id', '${who}', true)`, work);
+      // it is then need no parameters, and go with the unit's first statement.
+      return serverTransaction([readOnly ? 'BEGIN READ ONLY' : 'BEGIN', `SELECT set_config('app.user_id', '${who}', true)`], work);
     }
     let failure: { error: unknown } | undefined;
     return db

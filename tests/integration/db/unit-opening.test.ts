@@ -1,0 +1,68 @@
+/**
+ * A unit's opening (BEGIN, READ ONLY or not, and whose unit it is) binds its first statement,
+ * which on a server carries it (lib/db/unit-connection.ts): whatever that statement's shape, and
+ * whether it succeeds or fails, the unit and the units after it on the same connection see what
+ * they should.
+ */
+import { beforeAll, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { createAnonymousUser, createConversation, listConversations } from '@/lib/db/queries';
+import { selectRows, selectPreparedRows } from '@/lib/db/rows';
+import type { Database } from '@/lib/db/client';
+import { describeOnEngine } from '../engines';
+
+/** Statements without parameters: what the unit's opening set, read back. */
+const setting = (tx: Database) =>
+  selectRows<{ who: string; readOnly: string }>(
+    tx,
+    sql`SELECT current_setting('app.user_id') AS who, current_setting('transaction_read_only') AS "readOnly"`,
+  ).then((rows) => rows[0]);
+
+describeOnEngine("a unit's opening", (db, _engine, store) => {
+  let alice: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    alice = (await createAnonymousUser(db())).id;
+    bob = (await createAnonymousUser(db())).id;
+  });
+
+  it('binds a first statement without parameters, read-only or not', async () => {
+    expect(await store().readAsUser(alice, setting)).toEqual({ who: alice, readOnly: 'on' });
+    expect(await store().asUser(bob, setting)).toEqual({ who: bob, readOnly: 'off' });
+  });
+
+  it('binds first statements sent at once, and a named prepared one run again and again', async () => {
+    const both = await store().readAsUser(alice, (tx) => Promise.all([setting(tx), listConversations(tx, alice)]));
+    expect(both[0]).toEqual({ who: alice, readOnly: 'on' });
+    for (const user of [alice, bob, alice, bob, alice, bob, alice, bob]) {
+      const rows = await store().readAsUser(user, (tx) =>
+        selectPreparedRows<{ who: string }>(tx, 'unit_opening_who', sql`SELECT current_setting('app.user_id') AS who, ${user}::text AS asked`),
+      );
+      expect(rows).toEqual([{ who: user, asked: user }]);
+    }
+  });
+
+  it('runs nothing for a unit that sends nothing', async () => {
+    expect(await store().asUser(alice, async () => 'no statement')).toBe('no statement');
+    expect(await store().readAsUser(bob, setting)).toEqual({ who: bob, readOnly: 'on' });
+  });
+
+  it('fails with its first statement, keeps nothing, and leaves its connection to the next unit', async () => {
+    const error: unknown = await store()
+      .asUser(alice, (tx) => selectRows(tx, sql`SELECT 1 / 0 AS never`))
+      .catch((e: unknown) => e);
+    expect((error as Error & { cause?: unknown }).cause ?? error).toMatchObject({ code: '22012' }); // division_by_zero
+    await expect(
+      store().asUser(alice, async (tx) => {
+        await createConversation(tx, alice, 'rolled back');
+        throw new Error('after the first statement');
+      }),
+    ).rejects.toThrow('after the first statement');
+    // Each of the pool's connections, in turn: none is left in a transaction or as someone else.
+    for (const user of [bob, alice, bob, alice, bob, alice]) {
+      expect(await store().asUser(user, setting)).toEqual({ who: user, readOnly: 'off' });
+    }
+    expect(await store().readAsUser(alice, (tx) => listConversations(tx, alice))).toEqual([]);
+  });
+});
