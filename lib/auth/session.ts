@@ -8,7 +8,7 @@ import { headers } from 'next/headers';
 import { eq } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { accountMerges, type User } from '@/lib/db/schema';
-import { isUserId } from '@/lib/db/store';
+import { isUserId, type UnitShape } from '@/lib/db/store';
 import { getServices } from '@/lib/services';
 import { sessionToken } from './session-cookie';
 import { standingOf, type SessionIdentity, type SessionStanding } from './guest-data';
@@ -38,7 +38,7 @@ export async function sessionIdentity(): Promise<SessionIdentity | undefined> {
   const claims = await sessionClaims();
   if (!claims) return undefined;
   const { store } = await getServices();
-  const stale = await store.readAsUser(claims.userId, (tx) => isStaleSession(tx, claims));
+  const stale = await store.readAsUser(claims.userId, (tx) => isStaleSession(tx, claims), { oneStatement: true });
   return stale ? undefined : { userId: claims.userId, isAnonymous: claims.isAnonymous };
 }
 
@@ -57,7 +57,11 @@ export function readAsSessionUser<T>(work: (tx: Database, user: User) => Promise
   return sessionUnit(work, true);
 }
 
-async function sessionUnit<T>(work: (tx: Database, user: User) => Promise<T>, readOnly: boolean): Promise<{ user: User; result: T } | undefined> {
+async function sessionUnit<T>(
+  work: (tx: Database, user: User) => Promise<T>,
+  readOnly: boolean,
+  shape?: UnitShape,
+): Promise<{ user: User; result: T } | undefined> {
   const claims = await sessionClaims();
   if (!claims) return undefined;
   const { store } = await getServices();
@@ -66,12 +70,12 @@ async function sessionUnit<T>(work: (tx: Database, user: User) => Promise<T>, re
     const user = await currentSessionUser(tx, claims);
     return user ? { user, result: await work(tx, user) } : undefined;
   };
-  return readOnly ? store.readAsUser(claims.userId, unit) : store.asUser(claims.userId, unit);
+  return readOnly ? store.readAsUser(claims.userId, unit, shape) : store.asUser(claims.userId, unit, shape);
 }
 
 /** The session's user row, for work that runs its own units (a chat turn, an edit that embeds). */
 export async function getSessionUser(): Promise<User | undefined> {
-  return (await readAsSessionUser(async () => undefined))?.user;
+  return (await sessionUnit(async () => undefined, true, { oneStatement: true }))?.user;
 }
 
 /**

@@ -26,11 +26,14 @@ export async function afterTurn({ store, memory, extract }: ChatDeps, turn: Star
   if (!conversation.title && reply) {
     steps.push(
       writeTitle(extract, turn.userTurn.content, reply).then((title) =>
-        store.asUser(userId, (tx) =>
-          tx
-            .update(conversations)
-            .set({ title })
-            .where(and(eq(conversations.id, conversation.id), eq(conversations.userId, userId), isNull(conversations.title))),
+        store.asUser(
+          userId,
+          (tx) =>
+            tx
+              .update(conversations)
+              .set({ title })
+              .where(and(eq(conversations.id, conversation.id), eq(conversations.userId, userId), isNull(conversations.title))),
+          { oneStatement: true },
         ),
       ),
     );

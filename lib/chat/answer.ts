@@ -115,7 +115,7 @@ export class AnswerWriter {
         .update(conversationTurns)
         .set({ ...set, updatedAt: sql`now()` })
         .where(and(eq(conversationTurns.id, this.answerId), eq(conversationTurns.userId, this.userId)));
-    });
+    }, { oneStatement: true });
   }
 
   /**

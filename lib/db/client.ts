@@ -15,9 +15,10 @@ export type Engine = 'pglite' | 'postgres';
 
 /**
  * Runs `work` in a transaction on one connection, opened by `opening`: statements of constants
- * (BEGIN, the unit's settings) sent with the work's first statement (unit-connection.ts).
+ * (BEGIN, the unit's settings) sent with the work's first statement, and with `oneStatement`
+ * the COMMIT too (unit-connection.ts).
  */
-export type RunInTransaction = <T>(opening: readonly string[], work: (db: Database) => Promise<T>) => Promise<T>;
+export type RunInTransaction = <T>(opening: readonly string[], oneStatement: boolean, work: (db: Database) => Promise<T>) => Promise<T>;
 
 export interface DatabaseHandle {
   db: Database;
@@ -133,14 +134,14 @@ export async function openPostgres(url: string, poolMax = 10, limits?: PostgresL
     }
     return unit;
   };
-  const transaction: RunInTransaction = async (opening, work) => {
+  const transaction: RunInTransaction = async (opening, oneStatement, work) => {
     const client = await pool.connect();
     const { connection, session } = unitOf(client);
-    connection.begin(opening);
+    connection.begin(opening, oneStatement);
     let broken: Error | undefined;
     try {
       const result = await work(session);
-      if (connection.end()) await client.query('COMMIT');
+      if (connection.end() === 'open') await client.query('COMMIT');
       return result;
     } catch (error) {
       connection.end();

@@ -20,6 +20,15 @@ export { isUserId, SYSTEM_CONTEXT };
 
 export type Unit<T> = (tx: Database) => Promise<T>;
 
+/** What a unit says of itself so that it costs fewer round trips. */
+export interface UnitShape {
+  /**
+   * The work sends exactly one statement: on a server its COMMIT goes with it, so the unit is
+   * one round trip. A second statement fails the unit.
+   */
+  oneStatement?: boolean;
+}
+
 /**
  * How a unit fails when the database does: a lost connection as ConnectionLostError, one user's
  * units beyond their share of the pool as UserBusyError (both DatabaseUnavailableError, errors.ts).
@@ -27,22 +36,23 @@ export type Unit<T> = (tx: Database) => Promise<T>;
 export interface Store {
   readonly engine: Engine;
   /** Runs `work` in one transaction that sees and writes `userId`'s rows only. */
-  asUser<T>(userId: string, work: Unit<T>): Promise<T>;
+  asUser<T>(userId: string, work: Unit<T>, shape?: UnitShape): Promise<T>;
   /**
    * Like asUser, in a READ ONLY transaction (a write in it fails), run a second time on a fresh
    * connection if the first lost its connection: a read can be repeated, a write could land twice.
    */
-  readAsUser<T>(userId: string, work: Unit<T>): Promise<T>;
+  readAsUser<T>(userId: string, work: Unit<T>, shape?: UnitShape): Promise<T>;
   /** Runs `work` in one transaction across users: the nightly job, the sweep, sign-in, a merge. */
   asSystem<T>(work: Unit<T>): Promise<T>;
 }
 
 export function createStore({ db, engine, unitsPerUser, transaction: serverTransaction }: Pick<DatabaseHandle, 'db' | 'engine' | 'unitsPerUser' | 'transaction'>): Store {
-  const transaction = <T>(who: string, work: Unit<T>, readOnly: boolean): Promise<T> => {
+  const transaction = <T>(who: string, work: Unit<T>, readOnly: boolean, shape: UnitShape): Promise<T> => {
     if (serverTransaction) {
       // `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal: BEGIN and whose unit
       // it is then need no parameters, and go with the unit's first statement.
-      return serverTransaction([readOnly ? 'BEGIN READ ONLY' : 'BEGIN', `SELECT set_config('app.user_id', '${who}', true)`], work);
+      const opening = [readOnly ? 'BEGIN READ ONLY' : 'BEGIN', `SELECT set_config('app.user_id', '${who}', true)`];
+      return serverTransaction(opening, shape.oneStatement ?? false, work);
     }
     let failure: { error: unknown } | undefined;
     return db
@@ -63,10 +73,10 @@ export function createStore({ db, engine, unitsPerUser, transaction: serverTrans
         throw failure ? failure.error : error;
       });
   };
-  const unit = async <T>(who: string, work: Unit<T>, readOnly: boolean): Promise<T> => {
+  const unit = async <T>(who: string, work: Unit<T>, readOnly: boolean, shape: UnitShape = {}): Promise<T> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await transaction(who, work, readOnly);
+        return await transaction(who, work, readOnly, shape);
       } catch (error) {
         if (!isConnectionLost(error)) throw error;
         if (!readOnly || attempt === 2) throw new ConnectionLostError({ cause: error });
@@ -74,15 +84,15 @@ export function createStore({ db, engine, unitsPerUser, transaction: serverTrans
     }
   };
   const limit = unitsPerUser ? perUserLimit(unitsPerUser) : <T>(_userId: string, run: () => Promise<T>) => run();
-  const asUser = <T>(userId: string, work: Unit<T>, readOnly: boolean): Promise<T> => {
+  const asUser = <T>(userId: string, work: Unit<T>, readOnly: boolean, shape?: UnitShape): Promise<T> => {
     // Only a user id can name a user: never the system context, never an empty one.
     if (!isUserId(userId)) return Promise.reject(new Error(`Not a user id: ${JSON.stringify(userId).slice(0, 60)}`));
-    return limit(userId, () => unit(userId, work, readOnly));
+    return limit(userId, () => unit(userId, work, readOnly, shape));
   };
   return {
     engine,
-    asUser: (userId, work) => asUser(userId, work, false),
-    readAsUser: (userId, work) => asUser(userId, work, true),
+    asUser: (userId, work, shape) => asUser(userId, work, false, shape),
+    readAsUser: (userId, work, shape) => asUser(userId, work, true, shape),
     asSystem: (work) => unit(SYSTEM_CONTEXT, work, false),
   };
 }

@@ -1,99 +1,134 @@
 /**
  * A server unit of work's connection, whose opening (BEGIN and whose unit it is) goes out with
- * the unit's first statement: one write and one round trip instead of two. The profile of a chat
- * turn put most of the app's socket writes in node-postgres's statements, one write each, about
- * a third of them BEGINs.
+ * the unit's first statement: one write and one round trip instead of two. A unit of one
+ * statement sends its COMMIT with it too: one round trip for the whole unit. The profile of a
+ * chat turn put most of the app's socket writes in node-postgres's statements, one write each,
+ * more than half of them BEGINs and COMMITs.
  *
- * How: the extended protocol runs every Execute up to a Sync in order, so the opening is sent as
- * its own Parse/Bind/Execute messages ahead of the statement's, with the one Sync after them. Its
- * results (a command tag each, a row for set_config) are skipped; if it fails, the backend skips
- * the statement too and the error is the statement's. A unit that sends nothing opens nothing.
+ * How: the extended protocol runs every Execute up to a Sync in order, so the opening (and the
+ * COMMIT) are sent as Parse/Bind/Execute messages of their own around the statement's, with one
+ * Sync after them all. Their results (a command tag each, a row for set_config) are skipped. If
+ * one fails, the backend skips the rest up to the Sync, and the error is the statement's.
  */
 import type { Connection, PoolClient, QueryConfig, QueryResult, QueryResultRow, Submittable } from 'pg';
 
 /** What of node-postgres's Query this subclass relies on (its typings declare only `submit`). */
 interface QueryInternals {
   queryMode?: string;
+  portal: string;
   callback?: (error: Error | undefined, result: QueryResult) => void;
   prepare(connection: Connection): void;
+  _getRows(connection: Connection, rows?: number): void;
   handleDataRow(message: unknown): void;
   handleCommandComplete(message: unknown, connection: Connection): void;
 }
 type QueryClass = new (config: QueryConfig, values?: unknown[]) => QueryInternals;
-/** The protocol messages of node-postgres's Connection that the opening is sent with. */
+/** The protocol messages of node-postgres's Connection that the opening and closing use. */
 interface ProtocolWriter {
   parse(message: { text: string }): void;
   bind(message: object): void;
   execute(message: object): void;
+  sync(): void;
 }
+
+/** Where a unit stands: nothing sent yet, a transaction open, or committed with its statement. */
+export type UnitState = 'unopened' | 'open' | 'committed';
 
 export interface UnitConnection {
   /** node-postgres's `query(config, values)`, as Drizzle's session and rows.ts call it. */
   query<R extends QueryResultRow>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>>;
-  /** Readies the connection for a unit: `opening` goes out with its first statement. */
-  begin(opening: readonly string[]): void;
-  /** Whether the unit's opening went out (else there is no transaction to end); ends the unit. */
-  end(): boolean;
+  /**
+   * Readies the connection for a unit: `opening` goes out with its first statement, and with
+   * `oneStatement` so does the COMMIT (a second statement then fails, outside any transaction).
+   */
+  begin(opening: readonly string[], oneStatement: boolean): void;
+  /** Ends the unit: what, of its transaction, is left to end. */
+  end(): UnitState;
 }
 
 /** Builds, for a pool, the UnitConnection of each of its clients. */
 export function unitConnectionOf(Query: typeof import('pg').Query): (client: PoolClient) => UnitConnection {
   // The cast: node-postgres's Query exposes the protocol hooks below, its typings do not.
   const Base = Query as unknown as QueryClass;
-  class OpeningQuery extends Base {
-    private skipping: number;
+  const send = (writer: ProtocolWriter, statements: readonly string[]) => {
+    for (const text of statements) {
+      writer.parse({ text });
+      writer.bind({});
+      writer.execute({});
+    }
+  };
+
+  class UnitQuery extends Base {
+    /** Command tags still to skip: the opening's, before the statement's own. */
+    private before: number;
+    private answered = false;
     constructor(
       config: QueryConfig,
       values: unknown[] | undefined,
       private readonly opening: readonly string[],
+      private readonly closing: readonly string[],
     ) {
       super(config, values);
-      this.skipping = opening.length;
-      // A statement without parameters would go as a simple query, which could carry no opening.
+      this.before = opening.length;
+      // A statement without parameters would go as a simple query, which can carry nothing else.
       this.queryMode = 'extended';
     }
     override prepare(connection: Connection): void {
-      const writer = connection as unknown as ProtocolWriter;
-      for (const text of this.opening) {
-        writer.parse({ text });
-        writer.bind({});
-        writer.execute({});
-      }
+      send(connection as unknown as ProtocolWriter, this.opening);
       super.prepare(connection);
     }
+    override _getRows(connection: Connection, rows?: number): void {
+      if (rows || !this.closing.length) return super._getRows(connection, rows);
+      const writer = connection as unknown as ProtocolWriter;
+      writer.execute({ portal: this.portal });
+      send(writer, this.closing);
+      writer.sync();
+    }
     override handleDataRow(message: unknown): void {
-      if (this.skipping === 0) super.handleDataRow(message);
+      if (this.before === 0 && !this.answered) super.handleDataRow(message);
     }
     override handleCommandComplete(message: unknown, connection: Connection): void {
-      if (this.skipping > 0) this.skipping -= 1;
-      else super.handleCommandComplete(message, connection);
+      if (this.before > 0) this.before -= 1;
+      else if (!this.answered) {
+        this.answered = true;
+        super.handleCommandComplete(message, connection);
+      }
     }
   }
 
   return (client) => {
-    let pending: readonly string[] | undefined;
-    let opened = false;
+    let opening: readonly string[] | undefined;
+    let closing: readonly string[] = [];
+    let state: UnitState = 'unopened';
     return {
       query<R extends QueryResultRow>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>> {
-        if (!pending) return client.query<R>(config, values);
-        const query = new OpeningQuery(typeof config === 'string' ? { text: config } : config, values, pending);
-        pending = undefined;
-        opened = true;
+        if (state === 'committed') return Promise.reject(new Error('A unit of one statement sent a second one.'));
+        if (!opening) return client.query<R>(config, values);
+        const query = new UnitQuery(typeof config === 'string' ? { text: config } : config, values, opening, closing);
+        opening = undefined;
+        state = closing.length ? 'committed' : 'open';
         return new Promise((resolve, reject) => {
-          query.callback = (error, result) => (error ? reject(error) : resolve(result as QueryResult<R>));
-          // The cast: OpeningQuery is a Submittable through its base, which QueryClass does not say.
+          query.callback = (error, result) => {
+            if (!error) return resolve(result as QueryResult<R>);
+            // Its COMMIT was skipped: the transaction is still there, to be ended.
+            if (state === 'committed') state = 'open';
+            reject(error);
+          };
+          // The cast: UnitQuery is a Submittable through its base, which QueryClass does not say.
           client.query(query as unknown as Submittable);
         });
       },
-      begin(opening) {
-        pending = opening;
-        opened = false;
+      begin(statements, oneStatement) {
+        opening = statements;
+        closing = oneStatement ? ['COMMIT'] : [];
+        state = 'unopened';
       },
       end() {
-        const wasOpened = opened;
-        pending = undefined;
-        opened = false;
-        return wasOpened;
+        const ended = state;
+        opening = undefined;
+        closing = [];
+        state = 'unopened';
+        return ended;
       },
     };
   };

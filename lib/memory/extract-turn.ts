@@ -61,7 +61,7 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
         attributes: context ? currentAttributeFactsJson(tx, userId) : sql<null>`NULL`,
       });
     return turn;
-  });
+  }, { oneStatement: true });
   if (!claimed) return { status: 'skipped', reason: 'not_found' };
   const { attributes: claimedAttributes, ...turn } = claimed;
   const learnable = turn.memoryEnabled === true && !containsSecret(turn.content);
@@ -111,11 +111,14 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
     if (error instanceof TurnAlreadyLearned) return { status: 'skipped', reason: 'already_extracted' };
     const message = messageOf(error);
     console.error(`[memory] extraction of turn ${turnId} failed (attempt ${turn.extractionAttempts}): ${message}`);
-    await store.asUser(userId, (tx) =>
-      tx
-        .update(conversationTurns)
-        .set({ extractionError: message.slice(0, 2000) })
-        .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId))),
+    await store.asUser(
+      userId,
+      (tx) =>
+        tx
+          .update(conversationTurns)
+          .set({ extractionError: message.slice(0, 2000) })
+          .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId))),
+      { oneStatement: true },
     );
     return { status: 'failed', error: message };
   }

@@ -97,8 +97,10 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
           return { relevant, ...orderForPrompt(relevant, standing, budget) };
         }),
         searchPast
-          ? store.readAsUser(userId, (tx) =>
-              retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }),
+          ? store.readAsUser(
+              userId,
+              (tx) => retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }),
+              { oneStatement: true },
             )
           : Promise.resolve([]),
       ])

@@ -1,8 +1,8 @@
 /**
  * A unit's opening (BEGIN, READ ONLY or not, and whose unit it is) binds its first statement,
- * which on a server carries it (lib/db/unit-connection.ts): whatever that statement's shape, and
- * whether it succeeds or fails, the unit and the units after it on the same connection see what
- * they should.
+ * which on a server carries it, and a unit of one statement commits with it
+ * (lib/db/unit-connection.ts): whatever that statement's shape, and whether it succeeds or fails,
+ * the unit and the units after it on the same connection see what they should.
  */
 import { beforeAll, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -18,7 +18,7 @@ const setting = (tx: Database) =>
     sql`SELECT current_setting('app.user_id') AS who, current_setting('transaction_read_only') AS "readOnly"`,
   ).then((rows) => rows[0]);
 
-describeOnEngine("a unit's opening", (db, _engine, store) => {
+describeOnEngine("a unit's opening", (db, engine, store) => {
   let alice: string;
   let bob: string;
 
@@ -64,5 +64,26 @@ describeOnEngine("a unit's opening", (db, _engine, store) => {
       expect(await store().asUser(user, setting)).toEqual({ who: user, readOnly: 'off' });
     }
     expect(await store().readAsUser(alice, (tx) => listConversations(tx, alice))).toEqual([]);
+  });
+
+  it('commits a unit of one statement with it, and refuses a second statement there', async () => {
+    expect(await store().readAsUser(alice, setting, { oneStatement: true })).toEqual({ who: alice, readOnly: 'on' });
+    const stored = await store().asUser(bob, (tx) => createConversation(tx, bob, 'one statement'), { oneStatement: true });
+    expect(await store().readAsUser(bob, (tx) => listConversations(tx, bob))).toEqual([expect.objectContaining({ id: stored.id, title: 'one statement' })]);
+    // On PGlite a unit is Drizzle's own transaction, for which the shape changes nothing.
+    if (engine === 'postgres') {
+      await expect(
+        store().readAsUser(alice, async (tx) => [await setting(tx), await setting(tx)], { oneStatement: true }),
+      ).rejects.toMatchObject({ cause: { message: 'A unit of one statement sent a second one.' } });
+    }
+  });
+
+  it('rolls back a unit of one statement that fails, even when its work swallows the failure', async () => {
+    const failing = (tx: Database) => selectRows(tx, sql`SELECT 1 / 0 AS never`);
+    await expect(store().asUser(alice, failing, { oneStatement: true })).rejects.toMatchObject({ cause: { code: '22012' } });
+    expect(await store().asUser(alice, (tx) => failing(tx).catch(() => 'swallowed'), { oneStatement: true })).toBe('swallowed');
+    for (const user of [bob, alice, bob, alice, bob, alice]) {
+      expect(await store().asUser(user, setting, { oneStatement: true })).toEqual({ who: user, readOnly: 'off' });
+    }
   });
 });
