@@ -89,21 +89,29 @@ const count = (work: WorkDone, outcomes: FactOutcome[]) => outcomes.forEach((o) 
 const queryOf = (it: Iteration, model: string) => ({ userId: it.user.id, model, vector: it.vector, text: it.message });
 const episodeQueryOf = (it: Iteration, model: string) => ({ ...queryOf(it, model), excludeConversationId: it.user.conversationId });
 
-/** Facts retrieval in one unit of work; with `episodes`, the past conversations searched at the same time in another, as prepareTurn does. */
+/** The past conversations searched as prepareTurn searches them: a read-only unit of one statement. */
+const searchEpisodes = (it: Iteration, { store, embedder, settings }: MemoryServices) =>
+  store.readAsUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes), { oneStatement: true });
+
+/**
+ * Facts retrieval in a read-only unit of work; with `episodes`, the past conversations searched
+ * at the same time in another, as prepareTurn does (whose facts' unit also reads the standing facts).
+ */
 const retrieve =
   (ranking: Ranking, episodes = false): Operation =>
-  async (it, { store, embedder, settings }, work) => {
+  async (it, services, work) => {
+    const { store, embedder, settings } = services;
     const [facts, found] = await Promise.all([
-      store.asUser(it.user.id, (tx) => retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking })),
-      episodes ? store.asUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes)) : null,
+      store.readAsUser(it.user.id, (tx) => retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking })),
+      episodes ? searchEpisodes(it, services) : null,
     ]);
     work.retrieved.push(facts.length);
     if (found) work.episodes.push(found.length);
   };
 
-/** The search of past conversations alone (the default EpisodeOptions), in a unit of work of its own. */
-const retrieveEpisodesOnly: Operation = async (it, { store, embedder, settings }, work) => {
-  const found = await store.asUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes));
+/** The search of past conversations alone (the default EpisodeOptions). */
+const retrieveEpisodesOnly: Operation = async (it, services, work) => {
+  const found = await searchEpisodes(it, services);
   work.episodes.push(found.length);
 };
 
