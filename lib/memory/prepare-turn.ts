@@ -86,25 +86,26 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
   const budget = settings.memoryTokenBudget;
   const searchPast = referenceChats && messageVector !== null && settings.episodes.tokenBudget > 0;
   const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
-  // Facts and past conversations are searched at once, each in a unit of work of its own: the
-  // search of past chats then adds what it takes beyond the facts' search, not its whole time.
-  const [{ relevant, ...facts }, episodes] = memoryEnabled
+  // The facts' search, the standing facts and past conversations are read at once, each in a
+  // read-only unit of one statement (one round trip each): the slowest of the three sets the time.
+  const one = { oneStatement: true };
+  const [relevant, standing, episodes] = memoryEnabled
     ? await Promise.all([
-        store.readAsUser(userId, async (tx) => {
-          const relevant = messageVector ? await retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }) : [];
-          // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
-          const standing = await loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)')));
-          return { relevant, ...orderForPrompt(relevant, standing, budget) };
-        }),
+        messageVector
+          ? store.readAsUser(userId, (tx) => retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }), one)
+          : Promise.resolve([]),
+        // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
+        store.readAsUser(userId, (tx) => loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)'))), one),
         searchPast
           ? store.readAsUser(
               userId,
               (tx) => retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }),
-              { oneStatement: true },
+              one,
             )
           : Promise.resolve([]),
       ])
-    : [{ relevant: [], leading: [], more: [] }, []];
+    : [[], { facts: [], always: new Set<string>(), complete: true }, []];
+  const facts = orderForPrompt(relevant, standing, budget);
   const block = buildMemoryBlock(facts.leading, budget);
   const past = buildEpisodeBlock(episodes, settings.episodes.tokenBudget);
   const more = buildMemoryBlock(facts.more, budget - estimateTokens(block.text), MORE_MEMORY);
