@@ -89,20 +89,20 @@ const count = (work: WorkDone, outcomes: FactOutcome[]) => outcomes.forEach((o) 
 const queryOf = (it: Iteration, model: string) => ({ userId: it.user.id, model, vector: it.vector, text: it.message });
 const episodeQueryOf = (it: Iteration, model: string) => ({ ...queryOf(it, model), excludeConversationId: it.user.conversationId });
 
-/** The past conversations searched as prepareTurn searches them: a read-only unit of one statement. */
-const searchEpisodes = (it: Iteration, { store, embedder, settings }: MemoryServices) =>
-  store.readAsUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes), { oneStatement: true });
+/** prepareTurn's reads are read-only units of one statement each. */
+const oneStatement = { oneStatement: true };
 
-/**
- * Facts retrieval in a read-only unit of work; with `episodes`, the past conversations searched
- * at the same time in another, as prepareTurn does (whose facts' unit also reads the standing facts).
- */
+/** The past conversations searched as prepareTurn searches them. */
+const searchEpisodes = (it: Iteration, { store, embedder, settings }: MemoryServices) =>
+  store.readAsUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes), oneStatement);
+
+/** Facts retrieval; with `episodes`, the past conversations searched at the same time, as prepareTurn does. */
 const retrieve =
   (ranking: Ranking, episodes = false): Operation =>
   async (it, services, work) => {
     const { store, embedder, settings } = services;
     const [facts, found] = await Promise.all([
-      store.readAsUser(it.user.id, (tx) => retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking })),
+      store.readAsUser(it.user.id, (tx) => retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking }), oneStatement),
       episodes ? searchEpisodes(it, services) : null,
     ]);
     work.retrieved.push(facts.length);
