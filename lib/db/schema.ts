@@ -153,9 +153,11 @@ export const conversationTurns = pgTable(
     // Deleting a question (or a whole conversation) looks up the answers that reply to it.
     index('conversation_turns_replies_to_idx').on(t.repliesTo).where(sql`${t.repliesTo} IS NOT NULL`),
     index('conversation_turns_user_idx').on(t.userId),
-    // The sweep looks only at user turns whose extraction never finished.
+    // The sweep's: user turns whose extraction never finished (those that gave up stay, so it
+    // grows). Keyed by id, so a claim's `id = … AND extracted_at IS NULL`, if planned on this
+    // index, is a lookup and not a scan of every pending turn.
     index('conversation_turns_pending_extraction_idx')
-      .on(t.createdAt)
+      .on(t.id)
       .where(sql`${t.extractedAt} IS NULL AND ${t.role} = 'user'`),
   ],
 );
@@ -230,6 +232,11 @@ export const userFacts = pgTable(
     index('user_facts_user_attribute_idx')
       .on(t.userId, t.attribute)
       .where(sql`${t.supersededAt} IS NULL AND ${t.attribute} IS NOT NULL`),
+    // And its constraints. Under row-level security an enum's `=` (not leakproof) is never an
+    // index condition, so user_current_idx cannot narrow to them; a predicate can.
+    index('user_facts_user_constraints_idx')
+      .on(t.userId)
+      .where(sql`${t.supersededAt} IS NULL AND ${t.factType} = 'constraint'`),
     // Deleting a fact, turn or conversation looks for the facts that point at it (ON DELETE SET
     // NULL, or migration 0020's trigger): without these, each delete would scan the whole table.
     index('user_facts_superseded_by_idx').on(t.supersededBy).where(sql`${t.supersededBy} IS NOT NULL`),

@@ -156,7 +156,7 @@ export async function sweepPendingExtractions(
           lt(conversationTurns.extractionAttempts, services.settings.maxExtractionAttempts),
         ),
       )
-      .orderBy(asc(conversationTurns.createdAt))
+      .orderBy(asc(conversationTurns.id))
       .limit(limit),
   );
 

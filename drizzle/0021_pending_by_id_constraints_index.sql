@@ -1,0 +1,3 @@
+DROP INDEX "conversation_turns_pending_extraction_idx";--> statement-breakpoint
+CREATE INDEX "user_facts_user_constraints_idx" ON "user_facts" USING btree ("user_id") WHERE "user_facts"."superseded_at" IS NULL AND "user_facts"."fact_type" = 'constraint';--> statement-breakpoint
+CREATE INDEX "conversation_turns_pending_extraction_idx" ON "conversation_turns" USING btree ("id") WHERE "conversation_turns"."extracted_at" IS NULL AND "conversation_turns"."role" = 'user';
