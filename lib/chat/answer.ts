@@ -39,8 +39,11 @@ function settling(tx: Database, userId: string, conversationId: string, staleAft
         WHERE ${streaming} AND updated_at < now() - make_interval(secs => ${staleAfterMs / 1000})
         RETURNING id`,
   );
-  const live = tx.$with('live', { id: conversationTurns.id, updatedAt: conversationTurns.updatedAt }).as(
-    sql`SELECT id, updated_at FROM conversation_turns WHERE ${streaming} AND id NOT IN (SELECT id FROM settled) LIMIT 1`,
+  // An aggregate, not LIMIT 1: under a LIMIT the planner may bet on meeting a streaming answer
+  // early in a scan of the whole table. The newest save says how long to wait.
+  const live = tx.$with('live', { updatedAt: conversationTurns.updatedAt }).as(
+    sql`SELECT max(updated_at) AS updated_at FROM conversation_turns
+        WHERE ${streaming} AND id NOT IN (SELECT id FROM settled) HAVING count(*) > 0`,
   );
   return { settled, live };
 }

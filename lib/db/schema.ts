@@ -153,6 +153,15 @@ export const conversationTurns = pgTable(
     // Deleting a question (or a whole conversation) looks up the answers that reply to it.
     index('conversation_turns_replies_to_idx').on(t.repliesTo).where(sql`${t.repliesTo} IS NOT NULL`),
     index('conversation_turns_user_idx').on(t.userId),
+    // Each message looks for its conversation's streaming answers (to settle cut-off ones, to
+    // wait for a live one). Under row-level security an enum's `=` is no index condition, so
+    // conversation_idx would read every turn of the conversation; this index holds only those.
+    // Its predicate names 'streaming' as the one value before 'complete' (0014 added it so): a
+    // value added to an enum cannot be used in the transaction that added it, and a fresh database
+    // runs every migration in one. A query's `status = 'streaming'` implies it.
+    index('conversation_turns_streaming_idx')
+      .on(t.conversationId)
+      .where(sql`${t.status} < 'complete'`),
     // The sweep's: user turns whose extraction never finished (those that gave up stay, so it
     // grows). Keyed by id, so a claim's `id = … AND extracted_at IS NULL`, if planned on this
     // index, is a lookup and not a scan of every pending turn.

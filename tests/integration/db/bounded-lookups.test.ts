@@ -9,6 +9,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Pool } from 'pg';
+import { streamingStaleAfterMs } from '@/lib/chat/answer';
+import { storeQuestion } from '@/lib/chat/turn';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { loadStandingFacts } from '@/lib/memory/retrieve';
@@ -29,6 +31,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
+
+/** Ten users, `me` first. */
+async function tenUsers() {
+  const me = (await createAnonymousUser(t.db)).id;
+  const others = await Promise.all(Array.from({ length: 9 }, async () => (await createAnonymousUser(t.db)).id));
+  return [me, ...others];
+}
 
 /** Shared pages (hit or read) the statement touched, run as `userId`'s unit on the app role. */
 async function pagesTouched(userId: string, { sql: text, params }: Statement): Promise<number> {
@@ -69,13 +78,13 @@ it.skipIf(!onServer)('claiming and learning a turn read a few pages while thousa
 });
 
 it.skipIf(!onServer)("a large memory's standing facts read its constraints, not every fact", async () => {
-  const me = (await createAnonymousUser(t.db)).id;
-  const others = await Promise.all(Array.from({ length: 9 }, async () => (await createAnonymousUser(t.db)).id));
+  const everyone = await tenUsers();
+  const me = everyone[0]!;
   // Learned over time, a user's facts lie among everyone's: ten users' facts, interleaved.
   await t.db.execute(sql`INSERT INTO user_facts (user_id, fact_type, fact_text, confidence)
     SELECT u.id, CASE WHEN u.id = ${me} AND g % 500 = 0 THEN 'constraint' ELSE 'preference' END::fact_type,
            'Enjoys pastime number ' || g, 0.9
-    FROM generate_series(1, 1500) g CROSS JOIN unnest(${sql.param([me, ...others])}::uuid[]) AS u(id)
+    FROM generate_series(1, 1500) g CROSS JOIN unnest(${sql.param(everyone)}::uuid[]) AS u(id)
     ORDER BY g, u.id`);
   await t.db.execute(sql`VACUUM ANALYZE user_facts`);
 
@@ -87,4 +96,28 @@ it.skipIf(!onServer)("a large memory's standing facts read its constraints, not 
   expect(more).toEqual([]);
   // Every fact's page would be about 200; the constraints', the count's index and a few more, 30.
   expect(await pagesTouched(me, statement!)).toBeLessThan(60);
+});
+
+it.skipIf(!onServer)('a message in a long conversation reads a few pages', async () => {
+  const everyone = await tenUsers();
+  const me = everyone[0]!;
+  const conversations = await Promise.all(everyone.map(async (user) => (await createConversation(t.db, user, 'long')).id));
+  // 1,500 turns each, written over time among everyone's, and folded into the summary.
+  await t.db.execute(sql`INSERT INTO conversation_turns (user_id, conversation_id, role, content, extracted_at)
+    SELECT c.user_id, c.id, CASE WHEN g % 2 = 1 THEN 'user' ELSE 'assistant' END::turn_role, 'Turn number ' || g, now()
+    FROM generate_series(1, 1500) g CROSS JOIN unnest(${sql.param(conversations)}::uuid[]) AS x(id) JOIN conversations c ON c.id = x.id
+    ORDER BY g, c.id`);
+  await t.db.execute(sql`UPDATE conversations c SET summary = 'What was said.',
+    summarized_through_turn_id = (SELECT max(id) FROM conversation_turns t WHERE t.conversation_id = c.id)
+    WHERE c.id = ANY(${sql.param(conversations)}::uuid[])`);
+  await t.db.execute(sql`ANALYZE conversation_turns`);
+
+  const recorded = recordingStore(t.app, testEngine);
+  const stored = await storeQuestion(recorded.store, me, { conversationId: conversations[0]!, message: 'And one more thing.' }, streamingStaleAfterMs(60_000));
+  expect(stored).toMatchObject({ ok: true, shortTerm: { summary: 'What was said.', unsummarized: 1 } });
+  const statements = recorded.units[0]!.statements.filter((s) => !TRANSACTION_STATEMENT.test(s.sql));
+  expect(statements.some((s) => /'streaming'/.test(s.sql))).toBe(true);
+  for (const statement of statements) {
+    expect.soft(await pagesTouched(me, statement), statement.sql).toBeLessThan(60);
+  }
 });

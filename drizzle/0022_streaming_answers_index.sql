@@ -1,0 +1,1 @@
+CREATE INDEX "conversation_turns_streaming_idx" ON "conversation_turns" USING btree ("conversation_id") WHERE "conversation_turns"."status" < 'complete';
