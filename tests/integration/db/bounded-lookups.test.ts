@@ -14,7 +14,7 @@ import { storeQuestion } from '@/lib/chat/turn';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { loadStandingFacts } from '@/lib/memory/retrieve';
-import { memoryServices } from '../../helpers/chat';
+import { chatDepsOf, chatTurn, memoryServices } from '../../helpers/chat';
 import { recordingStore, type Statement } from '../../helpers/single-shard';
 import { openTestStore, testEngine, type TestDatabase } from '../engines';
 
@@ -41,6 +41,7 @@ async function tenUsers() {
 
 /** Shared pages (hit or read) the statement touched, run as `userId`'s unit on the app role. */
 async function pagesTouched(userId: string, { sql: text, params }: Statement): Promise<number> {
+  // The app role's own pool, which Drizzle keeps as $client.
   const client = await (t.app as unknown as { $client: Pool }).$client.connect();
   try {
     await client.query('BEGIN');
@@ -119,5 +120,45 @@ it.skipIf(!onServer)('a message in a long conversation reads a few pages', async
   expect(statements.some((s) => /'streaming'/.test(s.sql))).toBe(true);
   for (const statement of statements) {
     expect.soft(await pagesTouched(me, statement), statement.sql).toBeLessThan(60);
+  }
+});
+
+/** Other users' turns (some unlearned, some streaming) and facts (some constraints), interleaved, then ANALYZE. */
+async function othersHold(others: string[], turnsEach: number, factsEach: number) {
+  const conversations = await Promise.all(others.map(async (other) => (await createConversation(t.db, other, 'busy')).id));
+  await t.db.execute(sql`INSERT INTO conversation_turns (user_id, conversation_id, role, content, status, extracted_at)
+    SELECT c.user_id, c.id, CASE WHEN g % 2 = 1 THEN 'user' ELSE 'assistant' END::turn_role, 'Message ' || g,
+           CASE WHEN g % 500 = 0 THEN 'streaming' ELSE 'complete' END::turn_status, CASE WHEN g % 4 <> 1 THEN now() END
+    FROM generate_series(1, ${turnsEach}) g CROSS JOIN unnest(${sql.param(conversations)}::uuid[]) AS x(id) JOIN conversations c ON c.id = x.id
+    ORDER BY g, c.id`);
+  await t.db.execute(sql`INSERT INTO user_facts (user_id, fact_type, fact_text, confidence)
+    SELECT u.id, CASE WHEN g % 10 = 0 THEN 'constraint' ELSE 'preference' END::fact_type, 'Likes hobby ' || g, 0.9
+    FROM generate_series(1, ${factsEach}) g CROSS JOIN unnest(${sql.param(others)}::uuid[]) AS u(id) ORDER BY g, u.id`);
+  await t.db.execute(sql`ANALYZE`);
+}
+
+it.skipIf(!onServer)("a chat turn's statements read no more when other users hold far more", async () => {
+  const [me, ...others] = await tenUsers();
+  await othersHold(others, 20, 10);
+  const user = { id: me!, memoryEnabled: true };
+  const recorded = recordingStore(t.app, testEngine);
+  const deps = chatDepsOf(memoryServices(recorded.store));
+  // A new chat (its title, the facts learned, the message kept as an episode), a second turn in
+  // it, then a new chat that searches the facts and the first chat.
+  const { turn } = await chatTurn(deps, user, { message: 'I live in Lyon and I am vegetarian.' });
+  await chatTurn(deps, user, { message: 'I work as a nurse at the city hospital.', conversationId: turn.conversation.id });
+  await chatTurn(deps, user, { message: 'What should I cook for dinner tonight?' });
+  const statements = recorded.units.flatMap((u) => u.statements).filter((s) => !TRANSACTION_STATEMENT.test(s.sql));
+  const before = [];
+  for (const statement of statements) before.push(await pagesTouched(me!, statement));
+
+  // A hundred times more, with statistics that know it.
+  await othersHold(others, 2000, 500);
+  expect(statements.length).toBeGreaterThan(20);
+  for (const [i, statement] of statements.entries()) {
+    // A row of values reads nobody's rows: its pages are where it lands (free space, a new page).
+    if (/^\s*insert into "\w+" \([^)]*\) values \(/i.test(statement.sql)) continue;
+    // A B-tree a level deeper costs a page per lookup; a scan of other users' rows, hundreds.
+    expect.soft(await pagesTouched(me!, statement), statement.sql).toBeLessThanOrEqual(before[i]! + 8);
   }
 });
