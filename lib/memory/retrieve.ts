@@ -155,8 +155,9 @@ function toRetrievedFact(r: FactRow & { similarity: number | null; score: number
  * matters to a snack suggestion that never says "peanut") and their current single-valued
  * attributes (name, home, employer, job, partner: who they are matters to most answers); and,
  * when the user has at most `limit` current facts, all of them, so a small memory is given whole
- * (newest first). The count is read from the index first, so a large memory costs one index-only
- * count and those few facts, not a scan.
+ * (newest first). The count stops one past `limit` (whether the whole memory fits is all it
+ * tells), so a large memory costs `limit` index entries and those few facts, not a scan: a fact's
+ * page changes with each use, so an index-only count still visits most of them.
  */
 export async function loadStandingFacts(db: Database, userId: string, limit: number): Promise<{ facts: RetrievedFact[]; always: Set<string>; complete: boolean }> {
   const current = sql`f.user_id = ${userId} AND f.superseded_at IS NULL`;
@@ -165,7 +166,7 @@ export async function loadStandingFacts(db: Database, userId: string, limit: num
   const rows = await selectPreparedRows<FactRow & { total: number; always: boolean }>(
     db,
     'load_standing_facts',
-    sql`WITH counted AS (SELECT count(*)::int AS total FROM user_facts f WHERE ${current})
+    sql`WITH counted AS (SELECT count(*)::int AS total FROM (SELECT 1 FROM user_facts f WHERE ${current} LIMIT ${limit + 1}) f)
         SELECT * FROM (
           SELECT ${columns}, true AS always FROM user_facts f WHERE ${current} AND f.fact_type = 'constraint'
           UNION ALL

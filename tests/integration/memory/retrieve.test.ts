@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { createAnonymousUser } from '@/lib/db/queries';
 import { userFacts } from '@/lib/db/schema';
 import { recordFactAccess } from '@/lib/memory/fact-store';
-import { retrieveFacts, type RetrieveOptions } from '@/lib/memory/retrieve';
+import { loadStandingFacts, retrieveFacts, type RetrieveOptions } from '@/lib/memory/retrieve';
 import { writeFacts, type CandidateFact } from '@/lib/memory/write-facts';
 import { axisVector, scriptedEmbedder } from '../../helpers/models';
 import { describeOnEngine } from '../engines';
@@ -106,5 +106,21 @@ describeOnEngine('the retriever', (db, engine, store) => {
     expect(touched.map((r) => r.id)).toEqual([found[0]!.id]);
     expect(touched[0]!.accessCount).toBe(1);
     expect(touched[0]!.lastAccessed).toBeInstanceOf(Date);
+  });
+
+  it('stands on the whole memory while it fits the limit, else on the constraints and who the user is', async () => {
+    const me = (await createAnonymousUser(db())).id;
+    const allergy = { ...candidate('Is allergic to peanuts'), factType: 'constraint' as const };
+    await writeFacts(store(), embedder, { userId: me, candidates: [allergy, ...['Lives in Paris', 'Prefers dark roast coffee', 'Is learning Rust', 'Has a dog called Biscuit'].map(candidate)] });
+    const standing = (limit: number) => store().readAsUser(me, (tx) => loadStandingFacts(tx, me, limit), { oneStatement: true });
+
+    const whole = await standing(5);
+    expect(whole.complete).toBe(true);
+    expect(whole.facts.map((f) => f.factText).slice(0, 2)).toEqual(['Is allergic to peanuts', 'Lives in Paris']);
+    expect(whole.facts).toHaveLength(5);
+    const part = await standing(4);
+    expect(part.complete).toBe(false);
+    expect(part.facts.map((f) => f.factText)).toEqual(['Is allergic to peanuts', 'Lives in Paris']);
+    expect([...part.always].sort()).toEqual(part.facts.map((f) => f.id).sort());
   });
 });
