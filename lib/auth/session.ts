@@ -8,7 +8,7 @@ import { headers } from 'next/headers';
 import { eq } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { accountMerges, type User } from '@/lib/db/schema';
-import { isUserId, type UnitShape } from '@/lib/db/store';
+import { isUserId, ONE_STATEMENT, type UnitShape } from '@/lib/db/store';
 import { getServices } from '@/lib/services';
 import { sessionToken } from './session-cookie';
 import { standingOf, type SessionIdentity, type SessionStanding } from './guest-data';
@@ -38,7 +38,7 @@ export async function sessionIdentity(): Promise<SessionIdentity | undefined> {
   const claims = await sessionClaims();
   if (!claims) return undefined;
   const { store } = await getServices();
-  const stale = await store.readAsUser(claims.userId, (tx) => isStaleSession(tx, claims), { oneStatement: true });
+  const stale = await store.readAsUser(claims.userId, (tx) => isStaleSession(tx, claims), ONE_STATEMENT);
   return stale ? undefined : { userId: claims.userId, isAnonymous: claims.isAnonymous };
 }
 
@@ -75,7 +75,7 @@ async function sessionUnit<T>(
 
 /** The session's user row, for work that runs its own units (a chat turn, an edit that embeds). */
 export async function getSessionUser(): Promise<User | undefined> {
-  return (await sessionUnit(async () => undefined, true, { oneStatement: true }))?.user;
+  return (await sessionUnit(async () => undefined, true, ONE_STATEMENT))?.user;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { conversations } from '../db/schema';
+import { ONE_STATEMENT } from '../db/store';
 import { messageOf } from '../errors';
 import { writeTitle } from './title';
 import type { ChatDeps, StartedTurn } from './turn';
@@ -33,7 +34,7 @@ export async function afterTurn({ store, memory, extract }: ChatDeps, turn: Star
               .update(conversations)
               .set({ title })
               .where(and(eq(conversations.id, conversation.id), eq(conversations.userId, userId), isNull(conversations.title))),
-          { oneStatement: true },
+          ONE_STATEMENT,
         ),
       ),
     );

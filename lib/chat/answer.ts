@@ -10,7 +10,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { questionAndAnswer } from '../db/queries';
 import { conversationTurns, type ConversationTurn } from '../db/schema';
-import type { Store } from '../db/store';
+import { ONE_STATEMENT, type Store } from '../db/store';
 import { messageOf } from '../errors';
 import { recordFactAccess } from '../memory/fact-store';
 
@@ -118,7 +118,7 @@ export class AnswerWriter {
         .update(conversationTurns)
         .set({ ...set, updatedAt: sql`now()` })
         .where(and(eq(conversationTurns.id, this.answerId), eq(conversationTurns.userId, this.userId)));
-    }, { oneStatement: true });
+    }, ONE_STATEMENT);
   }
 
   /**

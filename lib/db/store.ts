@@ -29,6 +29,9 @@ export interface UnitShape {
   oneStatement?: boolean;
 }
 
+/** The shape of a unit that sends one statement. */
+export const ONE_STATEMENT: UnitShape = { oneStatement: true };
+
 /**
  * How a unit fails when the database does: a lost connection as ConnectionLostError, one user's
  * units beyond their share of the pool as UserBusyError (both DatabaseUnavailableError, errors.ts).

@@ -6,6 +6,7 @@
  */
 import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { conversationTurns } from '../db/schema';
+import { ONE_STATEMENT } from '../db/store';
 import { extractFacts } from './extract-facts';
 import { retrieveFacts, type RetrievedFact } from './retrieve';
 import { containsSecret } from './secrets';
@@ -61,7 +62,7 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
         attributes: context ? currentAttributeFactsJson(tx, userId) : sql<null>`NULL`,
       });
     return turn;
-  }, { oneStatement: true });
+  }, ONE_STATEMENT);
   if (!claimed) return { status: 'skipped', reason: 'not_found' };
   const { attributes: claimedAttributes, ...turn } = claimed;
   const learnable = turn.memoryEnabled === true && !containsSecret(turn.content);
@@ -118,7 +119,7 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
           .update(conversationTurns)
           .set({ extractionError: message.slice(0, 2000) })
           .where(and(eq(conversationTurns.id, turnId), eq(conversationTurns.userId, userId))),
-      { oneStatement: true },
+      ONE_STATEMENT,
     );
     return { status: 'failed', error: message };
   }

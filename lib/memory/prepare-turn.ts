@@ -6,6 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { users } from '../db/schema';
+import { ONE_STATEMENT } from '../db/store';
 import type { ChatMessage, MemoryNote } from '../ai/types';
 import { buildEpisodeBlock, episodeNote, retrieveEpisodes, type RetrievedEpisode } from './episodes';
 import { buildMemoryBlock, estimateTokens, MORE_MEMORY, orderForPrompt } from './memory-block';
@@ -88,19 +89,18 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
   const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
   // The facts' search, the standing facts and past conversations are read at once, each in a
   // read-only unit of one statement (one round trip each): the slowest of the three sets the time.
-  const one = { oneStatement: true };
   const [relevant, standing, episodes] = memoryEnabled
     ? await Promise.all([
         messageVector
-          ? store.readAsUser(userId, (tx) => retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }), one)
+          ? store.readAsUser(userId, (tx) => retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }), ONE_STATEMENT)
           : Promise.resolve([]),
         // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
-        store.readAsUser(userId, (tx) => loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)'))), one),
+        store.readAsUser(userId, (tx) => loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)'))), ONE_STATEMENT),
         searchPast
           ? store.readAsUser(
               userId,
               (tx) => retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }),
-              one,
+              ONE_STATEMENT,
             )
           : Promise.resolve([]),
       ])

@@ -6,7 +6,7 @@ import { learnContext } from '@/lib/chat/after-turn';
 import { AnswerWriter, streamingStaleAfterMs } from '@/lib/chat/answer';
 import { storeQuestion } from '@/lib/chat/turn';
 import { appendTurn } from '@/lib/db/queries';
-import type { Store } from '@/lib/db/store';
+import { ONE_STATEMENT, type Store } from '@/lib/db/store';
 import { retrieveEpisodes } from '@/lib/memory/episodes';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { prepareTurn } from '@/lib/memory/prepare-turn';
@@ -89,12 +89,9 @@ const count = (work: WorkDone, outcomes: FactOutcome[]) => outcomes.forEach((o) 
 const queryOf = (it: Iteration, model: string) => ({ userId: it.user.id, model, vector: it.vector, text: it.message });
 const episodeQueryOf = (it: Iteration, model: string) => ({ ...queryOf(it, model), excludeConversationId: it.user.conversationId });
 
-/** prepareTurn's reads are read-only units of one statement each. */
-const oneStatement = { oneStatement: true };
-
 /** The past conversations searched as prepareTurn searches them. */
 const searchEpisodes = (it: Iteration, { store, embedder, settings }: MemoryServices) =>
-  store.readAsUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes), oneStatement);
+  store.readAsUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes), ONE_STATEMENT);
 
 /** Facts retrieval; with `episodes`, the past conversations searched at the same time, as prepareTurn does. */
 const retrieve =
@@ -102,7 +99,7 @@ const retrieve =
   async (it, services, work) => {
     const { store, embedder, settings } = services;
     const [facts, found] = await Promise.all([
-      store.readAsUser(it.user.id, (tx) => retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking }), oneStatement),
+      store.readAsUser(it.user.id, (tx) => retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking }), ONE_STATEMENT),
       episodes ? searchEpisodes(it, services) : null,
     ]);
     work.retrieved.push(facts.length);

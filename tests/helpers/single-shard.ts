@@ -86,7 +86,7 @@ export function recordingStore(app: Database, engine: Engine): { store: Store; u
 }
 
 /** The transaction's own statements, which touch no table. */
-const HOUSEKEEPING = /^\s*(begin|commit|rollback|savepoint|release|set\s+transaction|select\s+set_config\s*\()/i;
+export const HOUSEKEEPING = /^\s*(begin|commit|rollback|savepoint|release|set\s+transaction|select\s+set_config\s*\()/i;
 
 /** Words that can follow a table name where an alias would stand. */
 const NOT_ALIAS = new Set(

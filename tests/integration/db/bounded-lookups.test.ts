@@ -15,7 +15,7 @@ import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/qu
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { loadStandingFacts } from '@/lib/memory/retrieve';
 import { chatDepsOf, chatTurn, memoryServices } from '../../helpers/chat';
-import { recordingStore, type Statement } from '../../helpers/single-shard';
+import { HOUSEKEEPING, recordingStore, type Statement } from '../../helpers/single-shard';
 import { openTestStore, testEngine, type TestDatabase } from '../engines';
 
 const onServer = testEngine === 'postgres';
@@ -55,8 +55,6 @@ async function pagesTouched(userId: string, { sql: text, params }: Statement): P
   }
 }
 
-const TRANSACTION_STATEMENT = /^\s*(begin|commit|rollback|select set_config\()/i;
-
 it.skipIf(!onServer)('claiming and learning a turn read a few pages while thousands of other turns await extraction', async () => {
   const me = (await createAnonymousUser(t.db)).id;
   const other = (await createAnonymousUser(t.db)).id;
@@ -70,7 +68,7 @@ it.skipIf(!onServer)('claiming and learning a turn read a few pages while thousa
 
   const recorded = recordingStore(t.app, testEngine);
   expect(await extractTurn(memoryServices(recorded.store), me, turn!.id)).toMatchObject({ status: 'extracted' });
-  const statements = recorded.units.flatMap((u) => u.statements).filter((s) => !TRANSACTION_STATEMENT.test(s.sql));
+  const statements = recorded.units.flatMap((u) => u.statements).filter((s) => !HOUSEKEEPING.test(s.sql));
   // The claim and the learning (the turn marked, its episode kept) are among them.
   expect(statements.filter((s) => /extracted_at|extraction_attempts/.test(s.sql)).length).toBeGreaterThanOrEqual(2);
   for (const statement of statements) {
@@ -93,7 +91,7 @@ it.skipIf(!onServer)("a large memory's standing facts read its constraints, not 
   const standing = await recorded.store.readAsUser(me, (tx) => loadStandingFacts(tx, me, 50));
   expect(standing.complete).toBe(false);
   expect(standing.facts.filter((f) => f.factType === 'constraint')).toHaveLength(3);
-  const [statement, ...more] = recorded.units[0]!.statements.filter((s) => !TRANSACTION_STATEMENT.test(s.sql));
+  const [statement, ...more] = recorded.units[0]!.statements.filter((s) => !HOUSEKEEPING.test(s.sql));
   expect(more).toEqual([]);
   // Every fact's page would be about 200; the constraints', the count's index and a few more, 30.
   expect(await pagesTouched(me, statement!)).toBeLessThan(60);
@@ -116,7 +114,7 @@ it.skipIf(!onServer)('a message in a long conversation reads a few pages', async
   const recorded = recordingStore(t.app, testEngine);
   const stored = await storeQuestion(recorded.store, me, { conversationId: conversations[0]!, message: 'And one more thing.' }, streamingStaleAfterMs(60_000));
   expect(stored).toMatchObject({ ok: true, shortTerm: { summary: 'What was said.', unsummarized: 1 } });
-  const statements = recorded.units[0]!.statements.filter((s) => !TRANSACTION_STATEMENT.test(s.sql));
+  const statements = recorded.units[0]!.statements.filter((s) => !HOUSEKEEPING.test(s.sql));
   expect(statements.some((s) => /'streaming'/.test(s.sql))).toBe(true);
   for (const statement of statements) {
     expect.soft(await pagesTouched(me, statement), statement.sql).toBeLessThan(60);
@@ -148,7 +146,7 @@ it.skipIf(!onServer)("a chat turn's statements read no more when other users hol
   const { turn } = await chatTurn(deps, user, { message: 'I live in Lyon and I am vegetarian.' });
   await chatTurn(deps, user, { message: 'I work as a nurse at the city hospital.', conversationId: turn.conversation.id });
   await chatTurn(deps, user, { message: 'What should I cook for dinner tonight?' });
-  const statements = recorded.units.flatMap((u) => u.statements).filter((s) => !TRANSACTION_STATEMENT.test(s.sql));
+  const statements = recorded.units.flatMap((u) => u.statements).filter((s) => !HOUSEKEEPING.test(s.sql));
   const before = [];
   for (const statement of statements) before.push(await pagesTouched(me!, statement));
 
