@@ -7,7 +7,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { describeModelError } from '../ai/errors';
 import type { ChatBlock, ChatEvent, ChatFn, ChatMessage, ExtractFn, MemoryNote, TokenUsage } from '../ai/types';
-import type { Database } from '../db/client';
+import { commitWithNext, type Database } from '../db/client';
 import { createConversation, insertTurn, touchConversation } from '../db/queries';
 import { conversationTurns, type Conversation, type ConversationTurn } from '../db/schema';
 import type { Store } from '../db/store';
@@ -153,7 +153,9 @@ async function storeInUnit(tx: Database, userId: string, body: StoredChatRequest
     stored = asked;
   }
   const { question: userTurn, answerId } = stored;
-  // The conversation so far, read while its row is at hand (a new one is just this message).
+  // The conversation so far, read while its row is at hand (a new one is just this message). What
+  // is stored is kept by now, so the COMMIT goes with the read.
+  if (body.conversationId) commitWithNext(tx);
   const shortTerm = body.conversationId
     ? await loadShortTermContext(tx, userId, conversation.id, conversation)
     : { summary: null, messages: [{ role: 'user' as const, content: userTurn.content }], unsummarized: 1 };

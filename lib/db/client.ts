@@ -74,6 +74,15 @@ const unitConnections = new WeakMap<Database, UnitConnection>();
 /** The connection a unit of work runs on; undefined on PGlite and outside a unit. */
 export const unitConnection = (db: Database): UnitConnection | undefined => unitConnections.get(db);
 
+/**
+ * Inside a unit of work: its next statement is its last, so on a server its COMMIT goes with it
+ * (UnitConnection.commitWithNext; the work must not fail after it counting on a rollback). On
+ * PGlite, in process, there is nothing to save and the unit commits at its end as before.
+ */
+export function commitWithNext(tx: Database): void {
+  unitConnection(tx)?.commitWithNext();
+}
+
 /** Time-outs of the app's connections; none for migrations and benchmarks, whose statements may run long. */
 export interface PostgresLimits {
   statementTimeoutMs: number;
@@ -144,7 +153,8 @@ export async function openPostgres(url: string, poolMax = 10, limits?: PostgresL
       if (connection.end() === 'open') await client.query('COMMIT');
       return result;
     } catch (error) {
-      connection.end();
+      // Committed with its last statement, the unit failed after it: nothing is left to end.
+      if (connection.end() === 'committed') throw error;
       // A ROLLBACK that fails means the connection is gone: the pool must not hand it out again.
       await client.query('ROLLBACK').catch((lost: unknown) => {
         broken = lost instanceof Error ? lost : new Error(String(lost));

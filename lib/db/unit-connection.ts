@@ -42,6 +42,13 @@ export interface UnitConnection {
    * `oneStatement` so does the COMMIT (a second statement then fails, outside any transaction).
    */
   begin(opening: readonly string[], oneStatement: boolean): void;
+  /**
+   * The unit's next statement is its last: its COMMIT goes with it, one round trip saved. For a
+   * statement whose result can no longer undo the unit: a failure of the statement itself still
+   * does (its COMMIT is then skipped), but the work failing after it does not. A statement after
+   * it fails, outside any transaction.
+   */
+  commitWithNext(): void;
   /** Ends the unit: what, of its transaction, is left to end. */
   end(): UnitState;
 }
@@ -102,9 +109,9 @@ export function unitConnectionOf(Query: typeof import('pg').Query): (client: Poo
     let state: UnitState = 'unopened';
     return {
       query<R extends QueryResultRow>(config: QueryConfig | string, values?: unknown[]): Promise<QueryResult<R>> {
-        if (state === 'committed') return Promise.reject(new Error('A unit of one statement sent a second one.'));
-        if (!opening) return client.query<R>(config, values);
-        const query = new UnitQuery(typeof config === 'string' ? { text: config } : config, values, opening, closing);
+        if (state === 'committed') return Promise.reject(new Error('A unit sent a statement after the one its COMMIT went with.'));
+        if (!opening && !closing.length) return client.query<R>(config, values);
+        const query = new UnitQuery(typeof config === 'string' ? { text: config } : config, values, opening ?? [], closing);
         opening = undefined;
         state = closing.length ? 'committed' : 'open';
         return new Promise((resolve, reject) => {
@@ -122,6 +129,9 @@ export function unitConnectionOf(Query: typeof import('pg').Query): (client: Poo
         opening = statements;
         closing = oneStatement ? ['COMMIT'] : [];
         state = 'unopened';
+      },
+      commitWithNext() {
+        closing = ['COMMIT'];
       },
       end() {
         const ended = state;

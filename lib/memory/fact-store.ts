@@ -54,30 +54,36 @@ export async function refreshFact(tx: Database, userId: string, factId: string, 
 }
 
 /**
- * Marks the user's current facts among `ids` as replaced by `successorId`; they stay as history.
- * The successor must be one of the user's facts, and is key-share locked until the unit ends
- * (what a foreign key's check did): a delete of it waits, then clears the pointers (0020).
+ * Marks the user's current facts among `ids` as replaced by `successorId`; they stay as history,
+ * and lose their vectors in the same statement. The successor must be one of the user's facts, and
+ * is key-share locked until the unit ends (what a foreign key's check did): a delete of it waits,
+ * then clears the pointers (0020). No statement when there is nothing to replace.
  */
 export async function supersede(tx: Database, userId: string, ids: string[], successorId: string): Promise<string[]> {
   const targets = ids.filter((id) => id !== successorId);
   if (!targets.length) return [];
-  const rows = await tx
-    .update(userFacts)
-    .set({ supersededAt: sql`now()`, supersededBy: successorId, updatedAt: sql`now()` })
-    .where(
-      and(
-        eq(userFacts.userId, userId),
-        inArray(userFacts.id, targets),
-        isNull(userFacts.supersededAt),
-        sql`EXISTS (SELECT 1 FROM user_facts s WHERE s.id = ${successorId} AND s.user_id = ${userId} FOR KEY SHARE)`,
-      ),
-    )
-    .returning({ id: userFacts.id });
-  const superseded = rows.map((r) => r.id);
-  if (superseded.length) {
-    await tx.delete(factEmbeddings).where(and(eq(factEmbeddings.userId, userId), inArray(factEmbeddings.factId, superseded)));
-  }
-  return superseded;
+  const superseded = tx.$with('superseded').as(
+    tx
+      .update(userFacts)
+      .set({ supersededAt: sql`now()`, supersededBy: successorId, updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(userFacts.userId, userId),
+          inArray(userFacts.id, targets),
+          isNull(userFacts.supersededAt),
+          sql`EXISTS (SELECT 1 FROM user_facts s WHERE s.id = ${successorId} AND s.user_id = ${userId} FOR KEY SHARE)`,
+        ),
+      )
+      .returning({ id: userFacts.id }),
+  );
+  const unembedded = tx.$with('unembedded').as(
+    tx
+      .delete(factEmbeddings)
+      .where(and(eq(factEmbeddings.userId, userId), inArray(factEmbeddings.factId, tx.select({ id: superseded.id }).from(superseded))))
+      .returning({ factId: factEmbeddings.factId }),
+  );
+  const rows = await tx.with(superseded, unembedded).select({ id: superseded.id }).from(superseded);
+  return rows.map((r) => r.id);
 }
 
 /** Deletes facts of the user by id (their vectors go with them, 0020); returns what Undo needs. */

@@ -8,7 +8,7 @@
  * turn with its episode (episodes.ts), in one transaction, which also marks the turn extracted:
  * a crash leaves either all or none, so a retried turn never loses or doubles its memories.
  */
-import type { Database } from '../db/client';
+import { commitWithNext, type Database } from '../db/client';
 import type { Store } from '../db/store';
 import type { FactType, UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
@@ -74,6 +74,16 @@ export async function writeFacts(
 
   const stored = await store.asUser(input.userId, async (tx) => {
     const { userId } = input;
+    if (input.sourceTurnId != null) {
+      const episode = input.episode && { ...input.episode, model: embedder.model };
+      // The turn first: learned meanwhile (another extraction of it won), or forgotten, this one
+      // writes nothing. Its row stays locked until the unit ends. With no facts it is all the
+      // unit writes, and a mark that matched nothing wrote nothing: its COMMIT can go with it.
+      if (!kept.length) commitWithNext(tx);
+      if (!(await markTurnLearned(tx, { userId, turnId: input.sourceTurnId, episode }))) {
+        throw new TurnAlreadyLearned(input.sourceTurnId);
+      }
+    }
     // How every fact stands, read at once; each is then resolved in order, seeing what the
     // facts before it changed, so a batch never stores a fact twice.
     const standings = await readStandings(
@@ -85,21 +95,14 @@ export async function writeFacts(
     const added = new Map<number, string>();
     const outcomes: FactOutcome[] = [];
     for (const [i, candidate] of kept.entries()) {
-      const outcome = await resolveFact(tx, embedder.model, input, candidate, vectors[i]!, standings.of(i, { superseded, added }));
+      const last = i === kept.length - 1;
+      const outcome = await resolveFact(tx, embedder.model, input, candidate, vectors[i]!, standings.of(i, { superseded, added }), last);
       if (outcome.action === 'added') added.set(i, outcome.fact.id);
       for (const id of outcome.superseded) superseded.add(id);
       outcomes.push(outcome);
     }
-    if (input.sourceTurnId != null) {
-      const episode = input.episode && { ...input.episode, model: embedder.model };
-      // Learned meanwhile (another extraction of it won), or forgotten: this one writes nothing.
-      if (!(await markTurnLearned(tx, { userId: input.userId, turnId: input.sourceTurnId, episode }))) {
-        throw new TurnAlreadyLearned(input.sourceTurnId);
-      }
-    }
     return outcomes;
   });
-
   const dropped: FactOutcome[] = input.candidates.flatMap((candidate) => {
     const reason = dropReason(candidate);
     return reason ? [{ action: 'dropped' as const, candidate, reason }] : [];
@@ -107,7 +110,10 @@ export async function writeFacts(
   return [...stored, ...dropped];
 }
 
-/** Stores one fact as its standing among the user's current facts says, inside the caller's transaction. */
+/**
+ * Stores one fact as its standing among the user's current facts says, inside the caller's
+ * transaction; `last`: it is the unit's last fact, whose last statement carries the COMMIT.
+ */
 async function resolveFact(
   tx: Database,
   model: string,
@@ -115,8 +121,12 @@ async function resolveFact(
   candidate: CandidateFact,
   vector: number[],
   { duplicate, replaces }: Standing,
+  last: boolean,
 ): Promise<Extract<FactOutcome, { action: 'added' | 'refreshed' }>> {
   const { userId } = input;
+  // A fact that replaces none (or only itself) is stored by one statement, else two: supersede's.
+  const replacesOthers = replaces.some((id) => id !== duplicate);
+  if (last && !replacesOthers) commitWithNext(tx);
   const fact = duplicate
     ? await refreshFact(tx, userId, duplicate, candidate.confidence)
     : (await insertFact(
@@ -131,6 +141,7 @@ async function resolveFact(
         },
         { model, vector },
       ))!;
+  if (last && replacesOthers) commitWithNext(tx);
   const superseded = await supersede(tx, userId, replaces, fact.id);
   return { action: duplicate ? 'refreshed' : 'added', candidate, fact, superseded };
 }

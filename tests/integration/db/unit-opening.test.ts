@@ -1,14 +1,14 @@
 /**
  * A unit's opening (BEGIN, READ ONLY or not, and whose unit it is) binds its first statement,
  * which on a server carries it, and a unit of one statement commits with it
- * (lib/db/unit-connection.ts): whatever that statement's shape, and whether it succeeds or fails,
+ * (lib/db/unit-connection.ts), as does a statement the work says is its last (commitWithNext): whatever that statement's shape, and whether it succeeds or fails,
  * the unit and the units after it on the same connection see what they should.
  */
 import { beforeAll, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createAnonymousUser, createConversation, listConversations } from '@/lib/db/queries';
 import { selectRows, selectPreparedRows } from '@/lib/db/rows';
-import type { Database } from '@/lib/db/client';
+import { commitWithNext, type Database } from '@/lib/db/client';
 import { describeOnEngine } from '../engines';
 
 /** Statements without parameters: what the unit's opening set, read back. */
@@ -74,7 +74,7 @@ describeOnEngine("a unit's opening", (db, engine, store) => {
     if (engine === 'postgres') {
       await expect(
         store().readAsUser(alice, async (tx) => [await setting(tx), await setting(tx)], { oneStatement: true }),
-      ).rejects.toMatchObject({ cause: { message: 'A unit of one statement sent a second one.' } });
+      ).rejects.toMatchObject({ cause: { message: 'A unit sent a statement after the one its COMMIT went with.' } });
     }
   });
 
@@ -84,6 +84,56 @@ describeOnEngine("a unit's opening", (db, engine, store) => {
     expect(await store().asUser(alice, (tx) => failing(tx).catch(() => 'swallowed'), { oneStatement: true })).toBe('swallowed');
     for (const user of [bob, alice, bob, alice, bob, alice]) {
       expect(await store().asUser(user, setting, { oneStatement: true })).toEqual({ who: user, readOnly: 'off' });
+    }
+  });
+
+  it('commits with the statement the work says is its last, and keeps nothing when that statement fails', async () => {
+    const titles = async (user: string) => (await store().readAsUser(user, (tx) => listConversations(tx, user))).map((c) => c.title).sort();
+    const carol = (await createAnonymousUser(db())).id;
+    const two = await store().asUser(carol, async (tx) => {
+      await createConversation(tx, carol, 'first of two');
+      commitWithNext(tx);
+      return createConversation(tx, carol, 'last of two');
+    });
+    expect(two.title).toBe('last of two');
+    expect(await titles(carol)).toEqual(['first of two', 'last of two']);
+
+    // The last statement fails: its COMMIT is skipped and the unit rolls back, the first statement too.
+    await expect(
+      store().asUser(carol, async (tx) => {
+        await createConversation(tx, carol, 'rolled back with the last');
+        commitWithNext(tx);
+        return selectRows(tx, sql`SELECT 1 / 0 AS never`);
+      }),
+    ).rejects.toMatchObject({ cause: { code: '22012' } });
+    // Said but never followed by a statement: the unit commits as usual.
+    await store().asUser(carol, async (tx) => {
+      await createConversation(tx, carol, 'committed at the end');
+      commitWithNext(tx);
+    });
+    // The work fails after its last statement: the error is the work's. On a server what it sent
+    // had committed and stays (so work must not fail there counting on a rollback); on PGlite the
+    // unit is Drizzle's transaction, which rolls back.
+    await expect(
+      store().asUser(carol, async (tx) => {
+        commitWithNext(tx);
+        await createConversation(tx, carol, 'committed before the failure');
+        throw new Error('after the commit');
+      }),
+    ).rejects.toThrow('after the commit');
+    const kept = engine === 'postgres' ? ['committed before the failure'] : [];
+    expect(await titles(carol)).toEqual(['committed at the end', ...kept, 'first of two', 'last of two'].sort());
+    if (engine === 'postgres') {
+      await expect(
+        store().asUser(carol, async (tx) => {
+          commitWithNext(tx);
+          await setting(tx);
+          return setting(tx);
+        }),
+      ).rejects.toMatchObject({ cause: { message: 'A unit sent a statement after the one its COMMIT went with.' } });
+    }
+    for (const user of [bob, carol, alice, carol, bob, carol]) {
+      expect(await store().asUser(user, setting)).toEqual({ who: user, readOnly: 'off' });
     }
   });
 });
