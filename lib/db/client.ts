@@ -68,11 +68,19 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
   }
 }
 
-/** Each server unit's session and its connection: for what Drizzle cannot send (rows.ts). */
-const unitConnections = new WeakMap<Database, UnitConnection>();
+/**
+ * Each server unit's session carries its connection, for what Drizzle cannot send (rows.ts,
+ * commitWithNext), under a key of the runtime's symbol registry rather than in a module's own map:
+ * Next.js bundles a module once per layer, so the route handlers' copy of this module is not the
+ * one that opened the pool, and a map of one copy is empty in the other (a unit then silently sent
+ * its COMMIT on its own and its statements unprepared).
+ */
+const UNIT_CONNECTION = Symbol.for('engram.unitConnection');
+
+type WithConnection = { [UNIT_CONNECTION]?: UnitConnection };
 
 /** The connection a unit of work runs on; undefined on PGlite and outside a unit. */
-export const unitConnection = (db: Database): UnitConnection | undefined => unitConnections.get(db);
+export const unitConnection = (db: Database): UnitConnection | undefined => (db as WithConnection)[UNIT_CONNECTION];
 
 /**
  * Inside a unit of work: its next statement is its last, so on a server its COMMIT goes with it
@@ -139,7 +147,7 @@ export async function openPostgres(url: string, poolMax = 10, limits?: PostgresL
       // The cast: Drizzle's session calls only `query(config, values)`, which UnitConnection has.
       const session = drizzle({ client: connection as unknown as PoolClient }) as unknown as Database;
       units.set(client, (unit = { connection, session }));
-      unitConnections.set(session, connection);
+      Object.defineProperty(session, UNIT_CONNECTION, { value: connection });
     }
     return unit;
   };

@@ -4,7 +4,7 @@
  * (lib/db/unit-connection.ts), as does a statement the work says is its last (commitWithNext): whatever that statement's shape, and whether it succeeds or fails,
  * the unit and the units after it on the same connection see what they should.
  */
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createAnonymousUser, createConversation, listConversations } from '@/lib/db/queries';
 import { selectRows, selectPreparedRows } from '@/lib/db/rows';
@@ -135,5 +135,21 @@ describeOnEngine("a unit's opening", (db, engine, store) => {
     for (const user of [bob, carol, alice, carol, bob, carol]) {
       expect(await store().asUser(user, setting)).toEqual({ who: user, readOnly: 'off' });
     }
+  });
+
+  it('is found by another copy of the module, as Next.js bundles one per layer', async () => {
+    // The route handlers' copy of lib/db/client.ts is not the one that opened the pool.
+    vi.resetModules();
+    const copy = await import('@/lib/db/client');
+    const carol = (await createAnonymousUser(db())).id;
+    const found = await store().asUser(carol, async (tx) => {
+      const connection = copy.unitConnection(tx);
+      await createConversation(tx, carol, 'first');
+      copy.commitWithNext(tx);
+      await createConversation(tx, carol, 'last');
+      return connection !== undefined;
+    });
+    expect(found).toBe(engine === 'postgres');
+    expect((await store().readAsUser(carol, (tx) => listConversations(tx, carol))).map((c) => c.title).sort()).toEqual(['first', 'last']);
   });
 });
