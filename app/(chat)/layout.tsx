@@ -2,7 +2,7 @@ import { connection } from 'next/server';
 import { Announcer } from '@/components/chat/announcer';
 import { ConversationsProvider } from '@/components/chat/conversations';
 import { Sidebar } from '@/components/chat/sidebar';
-import { readAsSessionUser } from '@/lib/auth/session';
+import { ONE_STATEMENT_WORK, readAsSessionUser } from '@/lib/auth/session';
 import { listConversations } from '@/lib/db/queries';
 import { env } from '@/lib/env';
 import { getServices } from '@/lib/services';
@@ -12,7 +12,7 @@ import { signOutAction } from '../(auth)/actions';
 export default async function ChatLayout({ children }: { children: React.ReactNode }) {
   // Per-user pages, rendered per request: never prerendered at build time.
   await connection();
-  const [session, { store, chat }] = await Promise.all([readAsSessionUser((tx, user) => listConversations(tx, user.id)), getServices()]);
+  const [session, { store, chat }] = await Promise.all([readAsSessionUser((tx, user) => listConversations(tx, user.id), ONE_STATEMENT_WORK), getServices()]);
   const memoryOff = session?.user.memoryEnabled === false;
   return (
     <ConversationsProvider initial={session?.result ?? []}>

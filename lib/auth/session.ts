@@ -6,7 +6,7 @@
 import 'server-only';
 import { headers } from 'next/headers';
 import { eq } from 'drizzle-orm';
-import type { Database } from '@/lib/db/client';
+import { commitWithNext, type Database } from '@/lib/db/client';
 import { accountMerges, type User } from '@/lib/db/schema';
 import { isUserId, ONE_STATEMENT, type UnitShape } from '@/lib/db/store';
 import { getServices } from '@/lib/services';
@@ -52,15 +52,31 @@ export function asSessionUser<T>(work: (tx: Database, user: User) => Promise<T>)
   return sessionUnit(work, false);
 }
 
+/** What a session unit's work says of itself. */
+export interface SessionWorkShape {
+  /**
+   * The work sends exactly one statement (after the user's row), which then carries the unit's
+   * COMMIT: one round trip for the unit (commitWithNext). A second statement fails the unit.
+   */
+  oneStatement?: boolean;
+}
+
+/** The shape of session work that sends one statement. */
+export const ONE_STATEMENT_WORK: SessionWorkShape = { oneStatement: true };
+
 /** asSessionUser for `work` that only reads: READ ONLY, and tried again once on a dropped connection. */
-export function readAsSessionUser<T>(work: (tx: Database, user: User) => Promise<T>): Promise<{ user: User; result: T } | undefined> {
-  return sessionUnit(work, true);
+export function readAsSessionUser<T>(
+  work: (tx: Database, user: User) => Promise<T>,
+  workShape?: SessionWorkShape,
+): Promise<{ user: User; result: T } | undefined> {
+  return sessionUnit(work, true, undefined, workShape);
 }
 
 async function sessionUnit<T>(
   work: (tx: Database, user: User) => Promise<T>,
   readOnly: boolean,
   shape?: UnitShape,
+  workShape: SessionWorkShape = {},
 ): Promise<{ user: User; result: T } | undefined> {
   const claims = await sessionClaims();
   if (!claims) return undefined;
@@ -68,7 +84,9 @@ async function sessionUnit<T>(
   const unit = async (tx: Database) => {
     // The version is checked on the row read here anyway: ending sessions costs no extra query.
     const user = await currentSessionUser(tx, claims);
-    return user ? { user, result: await work(tx, user) } : undefined;
+    if (!user) return undefined;
+    if (workShape.oneStatement) commitWithNext(tx);
+    return { user, result: await work(tx, user) };
   };
   return readOnly ? store.readAsUser(claims.userId, unit, shape) : store.asUser(claims.userId, unit, shape);
 }

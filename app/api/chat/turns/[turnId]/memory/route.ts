@@ -3,7 +3,7 @@
  * DELETE: "don't remember this": forget what was learned from it, and never learn it later.
  */
 import { z } from 'zod';
-import { readAsSessionUser, getSessionUser } from '@/lib/auth/session';
+import { getSessionUser, ONE_STATEMENT_WORK, readAsSessionUser } from '@/lib/auth/session';
 import { turnMemoryStatus } from '@/lib/chat/memory-status';
 import { env } from '@/lib/env';
 import { crossSiteRefusal } from '@/lib/http/guard';
@@ -14,7 +14,7 @@ const turnIdSchema = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTE
 
 export const GET = withJsonErrors('turn memory', async (_request: Request, { params }: { params: Promise<{ turnId: string }> }) => {
   const turnId = turnIdSchema.safeParse((await params).turnId);
-  const session = await readAsSessionUser(async (tx, user) => (turnId.success ? turnMemoryStatus(tx, user.id, turnId.data) : undefined));
+  const session = await readAsSessionUser(async (tx, user) => (turnId.success ? turnMemoryStatus(tx, user.id, turnId.data) : undefined), ONE_STATEMENT_WORK);
   if (!session) return Response.json({ error: 'Not signed in.' }, { status: 401 });
   const status = session.result;
   if (!status) return Response.json({ error: 'No such turn.' }, { status: 404 });
