@@ -22,7 +22,7 @@ import { defaultEpisodeOptions } from '@/lib/memory/episodes';
 import { defaultRetrieveOptions, type Ranking } from '@/lib/memory/retrieve';
 import { openBenchPglite, openBenchPostgres, type BenchDatabase } from './bench/engines';
 import { benchVocabulary, makeIterations, sampleUsers, type BenchUser } from './bench/fixtures';
-import { runOperations } from './bench/operations';
+import { compareTurns, emptyWork, runOperations, turnCodeAt } from './bench/operations';
 import { explainEpisodes, explainRetrieval, serverSettings } from './bench/plans';
 import { databaseExists } from './bench/scratch-database';
 import { previousSeed, recordSeed, seed, type SeedOptions, type SeedReport } from './bench/seed';
@@ -54,6 +54,11 @@ query plans. On PGlite (a temporary folder), and on the PostgreSQL server of DAT
     reuse: { type: 'boolean', default: false, help: 'Server: keep a database an earlier run seeded with the same flags (migrated to this code first)' },
     dimensions: { type: 'string', value: 'N', help: "The vectors' width (default the offline embedder's)" },
     baseline: { type: 'string', value: 'FILE', help: "An earlier run's --json report, printed beside this one's" },
+    against: {
+      type: 'string',
+      value: 'DIR',
+      help: "Also time chat turns of this code and of the checkout in DIR (e.g. a git worktree of an earlier commit), alternating in one run",
+    },
   },
 });
 const { values } = cli;
@@ -134,13 +139,17 @@ async function bench(engine: Engine) {
     const warmup = values.warmup ? count('warmup') : sample.length;
     console.log(`[${engine}] timing ${queries} runs per operation (after ${warmup} warm-up runs) over ${sample.length} users...`);
     const host = { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), loadAverageBefore: loadavg().map((x) => Math.round(x * 100) / 100) };
-    const { results, work } = await runOperations({ store: db.app, model: MODEL, users: sample, warmup, queries });
+    const context = { store: db.app, model: MODEL, users: sample, warmup, queries };
+    const { results, work } = await runOperations(context);
+    // Each its own WorkDone: the report's counts describe the operations above.
+    const against = values.against ? await compareTurns(context, emptyWork(), await turnCodeAt(values.against)) : undefined;
     const plans = await explainAll(db.app, sample);
     const loadAverageAfter = loadavg().map((x) => Math.round(x * 100) / 100);
     return {
       engine, location: db.location, settings, host: { ...host, loadAverageAfter }, users, factsPerUser, turnsPerUser, conversationsPerUser: options.conversationsPerUser,
       vocabularyWords: options.vocabulary.length, episodeOptions: defaultEpisodeOptions, echoesPerUser: turnsPerUser ? ECHOES : 0,
       sampledUsers: sample.length, warmup, seed: { ...seeded, reused }, results, episodeCost: episodeCost(results), work, plans,
+      ...(against && { against: { checkout: values.against, results: against } }),
       peakRssMb: rss.stop(), processPeakRssMb: processPeakRssMb(),
     };
   } finally {
@@ -175,6 +184,7 @@ function printRun(run: Run) {
   console.log(`load average before ${run.host.loadAverageBefore.join(' ')}, after ${run.host.loadAverageAfter.join(' ')} (${run.host.cpus} cores)`);
   console.log('\nwhat episodes add (with less without, same run, interleaved), ms:');
   for (const [name, d] of Object.entries(run.episodeCost)) console.log(`  ${name}: p50 +${d.p50}, p95 +${d.p95}`);
+  if (run.against) printTable(`[${run.engine}] chat turns of this code and of ${run.against.checkout}, alternating`, run.against.results);
   if (run.engine !== 'postgres') return;
   console.log(`\nsizes, MB (table + indexes): ${JSON.stringify(run.seed.sizesMb)}; indexes: ${JSON.stringify(run.seed.indexesMb)}`);
   for (const [what, lines] of Object.entries(run.plans)) console.log(`\nEXPLAIN (ANALYZE, BUFFERS), ${what === 'episodes' ? 'retrieveEpisodes' : `retrieval (${what})`}, one user:\n${lines.join('\n')}`);

@@ -2,6 +2,8 @@
  * The timed operations, each the product's own functions run in the user's units of work as the
  * app runs them; model calls answer at once (fixtures.ts), so the figures are memory work alone.
  */
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
 import { learnContext } from '@/lib/chat/after-turn';
 import { AnswerWriter, streamingStaleAfterMs } from '@/lib/chat/answer';
 import { storeQuestion } from '@/lib/chat/turn';
@@ -142,34 +144,89 @@ const buildPrompt =
     if (referenceChats) work.episodesInPrompt.push(prepared.usedEpisodes.length);
   };
 
+/** The functions a chat turn's memory work runs: this checkout's, or another's (compareTurns). */
+export interface TurnCode {
+  storeQuestion: typeof storeQuestion;
+  prepareTurn: typeof prepareTurn;
+  AnswerWriter: typeof AnswerWriter;
+  foldOldTurns: typeof foldOldTurns;
+  extractTurn: typeof extractTurn;
+  learnContext: typeof learnContext;
+}
+
+const thisCode: TurnCode = { storeQuestion, prepareTurn, AnswerWriter, foldOldTurns, extractTurn, learnContext };
+
+/**
+ * The same functions from the checkout in `dir` (lib/chat and lib/memory import each other by
+ * relative paths, so they load from that checkout; its node_modules may be a link to these). The
+ * cast: that code is assumed to take the same arguments, as a checkout of a recent commit does.
+ */
+export async function turnCodeAt(dir: string): Promise<TurnCode> {
+  const load = (file: string) => import(pathToFileURL(path.resolve(dir, file)).href);
+  const [turnModule, prepare, answer, shortTerm, extract, after] = await Promise.all(
+    ['lib/chat/turn.ts', 'lib/memory/prepare-turn.ts', 'lib/chat/answer.ts', 'lib/memory/short-term.ts', 'lib/memory/extract-turn.ts', 'lib/chat/after-turn.ts'].map(load),
+  );
+  return {
+    storeQuestion: turnModule.storeQuestion,
+    prepareTurn: prepare.prepareTurn,
+    AnswerWriter: answer.AnswerWriter,
+    foldOldTurns: shortTerm.foldOldTurns,
+    extractTurn: extract.extractTurn,
+    learnContext: after.learnContext,
+  } as TurnCode;
+}
+
 /**
  * One chat turn's memory work, in lib/chat's order (startTurn, then afterTurn) without the model
  * calls: answers [before the answer, after it] in ms. Only the first part delays the first token.
  */
-async function turn(it: Iteration, services: MemoryServices, work: WorkDone, referenceChats: boolean): Promise<[number, number]> {
+async function turn(it: Iteration, services: MemoryServices, work: WorkDone, referenceChats: boolean, code = thisCode): Promise<[number, number]> {
   const { store, settings } = services;
   const { id: userId, conversationId } = it.user;
   const started = performance.now();
-  const stored = await storeQuestion(store, userId, { conversationId, message: it.message }, STALE_AFTER_MS);
+  const stored = await code.storeQuestion(store, userId, { conversationId, message: it.message }, STALE_AFTER_MS);
   if (!stored.ok) throw new Error(`storing a bench question: ${stored.error}`);
   const { userTurn, answerId, shortTerm } = stored;
-  const prepared = await prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true, referenceChats, shortTerm });
+  const prepared = await code.prepareTurn(services, { userId, conversationId, message: it.message, memoryEnabled: true, referenceChats, shortTerm });
   const answered = performance.now();
 
   const used = prepared.usedFacts.map((f) => f.id);
-  const answer = new AnswerWriter(store, userId, answerId, STALE_AFTER_MS);
+  const answer = new code.AnswerWriter(store, userId, answerId, STALE_AFTER_MS);
   answer.append('A bench answer.');
   await answer.finish('complete', used);
   // afterTurn runs its steps concurrently, each in units of work of its own.
   const [, extracted] = await Promise.all([
-    foldOldTurns(store, services.extract, userId, conversationId, settings.shortTerm, prepared.unsummarizedTurns),
-    extractTurn(services, userId, userTurn.id, learnContext(prepared)),
+    code.foldOldTurns(store, services.extract, userId, conversationId, settings.shortTerm, prepared.unsummarizedTurns),
+    code.extractTurn(services, userId, userTurn.id, code.learnContext(prepared)),
   ]);
   if (extracted.status !== 'extracted') throw new Error(`extraction of a bench turn: ${JSON.stringify(extracted)}`);
   count(work, extracted.outcomes);
   work.retrieved.push(prepared.usedFacts.length);
   if (referenceChats) work.episodesInPrompt.push(prepared.usedEpisodes.length);
   return [answered - started, performance.now() - answered];
+}
+
+const summarizeTurns = (runs: [number, number][], suffix: string): Record<string, LatencySummary> => {
+  const wallMs = runs.reduce((sum, [before, after]) => sum + before + after, 0);
+  return {
+    [`turn: before the answer${suffix}`]: summarize(runs.map(([before]) => before), wallMs),
+    [`turn: after the answer${suffix}`]: summarize(runs.map(([, after]) => after), wallMs),
+    [`memory work per turn${suffix}`]: summarize(runs.map(([before, after]) => before + after), wallMs),
+  };
+};
+
+/**
+ * Chat turns of this code and of `other` (turnCodeAt), alternating on one database in one
+ * process, each on its own inputs: a change too small for runs minutes apart to show (they
+ * differ by 10-15% here) shows in this ratio.
+ */
+export async function compareTurns(ctx: OperationsContext, work: WorkDone, other: TurnCode): Promise<Record<string, LatencySummary>> {
+  const { warmup, timed, services } = prepare({ ...ctx, queries: 2 * ctx.queries });
+  const codes = [thisCode, other];
+  for (const [i, it] of warmup.entries()) await turn(it, services, work, true, codes[i % 2]);
+  const runs: [[number, number][], [number, number][]] = [[], []];
+  for (const [i, it] of timed.entries()) runs[i % 2]!.push(await turn(it, services, work, true, codes[i % 2]));
+  return { ...summarizeTurns(runs[0], ' (this code)'), ...summarizeTurns(runs[1], ' (the other checkout)') };
 }
 
 /**
@@ -187,21 +244,15 @@ async function timeTurns(ctx: OperationsContext, work: WorkDone): Promise<Record
   for (const [i, it] of timed.entries()) {
     for (const referenceChats of i % 2 ? [false, true] : [true, false]) phases.get(referenceChats)!.push(await run(it, referenceChats));
   }
-  const results: Record<string, LatencySummary> = {};
-  for (const [referenceChats, runs] of phases) {
-    const suffix = referenceChats ? '' : ', no episodes';
-    const wallMs = runs.reduce((sum, [before, after]) => sum + before + after, 0);
-    results[`turn: before the answer${suffix}`] = summarize(runs.map(([before]) => before), wallMs);
-    results[`turn: after the answer${suffix}`] = summarize(runs.map(([, after]) => after), wallMs);
-    results[`memory work per turn${suffix}`] = summarize(runs.map(([before, after]) => before + after), wallMs);
-  }
-  return results;
+  return Object.assign({}, ...[...phases].map(([referenceChats, runs]) => summarizeTurns(runs, referenceChats ? '' : ', no episodes')));
 }
 
 const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / (xs.length || 1)) * 10) / 10;
 
+export const emptyWork = (): WorkDone => ({ retrieved: [], episodes: [], episodesInPrompt: [], outcomes: { added: 0, refreshed: 0, dropped: 0 } });
+
 export async function runOperations(ctx: OperationsContext) {
-  const work: WorkDone = { retrieved: [], episodes: [], episodesInPrompt: [], outcomes: { added: 0, refreshed: 0, dropped: 0 } };
+  const work = emptyWork();
   const [hybrid, hybridWithEpisodes] = await timePair(ctx, work, retrieve('hybrid'), retrieve('hybrid', true));
   const [prompt, promptWithoutEpisodes] = await timePair(ctx, work, buildPrompt(true), buildPrompt(false));
   const results: Record<string, LatencySummary> = {
