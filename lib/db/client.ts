@@ -72,8 +72,8 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
  * Each server unit's session carries its connection, for what Drizzle cannot send (rows.ts,
  * commitWithNext), under a key of the runtime's symbol registry rather than in a module's own map:
  * Next.js bundles a module once per layer, so the route handlers' copy of this module is not the
- * one that opened the pool, and a map of one copy is empty in the other (a unit then silently sent
- * its COMMIT on its own and its statements unprepared).
+ * one that opened the pool, and a map of one copy is empty in the other (commitWithNext and rows.ts's
+ * prepared statements then quietly fell back to their slower forms).
  */
 const UNIT_CONNECTION = Symbol.for('engram.unitConnection');
 

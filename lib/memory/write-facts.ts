@@ -112,7 +112,7 @@ export async function writeFacts(
 
 /**
  * Stores one fact as its standing among the user's current facts says, inside the caller's
- * transaction; `last`: it is the unit's last fact, whose last statement carries the COMMIT.
+ * transaction; `last`: it is the unit's last fact, whose last statement may carry the COMMIT.
  */
 async function resolveFact(
   tx: Database,
@@ -124,9 +124,11 @@ async function resolveFact(
   last: boolean,
 ): Promise<Extract<FactOutcome, { action: 'added' | 'refreshed' }>> {
   const { userId } = input;
-  // A fact that replaces none (or only itself) is stored by one statement, else two: supersede's.
+  // A fact that replaces others is stored by two statements, the second supersede's. The COMMIT
+  // goes with the unit's last statement unless that is a refresh: its fact may have been deleted
+  // since the standings were read, and the unit must then fail whole, before any COMMIT.
   const replacesOthers = replaces.some((id) => id !== duplicate);
-  if (last && !replacesOthers) commitWithNext(tx);
+  if (last && !replacesOthers && !duplicate) commitWithNext(tx);
   const fact = duplicate
     ? await refreshFact(tx, userId, duplicate, candidate.confidence)
     : (await insertFact(
