@@ -155,10 +155,13 @@ async function storeInUnit(tx: Database, userId: string, body: StoredChatRequest
   const { question: userTurn, answerId } = stored;
   // The conversation so far, read while its row is at hand (a new one is just this message). What
   // is stored is kept by now, so the COMMIT goes with the read.
-  if (body.conversationId) commitWithNext(tx);
-  const shortTerm = body.conversationId
-    ? await loadShortTermContext(tx, userId, conversation.id, conversation)
-    : { summary: null, messages: [{ role: 'user' as const, content: userTurn.content }], unsummarized: 1 };
+  let shortTerm: ShortTermContext;
+  if (body.conversationId) {
+    commitWithNext(tx);
+    shortTerm = await loadShortTermContext(tx, userId, conversation.id, conversation);
+  } else {
+    shortTerm = { summary: null, messages: [{ role: 'user', content: userTurn.content }], unsummarized: 1 };
+  }
   return { ok: true, conversation, userTurn, answerId, shortTerm };
 }
 

@@ -30,3 +30,16 @@ export async function selectPreparedRows<T extends Record<string, unknown>>(db: 
   const result = await connection.query<T>({ name: `${name}_${hash}`, text, values: params });
   return result.rows;
 }
+
+/**
+ * A write that rides in another module's statement, as its leading CTEs: one round trip instead
+ * of two. The write's owner builds it; the carrier puts `ctes` first in its WITH and answers
+ * whether `took` (a boolean over the CTEs' results) held. A data-modifying CTE runs whatever the
+ * rest of the statement reads, and the rest reads the snapshot from before it.
+ */
+export interface StatementRider {
+  /** Named CTEs, comma-separated, without WITH. */
+  ctes: SQL;
+  /** Whether the write took place, as an expression the carrier's final SELECT can evaluate. */
+  took: SQL;
+}

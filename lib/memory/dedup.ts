@@ -8,7 +8,7 @@
  */
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { selectRows } from '../db/rows';
+import { selectRows, type StatementRider } from '../db/rows';
 import { userFacts, type FactType } from '../db/schema';
 import { attributeOf, sameValue, type Attribute } from './attributes';
 import type { ModelVector } from './fact-store';
@@ -51,7 +51,7 @@ export interface BatchChanges {
 
 /** A row of readStandings' statement: a current fact near probe i, probes i and j's score, or an attribute's value. */
 type StandingRow = {
-  kind: 'match' | 'pair' | 'attribute';
+  kind: 'match' | 'pair' | 'attribute' | 'rider';
   i: number | null;
   j: number | null;
   id: string | null;
@@ -65,6 +65,8 @@ const NO_CHANGES: BatchChanges = { superseded: new Set(), added: new Map() };
 export interface Standings {
   /** How probe `index` stands, once the probes before it have made `changes`. */
   of(index: number, changes?: BatchChanges): Standing;
+  /** Whether the write that rode in the statement took place (true without one). */
+  riderTook: boolean;
 }
 
 export async function standingOf(tx: Database, fact: FactProbe, thresholds: DuplicateThresholds): Promise<Standing> {
@@ -76,11 +78,15 @@ export async function standingOf(tx: Database, fact: FactProbe, thresholds: Dupl
  * either duplicate line for each probe, the probes' scores against each other (a probe the batch
  * stores is a current fact to the probes after it), and the current values of the probes'
  * attributes. `of` then applies the rules in order, as if each probe were checked after the
- * ones before it had been written, which is how the writer uses it.
+ * ones before it had been written, which is how the writer uses it. A `rider` (the writer's mark
+ * of the source turn) goes out in the same statement.
  */
-export async function readStandings(tx: Database, probes: FactProbe[], thresholds: DuplicateThresholds): Promise<Standings> {
+export async function readStandings(tx: Database, probes: FactProbe[], thresholds: DuplicateThresholds, rider?: StatementRider): Promise<Standings> {
   const userId = probes[0]?.userId;
-  if (userId === undefined) return { of: (index) => { throw new RangeError(`no fact ${index} in an empty batch`); } };
+  if (userId === undefined) {
+    if (rider) throw new RangeError('readStandings carries a rider only with facts to read');
+    return { of: (index) => { throw new RangeError(`no fact ${index} in an empty batch`); }, riderTook: true };
+  }
   if (probes.some((p) => p.userId !== userId)) throw new Error('readStandings takes the facts of one user');
   const embedded = probes.find((p) => p.embedding)?.embedding;
   // Each vector checked first (toStoredVector's error says what to do), then that they are alike.
@@ -109,7 +115,7 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
     : sql``;
   const rows = await selectRows<StandingRow>(
     tx,
-    sql`WITH probe AS MATERIALIZED (
+    sql`WITH ${rider ? sql`${rider.ctes},` : sql``} probe AS MATERIALIZED (
           SELECT (p.i - 1)::int AS i, p.fact_type, p.fact_text, p.vector
           FROM unnest(${sql.param(probes.map((p) => p.factType))}::text[], ${sql.param(probes.map((p) => p.factText))}::text[], ${vectors})
             WITH ORDINALITY AS p(fact_type, fact_text, vector, i)
@@ -123,13 +129,15 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
                  CASE WHEN ${cosineOf('a', 'b.vector')} > ${cosine} THEN ${cosineOf('a', 'b.vector')} END,
                  CASE WHEN a.fact_type = b.fact_type AND similarity(a.fact_text, b.fact_text) > ${trigram} THEN similarity(a.fact_text, b.fact_text) END), NULL, NULL
         FROM probe a JOIN probe b ON b.i < a.i
-        ${attributeValues}`,
+        ${attributeValues}
+        ${rider ? sql`UNION ALL SELECT 'rider', NULL, NULL, NULL, NULL, NULL, NULL WHERE ${rider.took}` : sql``}`,
   );
   const matches = rows.filter((r) => r.kind === 'match');
   const pairs = rows.filter((r) => r.kind === 'pair' && r.score !== null);
   const values = rows.filter((r) => r.kind === 'attribute');
 
   return {
+    riderTook: !rider || rows.some((r) => r.kind === 'rider'),
     of(index, { superseded, added } = NO_CHANGES) {
       const probe = probes[index]!;
       const current = (id: string) => !superseded.has(id);

@@ -5,19 +5,24 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { selectRows } from '../db/rows';
+import { selectRows, type StatementRider } from '../db/rows';
 import { vectorArray, vectorParam } from './stored-vector';
+
+type TurnToLearn = { userId: string; turnId: number; episode?: { conversationId: string; model: string; vector: number[] } };
 
 /**
  * Marks one of the user's turns learned (the extraction outbox: extract-turn.ts) and, given its
  * vector, keeps it as an episode with its words, in one statement: the episode is stored only when
  * the turn was still unlearned. Answers whether it was (false: learned meanwhile, or forgotten).
  */
-export async function markTurnLearned(
-  tx: Database,
-  turn: { userId: string; turnId: number; episode?: { conversationId: string; model: string; vector: number[] } },
-): Promise<boolean> {
-  const { userId, turnId, episode } = turn;
+export async function markTurnLearned(tx: Database, turn: TurnToLearn): Promise<boolean> {
+  const { ctes, took } = turnLearning(turn);
+  const [row] = await selectRows<{ took: boolean }>(tx, sql`WITH ${ctes} SELECT ${took} AS took`);
+  return row!.took;
+}
+
+/** markTurnLearned as a rider, for a statement of the writer's that goes out anyway. */
+export function turnLearning({ userId, turnId, episode }: TurnToLearn): StatementRider {
   const keep = episode
     ? sql`, kept AS (
           INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding)
@@ -30,16 +35,14 @@ export async function markTurnLearned(
           ON CONFLICT DO NOTHING
         )`
     : sql``;
-  const marked = await selectRows<{ id: number | string }>(
-    tx,
-    sql`WITH marked AS (
+  return {
+    ctes: sql`marked AS (
           UPDATE conversation_turns SET extracted_at = now(), extraction_error = NULL
           WHERE id = ${turnId} AND user_id = ${userId} AND extracted_at IS NULL
           RETURNING id, content_search
-        )${keep}
-        SELECT id FROM marked`,
-  );
-  return marked.length > 0;
+        )${keep}`,
+    took: sql`EXISTS (SELECT FROM marked)`,
+  };
 }
 
 /** Forgets one of the user's turns as an episode, its words with it; returns how many vectors went. */

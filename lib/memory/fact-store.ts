@@ -6,12 +6,13 @@
  * Only current facts have vectors: superseding a fact removes its vector, since history is
  * never searched, so vector search needs no join to skip superseded facts.
  */
+import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { selectRows } from '../db/rows';
 import { factEmbeddings, userFacts, type NewUserFact, type UserFact } from '../db/schema';
 import type { DeletedFact } from './fact-ref';
-import { vectorArray, vectorParam } from './stored-vector';
+import { vectorArray } from './stored-vector';
 
 /** A vector and the model that made it. */
 export interface ModelVector {
@@ -20,37 +21,53 @@ export interface ModelVector {
 }
 
 /**
- * Stores a fact with its vector. Undefined when `fact.id` names a fact that exists already (an
- * undo that came twice).
+ * Stores facts with their vectors, of one model, `vectors[i]` for `facts[i]`, in one statement.
+ * Returns the facts stored, in their order; one whose given id exists already (an undo that came
+ * twice) is not among them.
  */
-export async function insertFact(tx: Database, fact: NewUserFact, embedding: ModelVector): Promise<UserFact | undefined> {
-  // One statement: the fact, and its vector from the fact the first CTE stored (none when it existed).
-  const stored = tx.$with('stored').as(tx.insert(userFacts).values(fact).onConflictDoNothing().returning());
+export async function insertFacts(tx: Database, facts: NewUserFact[], model: string, vectors: number[][]): Promise<UserFact[]> {
+  if (facts.length !== vectors.length) throw new RangeError(`${facts.length} facts, ${vectors.length} vectors`);
+  if (!facts.length) return [];
+  // Ids chosen here, so each stored fact finds its vector by its place among them.
+  const withIds = facts.map((fact) => ({ ...fact, id: fact.id ?? randomUUID() }));
+  const ids = withIds.map((fact) => fact.id);
+  const stored = tx.$with('stored').as(tx.insert(userFacts).values(withIds).onConflictDoNothing().returning());
   const vector = tx.$with('vector').as(
     tx.insert(factEmbeddings).select(
       tx
         .select({
           factId: stored.id,
           userId: stored.userId,
-          model: sql<string>`${embedding.model}`.as('model'),
-          embedding: sql<string>`${vectorParam(embedding.vector, embedding.model)}::halfvec`.as('embedding'),
+          model: sql<string>`${model}`.as('model'),
+          embedding: sql<string>`(${vectorArray(vectors, model)})[array_position(${sql.param(ids)}::uuid[], ${stored.id})]`.as('embedding'),
           createdAt: sql<Date>`now()`.as('created_at'),
         })
         .from(stored),
     ),
   );
-  const [row] = await tx.with(stored, vector).select().from(stored);
-  return row;
+  const rows = await tx.with(stored, vector).select().from(stored);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-/** A current fact said again: it is touched, and keeps the higher of its and the new confidence. */
+/** insertFacts of one fact: undefined when `fact.id` names a fact that exists already. */
+export async function insertFact(tx: Database, fact: NewUserFact, { model, vector }: ModelVector): Promise<UserFact | undefined> {
+  const [stored] = await insertFacts(tx, [fact], model, [vector]);
+  return stored;
+}
+
+/**
+ * A current fact said again: it is touched, and keeps the higher of its and the new confidence.
+ * Fails when the fact is gone (deleted since it was read), so that the unit fails whole.
+ */
 export async function refreshFact(tx: Database, userId: string, factId: string, confidence: number): Promise<UserFact> {
   const [fact] = await tx
     .update(userFacts)
     .set({ updatedAt: sql`now()`, confidence: sql`GREATEST(${userFacts.confidence}, ${confidence})` })
     .where(and(eq(userFacts.id, factId), eq(userFacts.userId, userId)))
     .returning();
-  return fact!;
+  if (!fact) throw new Error(`The fact ${factId} to refresh is no longer the user's.`);
+  return fact;
 }
 
 /**

@@ -8,13 +8,14 @@
  * turn with its episode (episodes.ts), in one transaction, which also marks the turn extracted:
  * a crash leaves either all or none, so a retried turn never loses or doubles its memories.
  */
+import { randomUUID } from 'node:crypto';
 import { commitWithNext, type Database } from '../db/client';
 import type { Store } from '../db/store';
 import type { FactType, UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
-import { readStandings, type DuplicateThresholds, type Standing } from './dedup';
-import { markTurnLearned } from './episode-store';
-import { insertFact, refreshFact, supersede } from './fact-store';
+import { readStandings, type DuplicateThresholds, type Standings } from './dedup';
+import { markTurnLearned, turnLearning } from './episode-store';
+import { insertFacts, refreshFact, supersede } from './fact-store';
 import { readsAsInstruction } from './instructions';
 
 /** The source turn was learned or forgotten while this extraction ran; its writes were rolled back. */
@@ -72,36 +73,32 @@ export async function writeFacts(
   // The vendor call happens before the unit of work, so no connection is held while waiting on it.
   const vectors = kept.length ? await embedder.embed(kept.map((c) => c.factText)) : [];
 
-  const stored = await store.asUser(input.userId, async (tx) => {
+  const stored = await store.asUser(input.userId, async (tx): Promise<FactOutcome[]> => {
     const { userId } = input;
-    if (input.sourceTurnId != null) {
-      const episode = input.episode && { ...input.episode, model: embedder.model };
-      // The turn first: learned meanwhile (another extraction of it won), or forgotten, this one
-      // writes nothing. Its row stays locked until the unit ends. With no facts it is all the
-      // unit writes, and a mark that matched nothing wrote nothing: its COMMIT can go with it.
-      if (!kept.length) commitWithNext(tx);
-      if (!(await markTurnLearned(tx, { userId, turnId: input.sourceTurnId, episode }))) {
-        throw new TurnAlreadyLearned(input.sourceTurnId);
-      }
+    // The turn is marked learned by the unit's first statement: learned meanwhile (another
+    // extraction of it won), or forgotten, this one writes nothing. Its row stays locked until
+    // the unit ends.
+    const turn = input.sourceTurnId == null ? undefined : {
+      userId,
+      turnId: input.sourceTurnId,
+      episode: input.episode && { ...input.episode, model: embedder.model },
+    };
+    if (!kept.length) {
+      if (!turn) return [];
+      // All the unit writes, and a mark that matched nothing wrote nothing: its COMMIT can go with it.
+      commitWithNext(tx);
+      if (!(await markTurnLearned(tx, turn))) throw new TurnAlreadyLearned(turn.turnId);
+      return [];
     }
-    // How every fact stands, read at once; each is then resolved in order, seeing what the
-    // facts before it changed, so a batch never stores a fact twice.
+    // How every fact stands, read at once, with the mark riding in the same statement.
     const standings = await readStandings(
       tx,
       kept.map((c, i) => ({ userId, factType: c.factType, factText: c.factText, embedding: { model: embedder.model, vector: vectors[i]! }, supersedes: c.supersedes })),
       options,
+      turn && turnLearning(turn),
     );
-    const superseded = new Set<string>();
-    const added = new Map<number, string>();
-    const outcomes: FactOutcome[] = [];
-    for (const [i, candidate] of kept.entries()) {
-      const last = i === kept.length - 1;
-      const outcome = await resolveFact(tx, embedder.model, input, candidate, vectors[i]!, standings.of(i, { superseded, added }), last);
-      if (outcome.action === 'added') added.set(i, outcome.fact.id);
-      for (const id of outcome.superseded) superseded.add(id);
-      outcomes.push(outcome);
-    }
-    return outcomes;
+    if (turn && !standings.riderTook) throw new TurnAlreadyLearned(turn.turnId);
+    return storePlans(tx, embedder.model, input, planFacts(kept, vectors, standings));
   });
   const dropped: FactOutcome[] = input.candidates.flatMap((candidate) => {
     const reason = dropReason(candidate);
@@ -110,40 +107,70 @@ export async function writeFacts(
   return [...stored, ...dropped];
 }
 
+/** What the writer does with a kept fact: store it under `id`, or refresh the fact `id`; and replace `replaces`. */
+interface FactPlan {
+  candidate: CandidateFact;
+  vector: number[];
+  id: string;
+  refresh: boolean;
+  replaces: string[];
+}
+
 /**
- * Stores one fact as its standing among the user's current facts says, inside the caller's
- * transaction; `last`: it is the unit's last fact, whose last statement may carry the COMMIT.
+ * Each fact resolved in order, as its standing says once the facts before it are written (so a
+ * batch never stores a fact twice); new facts get their ids here, so that all of them can be
+ * stored by one statement.
  */
-async function resolveFact(
+function planFacts(kept: CandidateFact[], vectors: number[][], standings: Standings): FactPlan[] {
+  const superseded = new Set<string>();
+  const added = new Map<number, string>();
+  return kept.map((candidate, i) => {
+    const { duplicate, replaces } = standings.of(i, { superseded, added });
+    const id = duplicate ?? randomUUID();
+    if (!duplicate) added.set(i, id);
+    const others = replaces.filter((r) => r !== id);
+    for (const r of others) superseded.add(r);
+    return { candidate, vector: vectors[i]!, id, refresh: duplicate !== undefined, replaces: others };
+  });
+}
+
+/**
+ * Carries out the plans inside the caller's transaction: the new facts in one statement, then
+ * each refresh, then each replacement (a successor exists before it replaces). The COMMIT goes
+ * with the unit's last statement unless that is a refresh: its fact may have been deleted since
+ * the standings were read, and the unit must then fail whole, before any COMMIT.
+ */
+async function storePlans(
   tx: Database,
   model: string,
   input: Omit<WriteFactsInput, 'candidates'>,
-  candidate: CandidateFact,
-  vector: number[],
-  { duplicate, replaces }: Standing,
-  last: boolean,
-): Promise<Extract<FactOutcome, { action: 'added' | 'refreshed' }>> {
+  plans: FactPlan[],
+): Promise<FactOutcome[]> {
   const { userId } = input;
-  // A fact that replaces others is stored by two statements, the second supersede's. The COMMIT
-  // goes with the unit's last statement unless that is a refresh: its fact may have been deleted
-  // since the standings were read, and the unit must then fail whole, before any COMMIT.
-  const replacesOthers = replaces.some((id) => id !== duplicate);
-  if (last && !replacesOthers && !duplicate) commitWithNext(tx);
-  const fact = duplicate
-    ? await refreshFact(tx, userId, duplicate, candidate.confidence)
-    : (await insertFact(
-        tx,
-        {
-          userId,
-          factType: candidate.factType,
-          factText: candidate.factText,
-          confidence: candidate.confidence,
-          sourceConversationId: input.sourceConversationId ?? null,
-          sourceTurnId: input.sourceTurnId ?? null,
-        },
-        { model, vector },
-      ))!;
-  if (last && replacesOthers) commitWithNext(tx);
-  const superseded = await supersede(tx, userId, replaces, fact.id);
-  return { action: duplicate ? 'refreshed' : 'added', candidate, fact, superseded };
+  const adds = plans.filter((p) => !p.refresh);
+  const replacing = plans.filter((p) => p.replaces.length);
+  if (adds.length === plans.length && !replacing.length) commitWithNext(tx);
+  const facts = new Map<string, UserFact>();
+  const inserted = await insertFacts(
+    tx,
+    adds.map((p) => ({
+      id: p.id,
+      userId,
+      factType: p.candidate.factType,
+      factText: p.candidate.factText,
+      confidence: p.candidate.confidence,
+      sourceConversationId: input.sourceConversationId ?? null,
+      sourceTurnId: input.sourceTurnId ?? null,
+    })),
+    model,
+    adds.map((p) => p.vector),
+  );
+  for (const fact of inserted) facts.set(fact.id, fact);
+  for (const p of plans) if (p.refresh) facts.set(p.id, await refreshFact(tx, userId, p.id, p.candidate.confidence));
+  const superseded = new Map<FactPlan, string[]>();
+  for (const [n, p] of replacing.entries()) {
+    if (n === replacing.length - 1) commitWithNext(tx);
+    superseded.set(p, await supersede(tx, userId, p.replaces, p.id));
+  }
+  return plans.map((p) => ({ action: p.refresh ? 'refreshed' : 'added', candidate: p.candidate, fact: facts.get(p.id)!, superseded: superseded.get(p) ?? [] }));
 }

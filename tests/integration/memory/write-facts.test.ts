@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
-import { createAnonymousUser } from '@/lib/db/queries';
-import { factEmbeddings, userFacts } from '@/lib/db/schema';
-import { defaultWriteFactsOptions, writeFacts, type CandidateFact } from '@/lib/memory/write-facts';
+import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
+import { conversationTurns, episodeEmbeddings, factEmbeddings, userFacts } from '@/lib/db/schema';
+import { defaultWriteFactsOptions, TurnAlreadyLearned, writeFacts, type CandidateFact } from '@/lib/memory/write-facts';
 import { axisVector, scriptedEmbedder } from '../../helpers/models';
+import { HOUSEKEEPING, recordingStore } from '../../helpers/single-shard';
 import { describeOnEngine } from '../engines';
 
 const fact = (factText: string, extra: Partial<CandidateFact> = {}): CandidateFact => ({
@@ -45,6 +46,38 @@ describeOnEngine('the writer', (db, engine, store) => {
     const embeddings = await db().select().from(factEmbeddings).where(eq(factEmbeddings.factId, stored!.id));
     expect(embeddings).toHaveLength(1);
     expect(embeddings[0]!.model).toBe('test-embedder');
+  });
+
+  it('writes a turn\'s new facts, its mark and its episode in two statements, three when one replaces another', async () => {
+    const conversationId = (await createConversation(db(), userId)).id;
+    const said = async (content: string) => (await appendTurn(db(), userId, { conversationId, role: 'user', content }))!;
+    const recorder = recordingStore(db(), engine);
+    const statements = () => recorder.units.at(-1)!.statements.filter((s) => !HOUSEKEEPING.test(s.sql)).length;
+    const learn = async (content: string, candidates: CandidateFact[]) => {
+      const turn = await said(content);
+      const outcomes = await writeFacts(recorder.store, embedder, { userId, sourceTurnId: turn.id, sourceConversationId: conversationId, candidates, episode: { conversationId, vector: axisVector(40) } });
+      return { turn, outcomes };
+    };
+
+    const first = await learn('I live in Paris, like green tea and prefer tea', [fact('Lives in Paris'), fact('Likes green tea', { factType: 'preference' }), fact('Prefers tea', { factType: 'preference' })]);
+    expect(statements()).toBe(2);
+    expect(first.outcomes.map((o) => o.action)).toEqual(['added', 'added', 'added']);
+    const [turn] = await db().select().from(conversationTurns).where(eq(conversationTurns.id, first.turn.id));
+    expect(turn!.extractedAt).not.toBeNull();
+    expect(await db().select().from(episodeEmbeddings).where(eq(episodeEmbeddings.turnId, first.turn.id))).toHaveLength(1);
+    const vectors = await db().select().from(factEmbeddings).where(eq(factEmbeddings.userId, userId));
+    expect(vectors.map((v) => v.factId).sort()).toEqual(first.outcomes.map((o) => (o.action === 'dropped' ? '' : o.fact.id)).sort());
+
+    const moved = await learn('I moved to Berlin', [fact('Lives in Berlin')]);
+    expect(statements()).toBe(3);
+    expect(moved.outcomes).toMatchObject([{ action: 'added', superseded: [first.outcomes[0]!.action === 'dropped' ? '' : first.outcomes[0]!.fact.id] }]);
+    expect(await current()).toEqual(['Likes green tea', 'Lives in Berlin', 'Prefers tea']);
+
+    // A turn learned meanwhile: the rider's mark matches nothing, and nothing is written.
+    await expect(
+      writeFacts(recorder.store, embedder, { userId, sourceTurnId: moved.turn.id, candidates: [fact('Lives in Paris')] }),
+    ).rejects.toBeInstanceOf(TurnAlreadyLearned);
+    expect(await current()).toEqual(['Likes green tea', 'Lives in Berlin', 'Prefers tea']);
   });
 
   it('drops a fact under the confidence threshold', async () => {
