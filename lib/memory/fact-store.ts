@@ -57,17 +57,32 @@ export async function insertFact(tx: Database, fact: NewUserFact, { model, vecto
 }
 
 /**
- * A current fact said again: it is touched, and keeps the higher of its and the new confidence.
- * Fails when the fact is gone (deleted since it was read), so that the unit fails whole.
+ * Current facts said again, in one statement: each is touched, and keeps the higher of its and
+ * the new confidence. Fails when one is gone (deleted since it was read), so that the unit fails
+ * whole. Returns the facts, one per id.
  */
-export async function refreshFact(tx: Database, userId: string, factId: string, confidence: number): Promise<UserFact> {
-  const [fact] = await tx
+export async function refreshFacts(tx: Database, userId: string, said: { id: string; confidence: number }[]): Promise<UserFact[]> {
+  const highest = new Map<string, number>();
+  for (const { id, confidence } of said) highest.set(id, Math.max(confidence, highest.get(id) ?? confidence));
+  if (!highest.size) return [];
+  const ids = [...highest.keys()];
+  const facts = await tx
     .update(userFacts)
-    .set({ updatedAt: sql`now()`, confidence: sql`GREATEST(${userFacts.confidence}, ${confidence})` })
-    .where(and(eq(userFacts.id, factId), eq(userFacts.userId, userId)))
+    .set({
+      updatedAt: sql`now()`,
+      confidence: sql`GREATEST(${userFacts.confidence}, (${sql.param([...highest.values()])}::real[])[array_position(${sql.param(ids)}::uuid[], ${userFacts.id})])`,
+    })
+    .where(and(eq(userFacts.userId, userId), sql`${userFacts.id} = ANY(${sql.param(ids)}::uuid[])`))
     .returning();
-  if (!fact) throw new Error(`The fact ${factId} to refresh is no longer the user's.`);
-  return fact;
+  const gone = ids.filter((id) => !facts.some((f) => f.id === id));
+  if (gone.length) throw new Error(`The facts ${gone.join(', ')} to refresh are no longer the user's.`);
+  return facts;
+}
+
+/** refreshFacts of one fact. */
+export async function refreshFact(tx: Database, userId: string, factId: string, confidence: number): Promise<UserFact> {
+  const [fact] = await refreshFacts(tx, userId, [{ id: factId, confidence }]);
+  return fact!;
 }
 
 /**

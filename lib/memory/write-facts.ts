@@ -15,7 +15,7 @@ import type { FactType, UserFact } from '../db/schema';
 import type { Embedder } from '../ai/types';
 import { readStandings, type DuplicateThresholds, type Standings } from './dedup';
 import { markTurnLearned, turnLearning } from './episode-store';
-import { insertFacts, refreshFact, supersede } from './fact-store';
+import { insertFacts, refreshFacts, supersede } from './fact-store';
 import { readsAsInstruction } from './instructions';
 
 /** The source turn was learned or forgotten while this extraction ran; its writes were rolled back. */
@@ -135,9 +135,10 @@ function planFacts(kept: CandidateFact[], vectors: number[][], standings: Standi
 }
 
 /**
- * Carries out the plans inside the caller's transaction: the new facts in one statement, then
- * each refresh, then each replacement (a successor exists before it replaces). The COMMIT goes
- * with the unit's last statement unless that is a refresh: its fact may have been deleted since
+ * Carries out the plans inside the caller's transaction: the stored facts said again in one
+ * statement, then the new facts in one (a new fact said twice in the batch is stored once, with
+ * the higher confidence), then each replacement (its successor exists by then). The COMMIT goes
+ * with the unit's last statement unless that is the refresh: a fact may have been deleted since
  * the standings were read, and the unit must then fail whole, before any COMMIT.
  */
 async function storePlans(
@@ -148,9 +149,17 @@ async function storePlans(
 ): Promise<FactOutcome[]> {
   const { userId } = input;
   const adds = plans.filter((p) => !p.refresh);
+  const addedIds = new Set(adds.map((p) => p.id));
+  const confidence = (p: FactPlan) => Math.max(...plans.filter((q) => q.id === p.id).map((q) => q.candidate.confidence));
   const replacing = plans.filter((p) => p.replaces.length);
-  if (adds.length === plans.length && !replacing.length) commitWithNext(tx);
   const facts = new Map<string, UserFact>();
+  const refreshed = await refreshFacts(
+    tx,
+    userId,
+    plans.filter((p) => p.refresh && !addedIds.has(p.id)).map((p) => ({ id: p.id, confidence: p.candidate.confidence })),
+  );
+  for (const fact of refreshed) facts.set(fact.id, fact);
+  if (!replacing.length) commitWithNext(tx);
   const inserted = await insertFacts(
     tx,
     adds.map((p) => ({
@@ -158,7 +167,7 @@ async function storePlans(
       userId,
       factType: p.candidate.factType,
       factText: p.candidate.factText,
-      confidence: p.candidate.confidence,
+      confidence: confidence(p),
       sourceConversationId: input.sourceConversationId ?? null,
       sourceTurnId: input.sourceTurnId ?? null,
     })),
@@ -166,7 +175,6 @@ async function storePlans(
     adds.map((p) => p.vector),
   );
   for (const fact of inserted) facts.set(fact.id, fact);
-  for (const p of plans) if (p.refresh) facts.set(p.id, await refreshFact(tx, userId, p.id, p.candidate.confidence));
   const superseded = new Map<FactPlan, string[]>();
   for (const [n, p] of replacing.entries()) {
     if (n === replacing.length - 1) commitWithNext(tx);

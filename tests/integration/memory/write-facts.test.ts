@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { beforeEach, expect, it } from 'vitest';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
 import { conversationTurns, episodeEmbeddings, factEmbeddings, userFacts } from '@/lib/db/schema';
+import { refreshFacts } from '@/lib/memory/fact-store';
 import { defaultWriteFactsOptions, TurnAlreadyLearned, writeFacts, type CandidateFact } from '@/lib/memory/write-facts';
 import { axisVector, scriptedEmbedder } from '../../helpers/models';
 import { HOUSEKEEPING, recordingStore } from '../../helpers/single-shard';
@@ -48,7 +50,7 @@ describeOnEngine('the writer', (db, engine, store) => {
     expect(embeddings[0]!.model).toBe('test-embedder');
   });
 
-  it('writes a turn\'s new facts, its mark and its episode in two statements, three when one replaces another', async () => {
+  it('writes a turn\'s new facts, its mark and its episode in two statements, three when one replaces another or some are known', async () => {
     const conversationId = (await createConversation(db(), userId)).id;
     const said = async (content: string) => (await appendTurn(db(), userId, { conversationId, role: 'user', content }))!;
     const recorder = recordingStore(db(), engine);
@@ -73,11 +75,40 @@ describeOnEngine('the writer', (db, engine, store) => {
     expect(moved.outcomes).toMatchObject([{ action: 'added', superseded: [first.outcomes[0]!.action === 'dropped' ? '' : first.outcomes[0]!.fact.id] }]);
     expect(await current()).toEqual(['Likes green tea', 'Lives in Berlin', 'Prefers tea']);
 
+    // Known facts said again are refreshed by one statement, before the new fact's (a new fact
+    // said twice is stored once, with the higher confidence); the refresh carries no COMMIT.
+    const again = await learn('I am based in Berlin and like green tea; I also play the cello', [
+      fact('Is based in Berlin', { confidence: 1 }),
+      fact('likes green tea.', { factType: 'preference' }),
+      fact('Plays the cello', { factType: 'preference', confidence: 0.625 }),
+      fact('plays the cello.', { factType: 'preference', confidence: 0.875 }),
+    ]);
+    expect(statements()).toBe(3);
+    expect(again.outcomes.map((o) => o.action)).toEqual(['refreshed', 'refreshed', 'added', 'refreshed']);
+    const cello = again.outcomes[2]!.action === 'dropped' ? '' : again.outcomes[2]!.fact.id;
+    expect(again.outcomes[3]).toMatchObject({ fact: { id: cello, confidence: 0.875 } });
+    expect(again.outcomes[0]).toMatchObject({ fact: { factText: 'Lives in Berlin', confidence: 1 } });
+    expect(await current()).toEqual(['Likes green tea', 'Lives in Berlin', 'Plays the cello', 'Prefers tea']);
+
     // A turn learned meanwhile: the rider's mark matches nothing, and nothing is written.
     await expect(
       writeFacts(recorder.store, embedder, { userId, sourceTurnId: moved.turn.id, candidates: [fact('Lives in Paris')] }),
     ).rejects.toBeInstanceOf(TurnAlreadyLearned);
-    expect(await current()).toEqual(['Likes green tea', 'Lives in Berlin', 'Prefers tea']);
+    expect(await current()).toEqual(['Likes green tea', 'Lives in Berlin', 'Plays the cello', 'Prefers tea']);
+  });
+
+  it('refreshes known facts only all together: one gone, or another user\'s, fails them all', async () => {
+    const [mine] = await writeFacts(store(), embedder, { userId, candidates: [fact('Prefers tea', { confidence: 0.75 })] });
+    const stranger = (await createAnonymousUser(db())).id;
+    const [theirs] = await writeFacts(store(), embedder, { userId: stranger, candidates: [fact('Prefers tea')] });
+    const id = (o: typeof mine) => (o!.action === 'dropped' ? '' : o!.fact.id);
+    for (const other of [randomUUID(), id(theirs)]) {
+      await expect(
+        store().asUser(userId, (tx) => refreshFacts(tx, userId, [{ id: id(mine), confidence: 1 }, { id: other, confidence: 1 }])),
+      ).rejects.toThrow(`The facts ${other} to refresh are no longer the user's.`);
+    }
+    const [kept] = await db().select().from(userFacts).where(eq(userFacts.id, id(mine)));
+    expect(kept!.confidence).toBe(0.75);
   });
 
   it('drops a fact under the confidence threshold', async () => {
