@@ -82,7 +82,7 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
 
   const [messageVector, shortTerm] = await Promise.all([
     memoryEnabled ? (input.messageVector ?? embedMessage(services, input.message)) : null,
-    input.shortTerm ?? store.readAsUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId)),
+    input.shortTerm ?? store.readAsUser(userId, (tx) => loadShortTermContext(tx, userId, input.conversationId), ONE_STATEMENT),
   ]);
   const budget = settings.memoryTokenBudget;
   const searchPast = referenceChats && messageVector !== null && settings.episodes.tokenBudget > 0;

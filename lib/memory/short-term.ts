@@ -4,12 +4,12 @@
  * folded into the summary by the small model, so the context stays bounded however long a
  * conversation runs, and no turn is ever left out of both.
  */
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { summarizeByExcerpts } from '../ai/offline/summarize';
 import { runJob } from '../ai/structured-job';
 import type { Database } from '../db/client';
-import type { Store } from '../db/store';
+import { ONE_STATEMENT, type Store } from '../db/store';
 import { conversationTurns, conversations, type Conversation } from '../db/schema';
 import type { ChatMessage, ExtractFn, StructuredJob } from '../ai/types';
 import { quoteAsData } from './memory-block';
@@ -33,29 +33,42 @@ export interface ShortTermContext {
 /** Where a conversation's summary stands: the row's own columns. */
 type SummaryState = Pick<Conversation, 'summary' | 'summarizedThroughTurnId'>;
 
+/** The turns a summary does not cover yet; a failed answer has nothing to say, an interrupted one keeps what was generated. */
+function unsummarizedOf(userId: string, conversationId: string, through: SQL | number) {
+  return and(
+    eq(conversationTurns.conversationId, conversationId),
+    eq(conversationTurns.userId, userId),
+    gt(conversationTurns.id, through),
+    inArray(conversationTurns.status, ['complete', 'interrupted']),
+  );
+}
+
+const turnColumns = { id: conversationTurns.id, role: conversationTurns.role, content: conversationTurns.content };
+
+/**
+ * The summary and the turns after it. Given the conversation's row (`known`), the turns alone;
+ * else the row and its turns in one statement (a join), so a caller can read them in a unit of
+ * one round trip.
+ */
 async function unsummarizedTurns(db: Database, userId: string, conversationId: string, known?: SummaryState) {
-  const [conversation] = known
-    ? [known]
-    : await db
-        .select({ summary: conversations.summary, summarizedThroughTurnId: conversations.summarizedThroughTurnId })
-        .from(conversations)
-        .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)));
-  if (!conversation) return undefined;
-  const through = conversation.summarizedThroughTurnId;
-  const turns = await db
-    .select({ id: conversationTurns.id, role: conversationTurns.role, content: conversationTurns.content })
-    .from(conversationTurns)
-    .where(
-      and(
-        eq(conversationTurns.conversationId, conversationId),
-        eq(conversationTurns.userId, userId),
-        gt(conversationTurns.id, through ?? 0),
-        // A failed answer has nothing to say; an interrupted one keeps what was generated.
-        inArray(conversationTurns.status, ['complete', 'interrupted']),
-      ),
-    )
+  if (known) {
+    const through = known.summarizedThroughTurnId;
+    const turns = await db
+      .select(turnColumns)
+      .from(conversationTurns)
+      .where(unsummarizedOf(userId, conversationId, through ?? 0))
+      .orderBy(asc(conversationTurns.id));
+    return { summary: known.summary, through, turns };
+  }
+  const rows = await db
+    .select({ summary: conversations.summary, through: conversations.summarizedThroughTurnId, turn: turnColumns })
+    .from(conversations)
+    .leftJoin(conversationTurns, unsummarizedOf(userId, conversationId, sql`coalesce(${conversations.summarizedThroughTurnId}, 0)`))
+    .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)))
     .orderBy(asc(conversationTurns.id));
-  return { summary: conversation.summary, through, turns };
+  const [first] = rows;
+  if (!first) return undefined;
+  return { summary: first.summary, through: first.through, turns: rows.flatMap((r) => (r.turn ? [r.turn] : [])) };
 }
 
 /**
@@ -117,7 +130,8 @@ export async function foldOldTurns(
   unsummarizedAtMost = Infinity,
 ): Promise<boolean> {
   if (unsummarizedAtMost <= options.summarizeAfter) return false;
-  const state = await store.asUser(userId, (tx) => unsummarizedTurns(tx, userId, conversationId));
+  // A read only: the fold's write checks that nobody folded these turns meanwhile.
+  const state = await store.readAsUser(userId, (tx) => unsummarizedTurns(tx, userId, conversationId), ONE_STATEMENT);
   if (!state || state.turns.length <= options.summarizeAfter) return false;
   const folding = state.turns.slice(0, state.turns.length - options.recentTurns);
   const through = folding.at(-1)!.id;

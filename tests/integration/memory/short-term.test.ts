@@ -4,6 +4,7 @@ import { appendTurn, createAnonymousUser, createConversation, listTurns } from '
 import { conversations } from '@/lib/db/schema';
 import { foldOldTurns, loadShortTermContext } from '@/lib/memory/short-term';
 import { scriptedExtract } from '../../helpers/models';
+import { HOUSEKEEPING, recordingStore } from '../../helpers/single-shard';
 import { describeOnEngine } from '../engines';
 
 const options = { recentTurns: 2, summarizeAfter: 4 };
@@ -48,6 +49,21 @@ describeOnEngine('short-term memory', (db, engine, store) => {
     const context = await loadShortTermContext(db(), userId, conversationId);
     expect(context.summary).toBe('They counted to three.');
     expect(context.messages.map((m) => m.content)).toEqual(['turn 4', 'turn 5']);
+  });
+
+  it('reads what a fold needs in one statement of a read-only unit, and writes in another', async () => {
+    await say(5);
+    const recorder = recordingStore(db(), engine);
+    expect(await foldOldTurns(recorder.store, scriptedExtract({ summary: 'They counted.' }), userId, conversationId, options)).toBe(true);
+    expect(recorder.units.map((u) => u.kind)).toEqual(['readAsUser', 'asUser']);
+    expect(recorder.units[0]!.statements.filter((s) => !HOUSEKEEPING.test(s.sql))).toHaveLength(1);
+    // The next fold's read finds the summary and only the turns after it.
+    await say(3, 6);
+    const again = scriptedExtract({ summary: 'They counted to six.' });
+    expect(await foldOldTurns(store(), again, userId, conversationId, options)).toBe(true);
+    expect(again.requests[0]!.prompt).toContain('Previous summary: "They counted."');
+    expect(again.requests[0]!.prompt).toContain('"turn 4"');
+    expect(again.requests[0]!.prompt).not.toContain('"turn 3"');
   });
 
   it('keeps the context bounded however long the conversation runs', async () => {
