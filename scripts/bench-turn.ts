@@ -64,17 +64,18 @@ async function waitFor(url: string, seconds: number) {
 const TICKS_PER_SECOND = 100;
 
 /**
- * CPU time (user + system, ms) the kernel has counted for `pid` and its live descendants: the
- * server's own counters, whatever it runs in, with nothing of this process's load generator.
+ * CPU time (ms) the kernel has counted for `pid` and its live descendants, in user space and in
+ * the kernel on their behalf (system calls): the server's own counters, whatever it runs in, with
+ * nothing of this process's load generator.
  */
-function processTreeCpuMs(pid: number): number {
+function processTreeCpu(pid: number): { userMs: number; systemMs: number } {
   const stats = readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .flatMap((name) => {
       try {
         // The command name can hold spaces and parentheses: the fields start after the last ')'.
         const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
-        return [{ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }];
+        return [{ pid: Number(name), ppid: Number(fields[1]), user: Number(fields[11]), system: Number(fields[12]) }];
       } catch {
         return []; // exited meanwhile
       }
@@ -89,8 +90,14 @@ function processTreeCpuMs(pid: number): number {
       }
     }
   }
-  const ticks = stats.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + p.ticks, 0);
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  const mine = stats.filter((p) => tree.has(p.pid));
+  const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
+  return { userMs: ms(mine.reduce((sum, p) => sum + p.user, 0)), systemMs: ms(mine.reduce((sum, p) => sum + p.system, 0)) };
+}
+
+function processTreeCpuMs(pid: number): number {
+  const { userMs, systemMs } = processTreeCpu(pid);
+  return userMs + systemMs;
 }
 
 /** Waits until the server has used no CPU for `quietMs` (its after-response work is done), at most `maxMs`. */
@@ -182,7 +189,7 @@ try {
 
   const results: TurnResult[] = [];
   let errors = 0;
-  const cpuBefore = processTreeCpuMs(server.pid!);
+  const cpuBefore = processTreeCpu(server.pid!);
   const started = performance.now();
   await Promise.all(
     cookies.map(async (cookie, u) => {
@@ -203,7 +210,8 @@ try {
   const wallMs = performance.now() - started;
   // The turns' CPU includes what follows each answer (extraction, title, summary), not the checks below.
   await serverIdle(server.pid!);
-  const serverCpuMs = processTreeCpuMs(server.pid!) - cpuBefore;
+  const cpuAfter = processTreeCpu(server.pid!);
+  const serverCpu = { userMs: cpuAfter.userMs - cpuBefore.userMs, systemMs: cpuAfter.systemMs - cpuBefore.systemMs };
 
   // Extraction runs after each response: wait for it, then check every turn and fact.
   let extracted = 0;
@@ -229,6 +237,7 @@ try {
     )
   ).reduce((a, b) => a + b, 0);
 
+  const perTurn = (ms: number) => Math.round((ms / Math.max(1, results.length)) * 10) / 10;
   const report = {
     engine: databaseUrl ? 'postgres' : 'pglite',
     users,
@@ -241,7 +250,10 @@ try {
     settings: databaseUrl ? await serverSettingsAt(databaseUrl) : undefined,
     turnsPerSecond: Math.round((results.length * 1000 * 10) / wallMs) / 10,
     /** CPU of the `next start` process per turn, from its own counters (the idle wait included: ~0). */
-    serverCpuMsPerTurn: Math.round((serverCpuMs / Math.max(1, results.length)) * 10) / 10,
+    serverCpuMsPerTurn: perTurn(serverCpu.userMs + serverCpu.systemMs),
+    /** The same, in user space (JavaScript, the runtime) and in the kernel (system calls: sockets, files). */
+    serverUserCpuMsPerTurn: perTurn(serverCpu.userMs),
+    serverSystemCpuMsPerTurn: perTurn(serverCpu.systemMs),
     addedTimeToFirstTokenMs: summarize(results.map((r) => r.ttftMs - vendorDelay)),
     turnMs: summarize(results.map((r) => r.totalMs)),
     stored: { userTurnsExtracted: extracted, answers: answersStored, scriptedFactsStored: facts.filter((f) => learned.has(f)).length, scriptedFacts: facts.length },
@@ -249,7 +261,7 @@ try {
   const ttft = report.addedTimeToFirstTokenMs;
   console.log(`bench:turn on ${report.engine}: ${users} concurrent users x ${turnsPerUser} turns, vendor delay ${vendorDelay} ms, embedding delay ${embeddingDelay} ms, pause ${pauseMs} ms`);
   console.log(`  added time to first token: p50 ${ttft.p50} ms, p95 ${ttft.p95} ms, p99 ${ttft.p99} ms`);
-  console.log(`  ${report.turnsPerSecond} turns/s, ${errors} errors; server CPU ${report.serverCpuMsPerTurn} ms per turn`);
+  console.log(`  ${report.turnsPerSecond} turns/s, ${errors} errors; server CPU ${report.serverCpuMsPerTurn} ms per turn (user ${report.serverUserCpuMsPerTurn}, system ${report.serverSystemCpuMsPerTurn})`);
   if (report.settings) console.log(`  PostgreSQL settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   console.log(
     `  stored: ${report.stored.userTurnsExtracted}/${results.length} user turns extracted, ${answersStored} answers, ` +
@@ -257,7 +269,7 @@ try {
   );
   console.log(JSON.stringify(report));
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
-  if (values.baseline) printBaselineComparison(report, values.baseline, new Set(['p50', 'p95', 'p99', 'mean', 'turnsPerSecond', 'serverCpuMsPerTurn']));
+  if (values.baseline) printBaselineComparison(report, values.baseline, new Set(['p50', 'p95', 'p99', 'mean', 'turnsPerSecond', 'serverCpuMsPerTurn', 'serverUserCpuMsPerTurn', 'serverSystemCpuMsPerTurn']));
 } finally {
   // The server must have let go of its data folder before the folder goes.
   const exited = server.exitCode === null ? new Promise((resolve) => server.once('exit', resolve)) : undefined;
