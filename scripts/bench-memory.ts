@@ -23,7 +23,7 @@ import { defaultRetrieveOptions, type Ranking } from '@/lib/memory/retrieve';
 import { openBenchPglite, openBenchPostgres, type BenchDatabase } from './bench/engines';
 import { benchVocabulary, makeIterations, sampleUsers, type BenchUser } from './bench/fixtures';
 import { compareTurns, emptyWork, runOperations, turnCodeAt } from './bench/operations';
-import { explainEpisodes, explainRetrieval, serverSettings } from './bench/plans';
+import { blockCounts, explainEpisodes, explainRetrieval, serverSettings } from './bench/plans';
 import { databaseExists } from './bench/scratch-database';
 import { previousSeed, recordSeed, seed, type SeedOptions, type SeedReport } from './bench/seed';
 import { printTable, processPeakRssMb, trackPeakRss, type LatencySummary } from './bench/stats';
@@ -140,7 +140,11 @@ async function bench(engine: Engine) {
     console.log(`[${engine}] timing ${queries} runs per operation (after ${warmup} warm-up runs) over ${sample.length} users...`);
     const host = { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), loadAverageBefore: loadavg().map((x) => Math.round(x * 100) / 100) };
     const context = { store: db.app, model: MODEL, users: sample, warmup, queries };
+    // On the server: how much of what the timed operations read was not in shared_buffers (a
+    // database larger than memory reads from disk, which no change to the queries shows).
+    const blocksBefore = engine === 'postgres' ? await blockCounts(db.owner) : undefined;
     const { results, work } = await runOperations(context);
+    const blocksAfter = blocksBefore && (await blockCounts(db.owner));
     // Each its own WorkDone: the report's counts describe the operations above.
     const against = values.against ? await compareTurns(context, emptyWork(), await turnCodeAt(values.against)) : undefined;
     const plans = await explainAll(db.app, sample);
@@ -149,6 +153,7 @@ async function bench(engine: Engine) {
       engine, location: db.location, settings, host: { ...host, loadAverageAfter }, users, factsPerUser, turnsPerUser, conversationsPerUser: options.conversationsPerUser,
       vocabularyWords: options.vocabulary.length, episodeOptions: defaultEpisodeOptions, echoesPerUser: turnsPerUser ? ECHOES : 0,
       sampledUsers: sample.length, warmup, seed: { ...seeded, reused }, results, episodeCost: episodeCost(results), work, plans,
+      ...(blocksBefore && blocksAfter && { timedBlocks: { read: blocksAfter.read - blocksBefore.read, hit: blocksAfter.hit - blocksBefore.hit } }),
       ...(against && { against: { checkout: values.against, results: against } }),
       peakRssMb: rss.stop(), processPeakRssMb: processPeakRssMb(),
     };
@@ -182,6 +187,11 @@ function printRun(run: Run) {
   printTable(`[${run.engine}] ${facts} facts and ${episodes} episodes of ${run.users.toLocaleString('en')} users; peak RSS ${run.peakRssMb} MB (process so far ${run.processPeakRssMb} MB)`, run.results);
   console.log(`\nfacts retrieved per query (mean) ${run.work.meanFactsRetrieved}; episodes found per search (mean) ${run.work.meanEpisodesRetrieved}, in the prompt ${run.work.meanEpisodesInPrompt}; facts written: ${JSON.stringify(run.work.writeOutcomes)}`);
   console.log(`load average before ${run.host.loadAverageBefore.join(' ')}, after ${run.host.loadAverageAfter.join(' ')} (${run.host.cpus} cores)`);
+  if (run.timedBlocks) {
+    const { read, hit } = run.timedBlocks;
+    const share = read + hit ? Math.round((1000 * read) / (read + hit)) / 10 : 0;
+    console.log(`blocks the timed operations read in from outside shared_buffers (the kernel's cache or the disk): ${read.toLocaleString('en')} (${Math.round((read * 8) / 1024)} MB, ${share}% of ${(read + hit).toLocaleString('en')})`);
+  }
   console.log('\nwhat episodes add (with less without, same run, interleaved), ms:');
   for (const [name, d] of Object.entries(run.episodeCost)) console.log(`  ${name}: p50 +${d.p50}, p95 +${d.p95}`);
   if (run.against) printTable(`[${run.engine}] chat turns of this code and of ${run.against.checkout}, alternating`, run.against.results);

@@ -73,3 +73,20 @@ export async function serverSettingsAt(url: string): Promise<Record<string, stri
     await client.end();
   }
 }
+
+/** How long a backend may keep its statistics before reporting them (PostgreSQL's PGSTAT_IDLE_INTERVAL is 10 s). */
+const STATS_FLUSH_MS = 11_000;
+
+/**
+ * The database's block reads so far: found in shared_buffers (`hit`) or read in from the
+ * kernel's cache or the disk (`read`). Waits first for idle backends to report theirs, so two
+ * calls bracket what ran between them.
+ */
+export async function blockCounts(db: Database): Promise<{ read: number; hit: number }> {
+  await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
+  const [row] = await selectRows<{ read: string; hit: string }>(
+    db,
+    sql`SELECT blks_read AS read, blks_hit AS hit FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return { read: Number(row?.read ?? 0), hit: Number(row?.hit ?? 0) };
+}
