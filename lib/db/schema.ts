@@ -43,6 +43,9 @@ const embedding = customType<{ data: number[]; driverData: string }>({
   fromDriver: (value) => value.slice(1, -1).split(',').map(Number.parseFloat),
 });
 
+/** A bit string of any length (pgvector's binary_quantize returns one bit per dimension). */
+const varbit = customType<{ data: string }>({ dataType: () => 'varbit' });
+
 /**
  * Row-level security, the second wall behind the queries' own filters (on a PostgreSQL server;
  * PGlite's superuser bypasses it): a unit of work sees the rows of the user it acts as
@@ -300,13 +303,23 @@ export const episodeEmbeddings = pgTable(
     conversationId: uuid('conversation_id').notNull(),
     model: text('model').notNull(),
     embedding: embedding('embedding').notNull(),
+    /**
+     * The embedding's sign bits (1 where a dimension is positive): 128 bytes at 1,024 dimensions
+     * against 2 KB. A search ranks a user's window by Hamming distance on these, read from the
+     * covering index below, and re-ranks the nearest few hundred exactly (lib/memory/episodes.ts).
+     */
+    embeddingBits: varbit('embedding_bits')
+      .notNull()
+      .generatedAlwaysAs(sql`binary_quantize(embedding)`),
     createdAt: createdAt(),
   },
   (t) => [
     primaryKey({ columns: [t.turnId, t.model] }),
     ownerOnly('episode_embeddings', t.userId),
-    // A user's episodes newest first, for the window searched by meaning.
-    index('episode_embeddings_user_model_turn_idx').on(t.userId, t.model, t.turnId.desc()),
+    // A user's episodes newest first, for the window searched by meaning. Migration 0023 creates
+    // it INCLUDE (conversation_id, embedding_bits), which Drizzle cannot express: a search reads
+    // the window's bits from the index alone, a few contiguous pages that stay cached.
+    index('episode_embeddings_user_model_turn_bits_idx').on(t.userId, t.model, t.turnId.desc()),
   ],
 );
 

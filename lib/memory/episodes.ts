@@ -13,7 +13,7 @@ import type { Database } from '../db/client';
 import { selectPreparedRows } from '../db/rows';
 import { estimateTokens, quoteAsData } from './memory-block';
 import { questionWords } from './question-words';
-import { sameEmbedding, vectorParam } from './stored-vector';
+import { sameEmbeddingBits, vectorParam } from './stored-vector';
 
 export interface EpisodeOptions {
   /** Excerpts offered to the prompt at most. */
@@ -52,6 +52,12 @@ export interface RetrievedEpisode {
 /** Candidates taken from each ranking before fusion, and the usual RRF constant. */
 const POOL = 30;
 const RRF_K = 60;
+/**
+ * Episodes nearest by Hamming distance whose full vectors are compared: enough that the exact
+ * top 8 is found (recall@8 against exact search, measured on real embedder vectors by
+ * `npm run bench:episodes`; README, "Past conversations at scale").
+ */
+export const RERANK = 200;
 
 export async function retrieveEpisodes(db: Database, query: EpisodeQuery, options: EpisodeOptions): Promise<RetrievedEpisode[]> {
   const vector = vectorParam(query.vector, query.model);
@@ -76,12 +82,24 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
     sql`WITH vec AS (
           SELECT turn_id AS id, 1 - distance AS similarity, row_number() OVER (ORDER BY distance, turn_id) AS rank
           FROM (
-            SELECT w.turn_id, w.embedding <=> ${vector}::halfvec AS distance
+            -- The window ranked by Hamming distance on the sign bits (an index-only scan of the
+            -- covering index: 1,000 bit strings are about 25 pages, which stay cached), then the nearest
+            -- RERANK re-ranked exactly on their full vectors, one primary-key probe each.
+            SELECT c.turn_id, f.embedding <=> ${vector}::halfvec AS distance
             FROM (
-              SELECT e.turn_id, e.embedding FROM episode_embeddings e
-              WHERE e.user_id = ${userId} AND ${sameEmbedding('e', query.model, query.vector)} AND e.conversation_id <> ${current}
-              ORDER BY e.turn_id DESC LIMIT ${options.window}
-            ) w
+              SELECT w.turn_id FROM (
+                SELECT e.turn_id, e.embedding_bits FROM episode_embeddings e
+                WHERE e.user_id = ${userId} AND ${sameEmbeddingBits('e', query.model, query.vector)} AND e.conversation_id <> ${current}
+                ORDER BY e.turn_id DESC LIMIT ${options.window}
+              ) w
+              -- A scalar subquery: computed once, where a prepared statement's generic plan
+              -- would quantize the question again for every row.
+              ORDER BY w.embedding_bits <~> (SELECT binary_quantize(${vector}::halfvec)), w.turn_id DESC LIMIT ${RERANK}
+            ) c
+            CROSS JOIN LATERAL (
+              SELECT e.embedding FROM episode_embeddings e
+              WHERE e.turn_id = c.turn_id AND e.model = ${query.model} AND e.user_id = ${userId} LIMIT 1
+            ) f
             ORDER BY distance LIMIT ${POOL}
           ) nearest
         ),

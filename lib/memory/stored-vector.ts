@@ -38,3 +38,12 @@ export function sameEmbedding(alias: string, model: string, vector: number[]): S
   const embedding = sql.raw(`${alias}.embedding`);
   return sql`${sql.raw(alias)}.model = ${model} AND vector_dims(${embedding}) = ${sql.raw(String(toStoredVector(vector, model).length))}`;
 }
+
+/**
+ * sameEmbedding for a search on the sign bits alone (episode_embeddings.embedding_bits): one bit
+ * per dimension, so the bit length is the width, read from the covering index without the vector.
+ */
+export function sameEmbeddingBits(alias: string, model: string, vector: number[]): SQL {
+  const bits = sql.raw(`${alias}.embedding_bits`);
+  return sql`${sql.raw(alias)}.model = ${model} AND length(${bits}) = ${sql.raw(String(toStoredVector(vector, model).length))}`;
+}

@@ -166,7 +166,7 @@ async function sizesMb(owner: Database): Promise<Record<string, number>> {
     owner,
     sql`SELECT c.relname AS name, round(pg_relation_size(c.oid) / 1048576.0)::int AS mb FROM pg_class c
         WHERE c.relname IN ('bench_episode_bits', 'bench_episode_bits_cover', 'bench_episode_signs_cover', 'bench_episode_narrow_cover', ${LEX_INDEX},
-                            'episode_embeddings', 'episode_embeddings_user_model_turn_idx', 'conversation_turns', 'episode_words')`,
+                            'episode_embeddings', 'episode_embeddings_user_model_turn_bits_idx', 'conversation_turns', 'episode_words')`,
   );
   return Object.fromEntries(rows.map((r) => [r.name, r.mb]));
 }

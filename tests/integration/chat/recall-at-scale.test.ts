@@ -9,12 +9,16 @@
  * when the floor (0.38) hid pairs that rank first but score 0.03-0.25 cosine. The phrasings set
  * aside (recall-pairs.ts ASIDE) are checked, never tuned on.
  */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createOfflineEmbedder, DEFAULT_OFFLINE_EMBEDDER } from '@/lib/ai/offline/embedder';
 import { offlineExtract } from '@/lib/ai/offline/extract';
 import { appendTurn, createAnonymousUser, createConversation } from '@/lib/db/queries';
+import { selectRows } from '@/lib/db/rows';
 import { markTurnLearned } from '@/lib/memory/episode-store';
+import { defaultEpisodeOptions, retrieveEpisodes } from '@/lib/memory/episodes';
+import { vectorParam } from '@/lib/memory/stored-vector';
 import { writeFacts } from '@/lib/memory/write-facts';
 import { chatDepsOf, chatTurn, fakeClaude, memoryServices } from '../../helpers/chat';
 import { describeOnEngine } from '../engines';
@@ -94,6 +98,32 @@ describeOnEngine('recall at scale', (db, engine, store) => {
     }
     expect(found).toBeGreaterThanOrEqual(8);
   }, 600_000);
+  it('past chats ranked on sign bits, then re-ranked exactly, find what exact search finds', async () => {
+    // The nearest 8 by meaning alone (no words in the question, no floor) against an exact scan
+    // of the same window: the questions people asked, and sentences shaped like the 2,000
+    // distractors, whose near neighbours are many and close (the hard case for sign bits).
+    const questions = [...PAIRS, ...ASIDE].map((p) => p.asked).concat(Array.from({ length: 20 }, (_, i) => distractor(7000 + i)));
+    const vectors = await embedder.embed(questions);
+    const window = defaultEpisodeOptions.window;
+    let recall = 0;
+    for (const vector of vectors) {
+      const query = { userId, model: embedder.model, vector, text: '', excludeConversationId: randomUUID() };
+      const { found, exact } = await store().asUser(userId, async (tx) => ({
+        found: await retrieveEpisodes(tx, query, { ...defaultEpisodeOptions, k: 8, minSimilarity: -1, keepNearest: 8 }),
+        exact: await selectRows<{ turn_id: string }>(
+          tx,
+          sql`SELECT w.turn_id FROM (
+                SELECT turn_id, embedding FROM episode_embeddings WHERE user_id = ${userId} AND model = ${embedder.model} ORDER BY turn_id DESC LIMIT ${window}
+              ) w ORDER BY w.embedding <=> ${vectorParam(vector, embedder.model)}::halfvec, w.turn_id LIMIT 8`,
+        ),
+      }));
+      const ids = new Set(found.map((e) => String(e.turnId)));
+      expect(exact).toHaveLength(8);
+      recall += exact.filter((r) => ids.has(String(r.turn_id))).length / 8 / vectors.length;
+    }
+    expect(recall).toBeGreaterThanOrEqual(0.95);
+  }, 600_000);
+
   it('finds the phrasings set aside, never tuned on', async () => {
     // Their own user: "I live in Porto" would rightly replace "I live in Lyon".
     userId = await crowdedUser();
