@@ -8,5 +8,5 @@ DROP INDEX "episode_embeddings_user_model_turn_idx";--> statement-breakpoint
 DROP INDEX "episode_embeddings_user_model_turn_cover_idx";--> statement-breakpoint
 ALTER TABLE "episode_embeddings" ADD COLUMN "embedding_bits" "varbit" GENERATED ALWAYS AS (binary_quantize(embedding)) STORED NOT NULL;--> statement-breakpoint
 -- INCLUDE is not in schema.ts: Drizzle cannot express it.
-CREATE INDEX "episode_embeddings_user_model_turn_bits_idx" ON "episode_embeddings" USING btree ("user_id","model","turn_id" DESC NULLS LAST)
+CREATE INDEX "episode_embeddings_user_model_turn_bits_idx" ON "episode_embeddings" USING btree ("user_id","model","turn_id" DESC NULLS FIRST)
   INCLUDE ("conversation_id", "embedding_bits");

@@ -1,10 +1,12 @@
 /** Applies the committed migrations in drizzle/ to either engine, with errors that say what to do. */
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { Env } from '../env';
-import { openPglite, openPostgres, type DatabaseHandle, type Engine, type Schema } from './client';
+import { openPglite, openPostgres, type Database, type DatabaseHandle, type Engine, type Schema } from './client';
 import { DatabaseSetupError } from './errors';
+import { selectRows } from './rows';
 import { verifyDatabase } from './verify';
 
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), 'drizzle');
@@ -34,10 +36,17 @@ export async function migrateWithOwnConnection(settings: Env): Promise<Engine> {
   }
 }
 
-/** Applies the migrations not yet applied; a test may stop at an older folder's last one. */
+/**
+ * Applies the migrations not yet applied; a test may stop at an older folder's last one. When it
+ * applied any, it then vacuums: a migration that rewrites a table (a new stored column) leaves it
+ * without a visibility map, and until one is made every index-only scan of it (the searches of
+ * facts and past chats) also reads the table's pages; autovacuum would not come for a long time,
+ * and PGlite has none.
+ */
 export async function migrateDatabase(handle: DatabaseHandle, migrationsFolder = MIGRATIONS_FOLDER): Promise<void> {
   const config = { migrationsFolder };
   try {
+    const before = await appliedMigrations(handle.db);
     if (handle.engine === 'pglite') {
       const { migrate } = await import('drizzle-orm/pglite/migrator');
       await migrate(handle.db as PgliteDatabase<Schema>, config);
@@ -45,9 +54,19 @@ export async function migrateDatabase(handle: DatabaseHandle, migrationsFolder =
       const { migrate } = await import('drizzle-orm/node-postgres/migrator');
       await migrate(handle.db as NodePgDatabase<Schema>, config);
     }
+    // Outside any transaction (VACUUM cannot run in one); only the tables' owner's are vacuumed.
+    if ((await appliedMigrations(handle.db)) > before) await handle.db.execute(sql`VACUUM (ANALYZE)`);
   } catch (error) {
     throw explainMigrationError(error);
   }
+}
+
+/** How many migrations the database has had (Drizzle's own journal); none on an empty one. */
+async function appliedMigrations(db: Database): Promise<number> {
+  const [journal] = await selectRows<{ found: boolean }>(db, sql`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS found`);
+  if (!journal?.found) return 0;
+  const [count] = await selectRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`);
+  return count?.n ?? 0;
 }
 
 function explainMigrationError(error: unknown): Error {

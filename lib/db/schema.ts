@@ -319,7 +319,7 @@ export const episodeEmbeddings = pgTable(
     // A user's episodes newest first, for the window searched by meaning. Migration 0023 creates
     // it INCLUDE (conversation_id, embedding_bits), which Drizzle cannot express: a search reads
     // the window's bits from the index alone, a few contiguous pages that stay cached.
-    index('episode_embeddings_user_model_turn_bits_idx').on(t.userId, t.model, t.turnId.desc()),
+    index('episode_embeddings_user_model_turn_bits_idx').on(t.userId, t.model, t.turnId.desc().nullsFirst()),
   ],
 );
 

@@ -60,6 +60,7 @@ LoCoMo's dev conversations embedded by the offline embedder.`,
     windows: { type: 'string', default: '200,500', value: 'N,...', help: 'Episode windows tried' },
     locomo: { type: 'string', default: '../shared/bench/locomo', value: 'DIR', help: 'LoCoMo files for the recall check' },
     json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
+    'recall-only': { type: 'boolean', default: false, help: "Only the product's search against exact search on LoCoMo (no copy, no timing)" },
   },
 });
 const { values } = cli;
@@ -213,6 +214,26 @@ function binaryNearest(q: EpisodeQuery, c: Candidates): SQL {
   return sql`
     SELECT cand.turn_id, e.embedding <=> ${vector}::halfvec AS distance
     FROM (SELECT b.turn_id FROM ${mineFromCopy(q, column, c.window)} ORDER BY ${column} <~> ${queryBits(c.copy, vector)} LIMIT ${c.rerank}) cand
+    ${probeEmbedding(q)}
+    ORDER BY distance LIMIT ${POOL}`;
+}
+
+/**
+ * retrieveEpisodes' own vector side (lib/memory/episodes.ts): the newest `window` ranked on
+ * episode_embeddings.embedding_bits, the nearest `rerank` compared exactly.
+ */
+function productNearest(q: EpisodeQuery, rerank: number, window: number): SQL {
+  const vector = storedVector(q);
+  return sql`
+    SELECT cand.turn_id, e.embedding <=> ${vector}::halfvec AS distance
+    FROM (
+      SELECT w.turn_id FROM (
+        SELECT b.turn_id, b.embedding_bits FROM episode_embeddings b
+        WHERE b.user_id = ${q.userId} AND b.model = ${q.model} AND b.conversation_id <> ${q.excludeConversationId}
+        ORDER BY b.turn_id DESC LIMIT ${window}
+      ) w
+      ORDER BY w.embedding_bits <~> binary_quantize(${vector}::halfvec), w.turn_id DESC LIMIT ${rerank}
+    ) cand
     ${probeEmbedding(q)}
     ORDER BY distance LIMIT ${POOL}`;
 }
@@ -418,14 +439,14 @@ interface RecallSet {
 }
 
 /** One user whose episodes are LoCoMo's turns and observations, embedded; its questions as queries. */
-async function loadRecallSet(owner: Database, dir: string): Promise<RecallSet | undefined> {
+async function loadRecallSet(owner: Database, dir: string, { copies = true } = {}): Promise<RecallSet | undefined> {
   if (!existsSync(dir)) return undefined;
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
   if (!files.length) return undefined;
   const started = performance.now();
   const conversations = files.flatMap((file) => loadConversations(file));
   const embedder = createOfflineEmbedder(DEFAULT_OFFLINE_EMBEDDER);
-  await owner.execute(sql`DELETE FROM bench_episode_bits WHERE user_id = ${RECALL_USER}`);
+  if (copies) await owner.execute(sql`DELETE FROM bench_episode_bits WHERE user_id = ${RECALL_USER}`);
   await owner.execute(sql`DELETE FROM users WHERE id = ${RECALL_USER}`);
   await owner.execute(sql`INSERT INTO users (id, is_anonymous) VALUES (${RECALL_USER}, true)`);
   let episodes = 0;
@@ -449,7 +470,7 @@ async function loadRecallSet(owner: Database, dir: string): Promise<RecallSet | 
       episodes += batch.length;
     }
   }
-  await prepareBits(owner, [RECALL_USER]);
+  if (copies) await prepareBits(owner, [RECALL_USER]);
   const questions = conversations.flatMap((c) => c.questions.map((q) => q.question));
   const vectors = await embedder.embed(questions);
   return {
@@ -480,14 +501,17 @@ interface RecallResult {
   queriesAboveFloor: number;
 }
 
-async function measureRecall(store: Store, set: RecallSet, reranks: number[], windows: number[]): Promise<RecallResult[]> {
+async function measureRecall(store: Store, set: RecallSet, reranks: number[], windows: number[], { copies = true } = {}): Promise<RecallResult[]> {
   const nearest = (tx: Database, statement: SQL) =>
     selectRows<{ turn_id: string; distance: number }>(tx, statement).then((rows) => rows.map((r) => ({ id: r.turn_id, similarity: 1 - Number(r.distance) })));
   const floor = defaultEpisodeOptions.minSimilarity;
   const ALL = 1_000_000;
   const window = defaultEpisodeOptions.window;
   const methods: { method: string; reference: string; nearest: (q: EpisodeQuery) => SQL; exact: (q: EpisodeQuery) => SQL }[] = [];
-  for (const scope of [ALL, window]) {
+  for (const rerank of reranks) {
+    methods.push({ method: `product: sign bits R=${rerank}, window ${window}`, reference: `exact, window ${window}`, nearest: (q) => productNearest(q, rerank, window), exact: (q) => exactNearest(q, window) });
+  }
+  for (const scope of copies ? [ALL, window] : []) {
     const where = scope === ALL ? 'all episodes' : `window ${scope}`;
     const exact = (q: EpisodeQuery) => exactNearest(q, scope);
     for (const rerank of reranks) {
@@ -498,7 +522,7 @@ async function measureRecall(store: Store, set: RecallSet, reranks: number[], wi
     }
   }
   // The narrow copy is exact whenever it is at least the embedder's width (a check, expected 1).
-  methods.push({ method: `exact ${NARROW}-d copy, all episodes`, reference: 'exact, all episodes', nearest: (q) => narrowNearest(q), exact: (q) => exactNearest(q, ALL) });
+  if (copies) methods.push({ method: `exact ${NARROW}-d copy, all episodes`, reference: 'exact, all episodes', nearest: (q) => narrowNearest(q), exact: (q) => exactNearest(q, ALL) });
   // What a smaller window loses against the default one (not an approximation: another scope).
   for (const w of windows) methods.push({ method: `exact, window ${w}`, reference: `exact, window ${window}`, nearest: (q) => exactNearest(q, w), exact: (q) => exactNearest(q, window) });
 
@@ -541,6 +565,20 @@ function printLatency(title: string, results: Record<string, LatencySummary & { 
   for (const [name, s] of Object.entries(results)) console.log(`| ${[name, s.n, s.p50, s.p95, s.p99, s.mean, s.meanFound].join(' | ')} |`);
 }
 
+/** Recall against exact search on LoCoMo's dev conversations, printed; without `copies`, the product's search only. */
+async function recallReport(db: { owner: Database; app: Store }, windows: number[], { copies = true } = {}) {
+  const set = await loadRecallSet(db.owner, values.locomo!, { copies });
+  if (!set) {
+    console.log(`\nrecall: no LoCoMo files in ${values.locomo}; skipped (real embedder vectors are needed, not the bench's random ones)`);
+    return {};
+  }
+  console.log(`\nrecall on real vectors: ${set.episodes} LoCoMo turns and observations of one user, ${set.queries.length} questions, embedder ${set.model} (${set.seconds} s)`);
+  const recall = await measureRecall(db.app, set, list(values['recall-rerank']!, '--recall-rerank'), windows, { copies });
+  console.log(`\n| method | against | recall@8 | recall@30 | recall@8 of the exact top 8 above ${defaultEpisodeOptions.minSimilarity} (queries) |\n|---|---|--:|--:|--:|`);
+  for (const r of recall) console.log(`| ${r.method} | ${r.reference} | ${r.recallAt8} | ${r.recallAt30} | ${r.recallAt8AboveFloor} (${r.queriesAboveFloor}) |`);
+  return { recall, recallSet: { ...set, queries: set.queries.length } };
+}
+
 async function main() {
   const serverUrl = cli.requireEnv('DATABASE_URL', 'it runs on the server bench:memory seeded');
   const database = values.database!;
@@ -557,6 +595,11 @@ async function main() {
       sql`SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM episode_embeddings WHERE model = ${BENCH_MODEL})::int AS episodes`,
     );
     console.log(`${database}: ${scale!.users} users, ${scale!.episodes} bench episodes`);
+    if (values['recall-only']) {
+      const report = { date: new Date().toISOString(), database, settings, ...(await recallReport(db, windows, { copies: false })) };
+      if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
 
     let at = performance.now();
     // The width bench:memory seeded (its --dimensions): the sampled users' new episodes get the same.
@@ -608,17 +651,7 @@ async function main() {
     }
 
     console.log(`\nsizes, MB: ${JSON.stringify(sizes)}`);
-    let recall: RecallResult[] | undefined;
-    let recallSet: Omit<RecallSet, 'queries'> & { queries: number } | undefined;
-    const set = await loadRecallSet(db.owner, values.locomo!);
-    if (!set) console.log(`\nrecall: no LoCoMo files in ${values.locomo}; skipped (real embedder vectors are needed, not the bench's random ones)`);
-    else {
-      recallSet = { ...set, queries: set.queries.length };
-      console.log(`\nrecall on real vectors: ${set.episodes} LoCoMo turns and observations of one user, ${set.queries.length} questions, embedder ${set.model} (${set.seconds} s)`);
-      recall = await measureRecall(db.app, set, list(values['recall-rerank']!, '--recall-rerank'), windows);
-      console.log(`\n| method | against | recall@8 | recall@30 | recall@8 of the exact top 8 above ${defaultEpisodeOptions.minSimilarity} (queries) |\n|---|---|--:|--:|--:|`);
-      for (const r of recall) console.log(`| ${r.method} | ${r.reference} | ${r.recallAt8} | ${r.recallAt30} | ${r.recallAt8AboveFloor} (${r.queriesAboveFloor}) |`);
-    }
+    const { recall, recallSet } = await recallReport(db, windows);
     for (const [name, lines] of Object.entries(plans)) console.log(`\nEXPLAIN (ANALYZE, BUFFERS), ${name}:\n${lines.join('\n')}`);
     const loadAverage = loadavg().map((x) => round(x, 2));
     console.log(`\nload average at the end: ${loadAverage.join(' ')} (${cpus().length} cores)`);
