@@ -83,10 +83,12 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
           SELECT turn_id AS id, 1 - distance AS similarity, row_number() OVER (ORDER BY distance, turn_id) AS rank
           FROM (
             -- The window ranked by Hamming distance on the sign bits (an index-only scan of the
-            -- covering index: 1,000 bit strings are about 25 pages, which stay cached), then the nearest
-            -- RERANK re-ranked exactly on their full vectors, one primary-key probe each.
-            SELECT c.turn_id, f.embedding <=> ${vector}::halfvec AS distance
-            FROM (
+            -- covering index: 1,000 bit strings are about 25 pages, which stay cached), then the
+            -- nearest RERANK compared on their full vectors, found through the same index (an
+            -- array of ids is one index condition: cheaper than a probe per row).
+            SELECT f.turn_id, f.embedding <=> ${vector}::halfvec AS distance
+            FROM episode_embeddings f
+            WHERE f.user_id = ${userId} AND f.model = ${query.model} AND f.turn_id = ANY (ARRAY(
               SELECT w.turn_id FROM (
                 SELECT e.turn_id, e.embedding_bits FROM episode_embeddings e
                 WHERE e.user_id = ${userId} AND ${sameEmbeddingBits('e', query.model, query.vector)} AND e.conversation_id <> ${current}
@@ -95,11 +97,7 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
               -- A scalar subquery: computed once, where a prepared statement's generic plan
               -- would quantize the question again for every row.
               ORDER BY w.embedding_bits <~> (SELECT binary_quantize(${vector}::halfvec)), w.turn_id DESC LIMIT ${RERANK}
-            ) c
-            CROSS JOIN LATERAL (
-              SELECT e.embedding FROM episode_embeddings e
-              WHERE e.turn_id = c.turn_id AND e.model = ${query.model} AND e.user_id = ${userId} LIMIT 1
-            ) f
+            ))
             ORDER BY distance LIMIT ${POOL}
           ) nearest
         ),
