@@ -1,7 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MIGRATIONS_FOLDER } from '@/lib/db/migrate';
+import type { DatabaseHandle } from '@/lib/db/client';
+import { migrateDatabase, MIGRATIONS_FOLDER } from '@/lib/db/migrate';
+import { openEmptyDatabase, testEngine } from '../integration/engines';
 
 /**
  * A copy of the migrations folder as it was before the migration `tag`, to build a database of
@@ -16,4 +18,22 @@ export function migrationsBefore(tag: string): string {
   if (at < 1) throw new Error(`no migration ${tag} after the first`);
   writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, at) }));
   return folder;
+}
+
+/**
+ * An upgrade under test: an empty database of the test engine, migrated to just before `tag`;
+ * `upgrade()` applies the rest, `close()` closes it and removes the folder.
+ */
+export async function databaseBefore(tag: string): Promise<{ handle: DatabaseHandle; upgrade: () => Promise<void>; close: () => Promise<void> }> {
+  const handle = await openEmptyDatabase(testEngine);
+  const folder = migrationsBefore(tag);
+  await migrateDatabase(handle, folder);
+  return {
+    handle,
+    upgrade: () => migrateDatabase(handle),
+    close: async () => {
+      await handle.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,16 +1,14 @@
-import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
+import { createConversation } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
 import { retrieveEpisodes } from '@/lib/memory/episodes';
-import { migrationsBefore } from '../../helpers/migrations';
-import { openEmptyDatabase, testEngine } from '../engines';
+import { databaseBefore } from '../../helpers/migrations';
 
 describe('migration 0023: the sign bits of the episodes kept before it', () => {
+  let before: Awaited<ReturnType<typeof databaseBefore>>;
   let handle: DatabaseHandle;
-  let folder: string;
   let userId: string;
   let conversationId: string;
   const said = ['We hiked the Dolomites in September.', 'My cousin plays the cello.', 'I am learning Portuguese.'];
@@ -18,9 +16,8 @@ describe('migration 0023: the sign bits of the episodes kept before it', () => {
   let turns: number[];
 
   beforeAll(async () => {
-    handle = await openEmptyDatabase(testEngine);
-    folder = migrationsBefore('0023_episode_bits');
-    await migrateDatabase(handle, folder);
+    before = await databaseBefore('0023_episode_bits');
+    ({ handle } = before);
     // In SQL, as 0022's schema had it: three kept messages with their vectors.
     [{ id: userId }] = (await selectRows<{ id: string }>(handle.db, sql`INSERT INTO users (is_anonymous) VALUES (true) RETURNING id`)) as [{ id: string }];
     [{ id: conversationId }] = (await selectRows<{ id: string }>(
@@ -38,12 +35,9 @@ describe('migration 0023: the sign bits of the episodes kept before it', () => {
         INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding)
         VALUES (${turn!.id}, ${userId}, ${conversationId}, 'm', ${vectors[i]!}::halfvec)`);
     }
-    await migrateDatabase(handle);
+    await before.upgrade();
   });
-  afterAll(async () => {
-    await handle?.close();
-    if (folder) rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => before?.close());
 
   it('gives each kept episode the sign bits of its vector', async () => {
     const rows = await selectRows<{ turn_id: string; bits: string }>(
@@ -67,10 +61,7 @@ describe('migration 0023: the sign bits of the episodes kept before it', () => {
   });
 
   it('finds a kept episode by meaning from a later chat', async () => {
-    const [{ id: later }] = (await selectRows<{ id: string }>(
-      handle.db,
-      sql`INSERT INTO conversations (user_id, title) VALUES (${userId}, 'Later') RETURNING id`,
-    )) as [{ id: string }];
+    const { id: later } = await createConversation(handle.db, userId, 'Later');
     const found = await retrieveEpisodes(
       handle.db,
       // Near the second message's vector, sharing none of its words.

@@ -1,23 +1,20 @@
-import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
+import { createConversation } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
 import { retrieveEpisodes } from '@/lib/memory/episodes';
-import { migrationsBefore } from '../../helpers/migrations';
-import { openEmptyDatabase, testEngine } from '../engines';
+import { databaseBefore } from '../../helpers/migrations';
 
 describe("migration 0019: the words of the episodes kept before it", () => {
+  let before: Awaited<ReturnType<typeof databaseBefore>>;
   let handle: DatabaseHandle;
-  let folder: string;
   let userId: string;
   let turns: Record<'kept' | 'unkept' | 'answer', number>;
 
   beforeAll(async () => {
-    handle = await openEmptyDatabase(testEngine);
-    folder = migrationsBefore('0019_episode_words');
-    await migrateDatabase(handle, folder);
+    before = await databaseBefore('0019_episode_words');
+    ({ handle } = before);
     // In SQL, as 0018's schema had it: a chat with a kept question, one never kept (said with
     // memory off) and an answer.
     [{ id: userId }] = await selectRows<{ id: string }>(handle.db, sql`INSERT INTO users (is_anonymous) VALUES (true) RETURNING id`) as [{ id: string }];
@@ -38,12 +35,9 @@ describe("migration 0019: the words of the episodes kept before it", () => {
     await handle.db.execute(sql`
       INSERT INTO episode_embeddings (turn_id, user_id, conversation_id, model, embedding)
       VALUES (${turns.kept}, ${userId}, ${conversationId}, 'm', '[1,0,0]')`);
-    await migrateDatabase(handle);
+    await before.upgrade();
   });
-  afterAll(async () => {
-    await handle?.close();
-    if (folder) rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => before?.close());
 
   it('gives each kept episode its words, and nothing else any', async () => {
     const words = await selectRows<{ turn_id: string; word: string }>(
@@ -56,10 +50,7 @@ describe("migration 0019: the words of the episodes kept before it", () => {
   });
 
   it('finds the kept episode by its words from a later chat, and not the one never kept', async () => {
-    const [{ id: later }] = (await selectRows<{ id: string }>(
-      handle.db,
-      sql`INSERT INTO conversations (user_id, title) VALUES (${userId}, 'Later') RETURNING id`,
-    )) as [{ id: string }];
+    const { id: later } = await createConversation(handle.db, userId, 'Later');
     const found = await retrieveEpisodes(
       handle.db,
       // A vector far from the episode's (similarity 0, under the floor): found by words alone.

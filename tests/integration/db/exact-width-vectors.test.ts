@@ -1,12 +1,9 @@
-import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
-import { migrateDatabase } from '@/lib/db/migrate';
 import { selectRows } from '@/lib/db/rows';
 import { retrieveFacts } from '@/lib/memory/retrieve';
-import { migrationsBefore } from '../../helpers/migrations';
-import { openEmptyDatabase, testEngine } from '../engines';
+import { databaseBefore } from '../../helpers/migrations';
 
 /** A unit vector along `axis`, zero-padded to 1536 as every vector was before 0012. */
 function padded(axis: number): string {
@@ -16,14 +13,13 @@ function padded(axis: number): string {
 }
 
 describe('migration 0012: vectors at their embedder\'s width', () => {
+  let before: Awaited<ReturnType<typeof databaseBefore>>;
   let handle: DatabaseHandle;
-  let folder: string;
   let userId: string;
 
   beforeAll(async () => {
-    handle = await openEmptyDatabase(testEngine);
-    folder = migrationsBefore('0012_exact_width_vectors');
-    await migrateDatabase(handle, folder);
+    before = await databaseBefore('0012_exact_width_vectors');
+    ({ handle } = before);
     // In SQL, not createAnonymousUser: the schema of today has columns 0011 did not (session_version).
     userId = (await selectRows<{ id: string }>(handle.db, sql`INSERT INTO users (is_anonymous) VALUES (true) RETURNING id`))[0]!.id;
     // What 0011 stored: every vector zero-padded to 1536, whatever its model's width.
@@ -40,12 +36,9 @@ describe('migration 0012: vectors at their embedder\'s width', () => {
         INSERT INTO fact_embeddings (fact_id, user_id, model, embedding)
         SELECT id, ${userId}, ${model}, ${padded(3)}::halfvec FROM fact`);
     }
-    await migrateDatabase(handle);
+    await before.upgrade();
   });
-  afterAll(async () => {
-    await handle?.close();
-    if (folder) rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => before?.close());
 
   it('unpads the vectors of models whose width is known, keeping their values', async () => {
     const rows = await selectRows<{ model: string; width: number; first: string }>(
