@@ -57,7 +57,7 @@ const RRF_K = 60;
  * top 8 is found (recall@8 against exact search, measured on real embedder vectors by
  * `npm run bench:episodes`; README, "Past conversations at scale").
  */
-export const RERANK = 200;
+const RERANK = 200;
 
 export async function retrieveEpisodes(db: Database, query: EpisodeQuery, options: EpisodeOptions): Promise<RetrievedEpisode[]> {
   const vector = vectorParam(query.vector, query.model);
