@@ -46,7 +46,11 @@ query plans. On PGlite (a temporary folder), and on the PostgreSQL server of DAT
     'pglite-turns-per-user': { type: 'string', default: '200', value: 'N', help: 'Turns per user on PGlite' },
     'conversations-per-user': { type: 'string', default: '10', value: 'N', help: 'Conversations the turns are spread over' },
     queries: { type: 'string', default: '500', value: 'N', help: 'Timed runs per operation (users sampled: as many, at most all)' },
-    /** Default: each sampled user once, so no timed run pays for a user's first read from disk. */
+    /**
+     * Default: each sampled user once, so no timed run is a user's first. Past chats' re-rank reads
+     * other pages for each question, so their pages come in over several: `--warmup` of five
+     * per user times a conversation under way (README, "Past conversations at scale").
+     */
     warmup: { type: 'string', value: 'N', help: 'Untimed runs per operation first (default one per sampled user)' },
     engine: { type: 'string', value: 'pglite|postgres|both', help: 'Engines to time (default both with DATABASE_URL, else pglite)' },
     database: { type: 'string', default: 'engram_bench', value: 'NAME', help: 'The server database, dropped and made again' },
