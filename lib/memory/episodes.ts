@@ -24,11 +24,18 @@ export interface EpisodeOptions {
   keepNearest?: number;
   /** The newest episodes searched by meaning (all of them are searched by words). */
   window: number;
+  /**
+   * Of the window, the episodes nearest by Hamming distance on their sign bits that are compared
+   * exactly: enough that the exact top 8 is found. `npm run bench:episodes` times other depths
+   * and measures their recall@8 against exact search on real embedder vectors (README, "Past
+   * conversations at scale": 150 saves ~0.3 ms and loses 0.015 of LoCoMo recall).
+   */
+  rerank: number;
   /** Tokens the past-conversations block may take. */
   tokenBudget: number;
 }
 
-export const defaultEpisodeOptions: EpisodeOptions = { k: 5, minSimilarity: 0.3, window: 1000, tokenBudget: 400 };
+export const defaultEpisodeOptions: EpisodeOptions = { k: 5, minSimilarity: 0.3, window: 1000, rerank: 200, tokenBudget: 400 };
 
 export interface EpisodeQuery {
   userId: string;
@@ -52,12 +59,6 @@ export interface RetrievedEpisode {
 /** Candidates taken from each ranking before fusion, and the usual RRF constant. */
 const POOL = 30;
 const RRF_K = 60;
-/**
- * Episodes nearest by Hamming distance whose full vectors are compared: enough that the exact
- * top 8 is found (recall@8 against exact search, measured on real embedder vectors by
- * `npm run bench:episodes`; README, "Past conversations at scale").
- */
-const RERANK = 200;
 
 export async function retrieveEpisodes(db: Database, query: EpisodeQuery, options: EpisodeOptions): Promise<RetrievedEpisode[]> {
   const vector = vectorParam(query.vector, query.model);
@@ -84,8 +85,8 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
           FROM (
             -- The window ranked by Hamming distance on the sign bits (an index-only scan of the
             -- covering index: 1,000 bit strings are about 25 pages, which stay cached), then the
-            -- nearest RERANK compared on their full vectors, found through the same index (an
-            -- array of ids is one index condition: cheaper than a probe per row).
+            -- nearest options.rerank compared on their full vectors, found through the same
+            -- index (an array of ids is one index condition: cheaper than a probe per row).
             SELECT f.turn_id, f.embedding <=> ${vector}::halfvec AS distance
             FROM episode_embeddings f
             WHERE f.user_id = ${userId} AND f.model = ${query.model} AND f.turn_id = ANY (ARRAY(
@@ -96,7 +97,7 @@ export async function retrieveEpisodes(db: Database, query: EpisodeQuery, option
               ) w
               -- A scalar subquery: computed once, where a prepared statement's generic plan
               -- would quantize the question again for every row.
-              ORDER BY w.embedding_bits <~> (SELECT binary_quantize(${vector}::halfvec)), w.turn_id DESC LIMIT ${RERANK}
+              ORDER BY w.embedding_bits <~> (SELECT binary_quantize(${vector}::halfvec)), w.turn_id DESC LIMIT ${options.rerank}
             ))
             ORDER BY distance LIMIT ${POOL}
           ) nearest

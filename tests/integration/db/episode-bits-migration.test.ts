@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { createConversation } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
-import { retrieveEpisodes } from '@/lib/memory/episodes';
+import { defaultEpisodeOptions, retrieveEpisodes } from '@/lib/memory/episodes';
 import { databaseBefore } from '../../helpers/migrations';
 
 describe('migration 0023: the sign bits of the episodes kept before it', () => {
@@ -66,7 +66,7 @@ describe('migration 0023: the sign bits of the episodes kept before it', () => {
       handle.db,
       // Near the second message's vector, sharing none of its words.
       { userId, model: 'm', vector: [-1, 2, 0.4, -2.5], text: 'Which instrument?', excludeConversationId: later },
-      { k: 1, minSimilarity: 0.9, window: 1000, tokenBudget: 400 },
+      { ...defaultEpisodeOptions, k: 1, minSimilarity: 0.9 },
     );
     expect(found.map((e) => e.turnId)).toEqual([turns[1]]);
   });

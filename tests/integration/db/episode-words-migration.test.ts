@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '@/lib/db/client';
 import { createConversation } from '@/lib/db/queries';
 import { selectRows } from '@/lib/db/rows';
-import { retrieveEpisodes } from '@/lib/memory/episodes';
+import { defaultEpisodeOptions, retrieveEpisodes } from '@/lib/memory/episodes';
 import { databaseBefore } from '../../helpers/migrations';
 
 describe("migration 0019: the words of the episodes kept before it", () => {
@@ -55,7 +55,7 @@ describe("migration 0019: the words of the episodes kept before it", () => {
       handle.db,
       // A vector far from the episode's (similarity 0, under the floor): found by words alone.
       { userId, model: 'm', vector: [0, 1, 0], text: 'Which mountains did we hike in the Dolomites?', excludeConversationId: later },
-      { k: 5, minSimilarity: 0.9, window: 1000, tokenBudget: 400 },
+      { ...defaultEpisodeOptions, minSimilarity: 0.9 },
     );
     expect(found.map((e) => [e.turnId, e.similarity])).toEqual([[turns.kept, 0]]);
   });
