@@ -318,7 +318,7 @@ async function recallReport(db: { owner: Database; app: Store }, all: Setting[])
 async function main() {
   const serverUrl = cli.requireEnv('DATABASE_URL', 'it runs on the server bench:memory seeded');
   const database = values.database!;
-  if (!(await databaseExists(serverUrl, database))) throw new Error(`no database ${database}: run bench:memory on this server first`);
+  if (!(await databaseExists(serverUrl, database))) cli.fail(`no database ${database} on the server of DATABASE_URL: run bench:memory there first`);
   const all = settings(list(values.rerank!, '--rerank'), list(values.windows!, '--windows'));
   const db = await openBenchPostgres(serverUrl, database, { keep: true });
   try {
