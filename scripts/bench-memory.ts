@@ -23,9 +23,9 @@ import { defaultRetrieveOptions, type Ranking } from '@/lib/memory/retrieve';
 import { openBenchPglite, openBenchPostgres, type BenchDatabase } from './bench/engines';
 import { benchVocabulary, makeIterations, sampleUsers, type BenchUser } from './bench/fixtures';
 import { compareTurns, emptyWork, runOperations, turnCodeAt } from './bench/operations';
-import { blockCounts, explainEpisodes, explainRetrieval, serverSettings } from './bench/plans';
+import { blockCounts, explainEpisodes, explainRetrieval, prewarmKernelCache, serverSettings } from './bench/plans';
 import { databaseExists } from './bench/scratch-database';
-import { previousSeed, recordSeed, seed, type SeedOptions, type SeedReport } from './bench/seed';
+import { describeTables, previousSeed, recordSeed, restoreSeed, SEEDED_TABLES, seed, type SeedOptions, type SeedReport } from './bench/seed';
 import { printTable, processPeakRssMb, trackPeakRss, type LatencySummary } from './bench/stats';
 import { printBaselineComparison } from './bench/baseline';
 import { parseCommand } from './cli';
@@ -55,9 +55,14 @@ query plans. On PGlite (a temporary folder), and on the PostgreSQL server of DAT
     engine: { type: 'string', value: 'pglite|postgres|both', help: 'Engines to time (default both with DATABASE_URL, else pglite)' },
     database: { type: 'string', default: 'engram_bench', value: 'NAME', help: 'The server database, dropped and made again' },
     json: { type: 'string', value: 'FILE', help: 'Also write the report to FILE' },
-    reuse: { type: 'boolean', default: false, help: 'Server: keep a database an earlier run seeded with the same flags (migrated to this code first)' },
+    reuse: { type: 'boolean', default: false, help: 'Server: keep a database an earlier run seeded with the same flags (migrated to this code first, what earlier runs added taken out)' },
     dimensions: { type: 'string', value: 'N', help: "The vectors' width (default the offline embedder's)" },
     baseline: { type: 'string', value: 'FILE', help: "An earlier run's --json report, printed beside this one's" },
+    prewarm: {
+      type: 'boolean',
+      default: false,
+      help: "Server: read the seeded tables and indexes into the kernel's page cache first (pg_prewarm 'read'), as a server up for a while has them",
+    },
     against: {
       type: 'string',
       value: 'DIR',
@@ -102,7 +107,12 @@ async function seededDatabase(engine: Engine, options: SeedOptions): Promise<{ d
   if (engine === 'postgres' && values.reuse && (await databaseExists(serverUrl, values.database!))) {
     const db = await openBenchPostgres(serverUrl, values.database!, { keep: true });
     const seeded = await previousSeed(db.owner, options);
-    if (seeded) return { db, seeded, reused: true };
+    if (seeded) {
+      const restored = await restoreSeed(db.owner);
+      console.log(`[${engine}] --reuse: removed what earlier runs added (${restored.facts} facts, ${restored.conversations} conversations) and vacuumed in ${restored.seconds} s`);
+      // The seed's rows and sizes as they are now (its report has those of the day it was made).
+      return { db, seeded: { ...seeded, ...(await describeTables(db.owner)) }, reused: true };
+    }
     console.log(`[${engine}] --reuse: ${values.database} holds no seed made with these flags; seeding afresh`);
     await db.close();
   }
@@ -139,6 +149,8 @@ async function bench(engine: Engine) {
     const settings = await serverSettings(db.app);
     console.log(`[${engine}] ${db.location}; settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     console.log(`[${engine}] ${reused ? 'reused the seed of an earlier run, made' : 'seeded'} in ${seeded.seconds} s ${JSON.stringify(seeded.steps)}: rows ${JSON.stringify(seeded.rows)}, MB ${JSON.stringify(seeded.sizesMb)}`);
+    const prewarmed = engine === 'postgres' && values.prewarm ? await prewarmKernelCache(db.owner, SEEDED_TABLES) : undefined;
+    if (prewarmed) console.log(`[${engine}] read ${prewarmed.mb} MB of tables and indexes into the kernel's page cache in ${prewarmed.seconds} s (--prewarm)`);
     const sample = await sampleUsers(db.owner, Math.min(users, queries), DIMENSIONS, { model: MODEL, count: turnsPerUser ? ECHOES : 0, window: defaultEpisodeOptions.window });
     const warmup = values.warmup ? count('warmup') : sample.length;
     console.log(`[${engine}] timing ${queries} runs per operation (after ${warmup} warm-up runs) over ${sample.length} users...`);
@@ -156,7 +168,7 @@ async function bench(engine: Engine) {
     return {
       engine, location: db.location, settings, host: { ...host, loadAverageAfter }, users, factsPerUser, turnsPerUser, conversationsPerUser: options.conversationsPerUser,
       vocabularyWords: options.vocabulary.length, episodeOptions: defaultEpisodeOptions, echoesPerUser: turnsPerUser ? ECHOES : 0,
-      sampledUsers: sample.length, warmup, seed: { ...seeded, reused }, results, episodeCost: episodeCost(results), work, plans,
+      sampledUsers: sample.length, warmup, ...(prewarmed && { prewarmed }), seed: { ...seeded, reused }, results, episodeCost: episodeCost(results), work, plans,
       ...(blocksBefore && blocksAfter && { timedBlocks: { read: blocksAfter.read - blocksBefore.read, hit: blocksAfter.hit - blocksBefore.hit } }),
       ...(against && { against: { checkout: values.against, results: against } }),
       peakRssMb: rss.stop(), processPeakRssMb: processPeakRssMb(),
