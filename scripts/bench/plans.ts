@@ -90,24 +90,3 @@ export async function blockCounts(db: Database): Promise<{ read: number; hit: nu
   );
   return { read: Number(row?.read ?? 0), hit: Number(row?.hit ?? 0) };
 }
-
-/**
- * Reads every page of `tables` and their indexes once (pg_prewarm's 'read' mode): into the
- * kernel's page cache, not into shared_buffers. A server that has been up a while has its working
- * set there; on a machine just booted the first reads of each page come from the disk, which
- * times the disk rather than the queries. The seconds it took and the megabytes read.
- */
-export async function prewarmKernelCache(db: Database, tables: readonly string[]): Promise<{ seconds: number; mb: number }> {
-  const started = performance.now();
-  await db.execute(sql`CREATE EXTENSION IF NOT EXISTS pg_prewarm`);
-  // Our own table names, as one array literal.
-  const names = `{${tables.join(',')}}`;
-  const [row] = await selectRows<{ blocks: string }>(
-    db,
-    sql`WITH t AS (SELECT name::regclass AS oid FROM unnest(${names}::text[]) AS name)
-        SELECT coalesce(sum(pg_prewarm(r.oid, 'read')), 0) AS blocks
-        FROM (SELECT oid FROM t UNION SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM t)) r`,
-  );
-  const seconds = Math.round((performance.now() - started) / 100) / 10;
-  return { seconds, mb: Math.round((Number(row?.blocks ?? 0) * 8) / 1024) };
-}
