@@ -20,10 +20,11 @@ import type { Engine } from '@/lib/db/client';
 import type { Store } from '@/lib/db/store';
 import { defaultEpisodeOptions } from '@/lib/memory/episodes';
 import { defaultRetrieveOptions, type Ranking } from '@/lib/memory/retrieve';
+import { defaultMemorySettings } from '@/lib/memory/settings';
 import { openBenchPglite, openBenchPostgres, type BenchDatabase } from './bench/engines';
-import { benchVocabulary, makeIterations, sampleUsers, type BenchUser } from './bench/fixtures';
+import { benchVocabulary, instantEmbedder, makeIterations, sampleUsers, type BenchUser } from './bench/fixtures';
 import { compareTurns, emptyWork, runOperations, turnCodeAt } from './bench/operations';
-import { blockCounts, explainEpisodes, explainRetrieval, serverSettings } from './bench/plans';
+import { blockCounts, explainEpisodes, explainRetrieval, explainStandings, serverSettings } from './bench/plans';
 import { databaseExists } from './bench/scratch-database';
 import { describeTables, prewarmKernelCache, previousSeed, recordSeed, restoreSeed, seed, type SeedOptions, type SeedReport } from './bench/seed';
 import { printTable, processPeakRssMb, trackPeakRss, type LatencySummary } from './bench/stats';
@@ -95,9 +96,13 @@ function chosenEngines(): Engine[] {
 async function explainAll(store: Store, users: BenchUser[]) {
   const [it] = makeIterations(users, 1);
   const query = { userId: it!.user.id, model: MODEL, vector: it!.vector, text: it!.message };
-  const plans: Partial<Record<Ranking | 'episodes', string[]>> = {};
+  const plans: Partial<Record<Ranking | 'episodes' | 'duplicates', string[]>> = {};
   for (const ranking of ['hybrid', 'vector'] as const) plans[ranking] = await explainRetrieval(store, query, { ...defaultRetrieveOptions, ranking });
   plans.episodes = await explainEpisodes(store, { ...query, excludeConversationId: it!.user.conversationId }, defaultEpisodeOptions);
+  const embedder = instantEmbedder([it!], MODEL);
+  const vectors = await embedder.embed(it!.candidates.map((c) => c.factText));
+  const probes = it!.candidates.map((c, i) => ({ ...c, userId: it!.user.id, embedding: { model: MODEL, vector: vectors[i]! } }));
+  plans.duplicates = await explainStandings(store, probes, defaultMemorySettings.write);
   return plans;
 }
 
@@ -213,7 +218,8 @@ function printRun(run: Run) {
   if (run.against) printTable(`[${run.engine}] chat turns of this code and of ${run.against.checkout}, alternating`, run.against.results);
   if (run.engine !== 'postgres') return;
   console.log(`\nsizes, MB (table + indexes): ${JSON.stringify(run.seed.sizesMb)}; indexes: ${JSON.stringify(run.seed.indexesMb)}`);
-  for (const [what, lines] of Object.entries(run.plans)) console.log(`\nEXPLAIN (ANALYZE, BUFFERS), ${what === 'episodes' ? 'retrieveEpisodes' : `retrieval (${what})`}, one user:\n${lines.join('\n')}`);
+  const planned = (what: string) => ({ episodes: 'retrieveEpisodes', duplicates: "the writer's duplicate check (readStandings) of a turn's 3 facts" })[what] ?? `retrieval (${what})`;
+  for (const [what, lines] of Object.entries(run.plans)) console.log(`\nEXPLAIN (ANALYZE, BUFFERS), ${planned(what)}, one user:\n${lines.join('\n')}`);
   const p95 = (name: string) => run.results[name]!.p95;
   const verdict = (ms: number, target: number, what = '') => `${ms} ms ${ms <= target ? 'meets' : 'MISSES'} the ${target} ms${what} target`;
   console.log(`\nretrieval p95: hybrid ${verdict(p95('retrieve (hybrid)'), TARGETS.retrieve)}; vector ${verdict(p95('retrieve (vector)'), TARGETS.retrieve)}`);

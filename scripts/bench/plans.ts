@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Database } from '@/lib/db/client';
 import { selectRows } from '@/lib/db/rows';
 import type { Store } from '@/lib/db/store';
+import { readStandings, type DuplicateThresholds, type FactProbe } from '@/lib/memory/dedup';
 import { retrieveEpisodes, type EpisodeOptions, type EpisodeQuery } from '@/lib/memory/episodes';
 import { retrieveFacts, type RetrieveOptions, type RetrieveQuery } from '@/lib/memory/retrieve';
 
@@ -35,6 +36,11 @@ export async function explainRetrieval(store: Store, query: RetrieveQuery, optio
 
 export async function explainEpisodes(store: Store, query: EpisodeQuery, options: EpisodeOptions): Promise<string[]> {
   return explainStatement(store, query.userId, await captureStatement('retrieveEpisodes', (db) => retrieveEpisodes(db, query, options)));
+}
+
+/** The writer's read of how a turn's candidate facts stand against the user's current facts (dedup.ts). */
+export async function explainStandings(store: Store, probes: FactProbe[], thresholds: DuplicateThresholds): Promise<string[]> {
+  return explainStatement(store, probes[0]!.userId, await captureStatement('readStandings', (db) => readStandings(db, probes, thresholds)));
 }
 
 /** The settings that decide how the memory engine's queries run, as the app's connections see them. */
