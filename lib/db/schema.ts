@@ -235,8 +235,9 @@ export const userFacts = pgTable(
       .on(t.userId, t.factType)
       .where(sql`${t.supersededAt} IS NULL`),
     index('user_facts_superseded_idx').on(t.supersededAt).where(sql`${t.supersededAt} IS NOT NULL`),
-    // Retrieval reads the words of a user's current facts from a covering index (migration 0017;
-    // Drizzle cannot express INCLUDE) and those of the few long ones through this one.
+    // Retrieval and the duplicate check read the words, types and texts of a user's current facts
+    // from a covering index (migration 0024; Drizzle cannot express INCLUDE) and those of the few
+    // long ones through this one.
     index('user_facts_user_long_idx')
       .on(t.userId)
       .where(sql`${t.supersededAt} IS NULL AND octet_length(${t.factText}) > 500`),

@@ -63,8 +63,11 @@ export interface RetrievedFact {
  * asks for 50): chosen on one LoCoMo conversation, checked on two others (README).
  */
 const POOL = 30;
-/** A fact this long or shorter has its words in the covering index of migration 0017. */
-const SHORT_FACT_BYTES = 500;
+/**
+ * A fact this long or shorter has its words, type and text in the covering index of migration
+ * 0024, read by this search and by the duplicate check (dedup.ts).
+ */
+export const SHORT_FACT_BYTES = 500;
 /** The usual constant of reciprocal rank fusion (Cormack et al. 2009). */
 const RRF_K = 60;
 
@@ -77,9 +80,9 @@ export async function retrieveFacts(
   const hybrid = options.ranking === 'hybrid';
   const pool = Math.max(POOL, options.k);
   // Short facts' words are read from a covering index, long ones' through their own small index
-  // (migration 0017): each side names its index's predicate so the planner can use it. Ranked by
-  // ts_rank: ts_rank_cd's cover search cost about half of this side's time, and ts_rank ranks as
-  // well on LoCoMo's dev split, better on the conversations it was not chosen on (README).
+  // (migrations 0017 and 0024): each side names its index's predicate so the planner can use it.
+  // Ranked by ts_rank: ts_rank_cd's cover search cost about half of this side's time, and ts_rank
+  // ranks as well on LoCoMo's dev split, better on the conversations it was not chosen on (README).
   // Past chats are ranked the same way (episodes.ts).
   const words = questionWords(query.text);
   const matchingWords = (length: SQL) => sql`

@@ -140,6 +140,19 @@ describeOnEngine('the writer', (db, engine, store) => {
     expect(await current()).toEqual(['Likes green tea']);
   });
 
+  it('finds the duplicate of a fact too long for the covering index by its wording too', async () => {
+    // Under 500 characters, over 500 bytes (the covering index of migration 0024 holds the rest).
+    const long = 'Aime la crème brûlée, le café au lait et les étés à Évian près du lac. '.repeat(7).trim();
+    const said = `${long.toLowerCase()}!`;
+    expect(Buffer.byteLength(long)).toBeGreaterThan(500);
+    // Embedded apart: only the wording can tell they are one fact.
+    const apart = scriptedEmbedder({ [long]: axisVector(40), [said]: axisVector(50) });
+    await writeFacts(store(), apart, { userId, candidates: [fact(long, { factType: 'preference' })] });
+    const [outcome] = await writeFacts(store(), apart, { userId, candidates: [fact(said, { factType: 'preference' })] });
+    expect(outcome!.action).toBe('refreshed');
+    expect(await current()).toEqual([long]);
+  });
+
   it('does not treat a similar text of another type as the same fact', async () => {
     await writeFacts(store(), embedder, { userId, candidates: [fact('Likes green tea', { factType: 'preference' })] });
     const [outcome] = await writeFacts(store(), embedder, {
