@@ -94,7 +94,10 @@ describe.runIf(testEngine === 'postgres')('connections cut under load', () => {
       }),
     ]);
     const started = performance.now();
-    for (let waited = 0; (await busyBackends()) < units.length; waited += 20) {
+    // Every unit in flight, and each read-between past its first statement (cut before it, that
+    // unit's retry would be its first attempt to get that far).
+    const ready = async () => (await busyBackends()) >= units.length && users.every((user) => attempts.has(`read-between ${user}`));
+    for (let waited = 0; !(await ready()); waited += 20) {
       expect(waited, 'every unit in flight').toBeLessThan(1000);
       await sleep(20);
     }
