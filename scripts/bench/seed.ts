@@ -202,7 +202,8 @@ export async function previousSeed(db: Database, options: SeedOptions): Promise<
 /**
  * Takes out what earlier timed runs added to a reused seed, so that each run starts from the
  * seed's rows: without it every run grew the users it timed (12,000 facts a run: 572,000 instead
- * of the seed's 500,000 after two days of runs) and left their pages not all-visible, and runs on one database drifted apart.
+ * of the seed's 500,000 after two days of runs) and left their pages not all-visible, and runs on
+ * one database drifted apart.
  * The seed inserts its facts first, in one statement, and dates all its other rows in the past;
  * whatever is newer than its facts came from a run. Their conversations take the runs' turns,
  * past chats and words with them. Then a vacuum, as after seeding. Not undone: the access
