@@ -53,6 +53,11 @@ const envSchema = z.object({
   ALLOW_PRIVILEGED_DATABASE_ROLE: booleanSetting(false),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   /**
+   * Seconds a pooled connection beyond a third of the pool may sit idle before it closes (0:
+   * never). The third stays open whatever this says.
+   */
+  DATABASE_POOL_IDLE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /**
    * Time-outs of the app's connections to a PostgreSQL server: one statement, one wait for a row
    * lock, one wait for a free pooled connection. A stuck request then fails with a clear error
    * instead of holding a connection while every other user waits for the pool.

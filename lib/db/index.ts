@@ -20,6 +20,7 @@ export function openDatabase(settings: Env = env()): Promise<DatabaseHandle> {
         statementTimeoutMs: settings.DATABASE_STATEMENT_TIMEOUT_MS,
         lockTimeoutMs: settings.DATABASE_LOCK_TIMEOUT_MS,
         connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: settings.DATABASE_POOL_IDLE_SECONDS * 1000,
       })
     : openPglite(path.join(settings.DATA_DIR, 'pglite'));
 }

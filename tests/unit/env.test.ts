@@ -29,6 +29,7 @@ describe('settings', () => {
     expect(settings.DATABASE_URL).toBeUndefined();
     expect(settings.MIGRATE_ON_START).toBe(false);
     expect(settings.DATABASE_POOL_MAX).toBe(10);
+    expect(settings.DATABASE_POOL_IDLE_SECONDS).toBe(300);
   });
 
   it('generates a development secret once and keeps it', () => {
@@ -48,8 +49,8 @@ describe('settings', () => {
     expect(() => parseEnv({ DATABASE_URL: 'mysql://db/x', AUTH_SECRET: secret })).toThrow(
       /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/,
     );
-    const problems = problemsOf({ AUTH_SECRET: 'short', DATABASE_POOL_MAX: 'many', MIGRATE_ON_START: 'maybe' });
-    expect(problems.sort()).toEqual(['AUTH_SECRET', 'DATABASE_POOL_MAX', 'MIGRATE_ON_START']);
+    const problems = problemsOf({ AUTH_SECRET: 'short', DATABASE_POOL_MAX: 'many', DATABASE_POOL_IDLE_SECONDS: '-1', MIGRATE_ON_START: 'maybe' });
+    expect(problems.sort()).toEqual(['AUTH_SECRET', 'DATABASE_POOL_IDLE_SECONDS', 'DATABASE_POOL_MAX', 'MIGRATE_ON_START']);
   });
 
   it('migrates with DATABASE_URL unless MIGRATION_DATABASE_URL names another role', () => {

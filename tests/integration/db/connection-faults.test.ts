@@ -15,7 +15,7 @@ import { selectRows } from '@/lib/db/rows';
 import { createStore, type Store } from '@/lib/db/store';
 import { testEngine } from '../engines';
 
-const limits = { statementTimeoutMs: 5000, lockTimeoutMs: 2000, connectTimeoutMs: 2000 };
+const limits = { statementTimeoutMs: 5000, lockTimeoutMs: 2000, connectTimeoutMs: 2000, idleTimeoutMs: 10_000 };
 const IN_FLIGHT_MS = 1500;
 
 describe.runIf(testEngine === 'postgres')('connections cut under load', () => {

@@ -13,7 +13,7 @@ import { UserBusyError } from '@/lib/db/errors';
 import { createStore, type Store } from '@/lib/db/store';
 import { testEngine } from '../engines';
 
-const limits = { statementTimeoutMs: 5000, lockTimeoutMs: 2000, connectTimeoutMs: 1000 };
+const limits = { statementTimeoutMs: 5000, lockTimeoutMs: 2000, connectTimeoutMs: 1000, idleTimeoutMs: 10_000 };
 const POOL_MAX = 10;
 
 describe.runIf(testEngine === 'postgres')("one user's stuck requests", () => {

@@ -10,7 +10,7 @@ import { openPostgres, type DatabaseHandle } from '@/lib/db/client';
 import { selectRows } from '@/lib/db/rows';
 import { testEngine } from '../engines';
 
-const limits = { statementTimeoutMs: 500, lockTimeoutMs: 300, connectTimeoutMs: 300 };
+const limits = { statementTimeoutMs: 500, lockTimeoutMs: 300, connectTimeoutMs: 300, idleTimeoutMs: 10_000 };
 
 /** How long `work` took to fail, and with what. */
 async function failure(work: Promise<unknown>): Promise<{ ms: number; message: string }> {
