@@ -13,6 +13,13 @@ import { createMemory, type Memory } from './memory';
 import { DECAY_PRESETS, type DecayPolicy } from './memory/decay';
 import { defaultMemorySettings, type MemorySettings } from './memory/settings';
 import { streamingStaleAfterMs } from './chat/answer';
+import { createBackgroundLane, type BackgroundLane } from './chat/background-lane';
+
+/**
+ * Two jobs at once keep up with a busy server's answers (a job is mostly waits on the vendor and
+ * the database); a second is the longest a turn's learning waits behind other people's turns.
+ */
+const AFTER_ANSWER_LANE = { concurrency: 2, maxWaitMs: 1000 };
 
 export function memorySettingsFrom(settings: Env, embedder: Embedder): MemorySettings {
   const calibration = embedder.calibration;
@@ -48,6 +55,8 @@ export interface AppServices {
   store: Store;
   memory: Memory;
   chat: ChatDeps;
+  /** Where the work that follows each answer runs, behind the turns waiting for theirs. */
+  background: BackgroundLane;
 }
 
 async function build(): Promise<AppServices> {
@@ -68,6 +77,7 @@ async function build(): Promise<AppServices> {
       maxReplyTokens: settings.CHAT_MAX_REPLY_TOKENS,
       streamingStaleAfterMs: streamingStaleAfterMs(settings.MODEL_TIMEOUT_MS),
     },
+    background: createBackgroundLane(AFTER_ANSWER_LANE),
   };
 }
 

@@ -12,7 +12,7 @@ import { AnswerNotStarted, startTurn, streamReply, temporaryReply, type StartFai
 import { env } from '@/lib/env';
 import { crossSiteRefusal, readJsonBody } from '@/lib/http/guard';
 import { getRateLimits, limitChatTurn, tooManyRequests } from '@/lib/rate-limit';
-import { getServices } from '@/lib/services';
+import { getServices, type AppServices } from '@/lib/services';
 import { messageOf } from '@/lib/errors';
 
 /**
@@ -28,24 +28,36 @@ export async function POST(request: Request) {
   if (refused) return refused;
   const body = await readJsonBody(request, chatBodyLimitBytes(settings.CHAT_MAX_MESSAGE_CHARS));
   if (!body.ok) return body.response;
+  let endForeground = () => {};
   try {
+    const services = await getServices();
+    // Until its prompt is ready, this turn goes before the work that follows other answers.
+    endForeground = services.background.foreground();
     const user = await getSessionUser();
     if (!user) {
       return (await sessionMergedIntoAccount())
         ? fail(401, 'This guest session now belongs to an account: sign in to continue.')
         : fail(401, 'No session: reload the page to continue.');
     }
-    return await answer(request, user, body.value);
+    return await answer(request, user, body.value, services, endForeground);
   } catch (error) {
     // Never an empty 500: say what happened to the message.
     console.error(`[chat] the turn failed before its answer began: ${messageOf(error)}`);
     return error instanceof AnswerNotStarted
       ? fail(503, 'Your message was saved, but the answer could not start. Press Retry in a moment.', error.conversationId)
       : fail(503, 'Your message could not be saved just now; nothing was stored. Send it again in a moment.');
+  } finally {
+    endForeground();
   }
 }
 
-async function answer(request: Request, user: TurnUser & { isAnonymous: boolean }, body: unknown) {
+async function answer(
+  request: Request,
+  user: TurnUser & { isAnonymous: boolean },
+  body: unknown,
+  { chat, background }: AppServices,
+  endForeground: () => void,
+) {
   const parsed = chatRequestSchema(env().CHAT_MAX_MESSAGE_CHARS).safeParse(body);
   if (!parsed.success) return fail(400, parsed.error.issues[0]?.message ?? 'Invalid request.');
   // Counted before anything is stored or sent to a model; outside any unit of work (on PGlite a
@@ -56,7 +68,6 @@ async function answer(request: Request, user: TurnUser & { isAnonymous: boolean 
   // The model stops when the client goes away (request.signal) or stops reading (cancel).
   const stop = new AbortController();
   const signal = AbortSignal.any([request.signal, stop.signal]);
-  const { chat } = await getServices();
   const input = parsed.data;
 
   let events: AsyncGenerator<TurnEvent>;
@@ -64,12 +75,16 @@ async function answer(request: Request, user: TurnUser & { isAnonymous: boolean 
     events = temporaryReply(chat, [...input.history, { role: 'user', content: input.message }], signal);
   } else {
     const started = await startTurn(chat, user, input);
+    endForeground();
     if (!started.ok) return refuse(started);
     events = streamReply(chat, started.turn, signal);
     // Extraction, summary and title run after the response, never before the first token.
     const reply = replyOf(events);
     events = reply.events;
-    after(async () => afterTurn(chat, started.turn, await reply.stored));
+    after(async () => {
+      const text = await reply.stored;
+      await background.run(() => afterTurn(chat, started.turn, text));
+    });
   }
 
   const encoder = new TextEncoder();
