@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { unitConnection, type Database } from './client';
 
@@ -29,42 +29,6 @@ export async function selectPreparedRows<T extends Record<string, unknown>>(db: 
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const result = await connection.query<T>({ name: `${name}_${hash}`, text, values: params });
   return result.rows;
-}
-
-/**
- * A read as its owner defines it: the statement (prepared under `name`, as selectPreparedRows)
- * and how its rows become the value it answers. Run alone with runRead, or several at once in
- * one statement with runReads.
- */
-export interface Read<T> {
-  name: string;
-  query: SQL;
-  value: (rows: Record<string, unknown>[]) => T;
-}
-
-/** A Read whose rows have the type its owner says (as selectRows' do). */
-export function read<Row extends Record<string, unknown>, T>(name: string, query: SQL, value: (rows: Row[]) => T): Read<T> {
-  return { name, query, value: value as (rows: Record<string, unknown>[]) => T };
-}
-
-export async function runRead<T>(db: Database, read: Read<T>): Promise<T> {
-  return read.value(await selectPreparedRows(db, read.name, read.query));
-}
-
-type Values<R extends Record<string, Read<unknown>>> = { [K in keyof R]: R[K] extends Read<infer T> ? T : never };
-
-/**
- * Several reads as one statement, prepared under `name`: one round trip and one connection where
- * each alone would take its own, side by side. Each read's rows come back as a JSON array in a
- * column of its own, in the order its statement gives them (its ORDER BY, under a plain
- * aggregate over it). JSON carries a timestamp as text and a bigint as a number: a read's `value`
- * must take those as its row mapping would take a driver's values.
- */
-export async function runReads<R extends Record<string, Read<unknown>>>(db: Database, name: string, reads: R): Promise<Values<R>> {
-  const keys = Object.keys(reads);
-  const columns = keys.map((key, i) => sql`(SELECT coalesce(json_agg(r), '[]'::json) FROM (${reads[key]!.query}) r) AS ${sql.identifier(`r${i}`)}`);
-  const [row] = await selectPreparedRows<Record<string, Record<string, unknown>[]>>(db, name, sql`SELECT ${sql.join(columns, sql`, `)}`);
-  return Object.fromEntries(keys.map((key, i) => [key, reads[key]!.value(row![`r${i}`]!)])) as Values<R>;
 }
 
 /**

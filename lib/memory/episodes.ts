@@ -10,7 +10,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { read, runRead, type Read } from '../db/rows';
+import { selectPreparedRows } from '../db/rows';
 import { estimateTokens, quoteAsData } from './memory-block';
 import { questionWords } from './question-words';
 import { sameEmbeddingBits, vectorParam } from './stored-vector';
@@ -60,22 +60,7 @@ export interface RetrievedEpisode {
 const POOL = 30;
 const RRF_K = 60;
 
-export function retrieveEpisodes(db: Database, query: EpisodeQuery, options: EpisodeOptions): Promise<RetrievedEpisode[]> {
-  return runRead(db, episodesSearch(query, options));
-}
-
-type EpisodeRow = {
-  id: string | number;
-  conversation_id: string;
-  title: string | null;
-  content: string;
-  created_at: string | Date;
-  similarity: number | null;
-  score: number;
-};
-
-/** retrieveEpisodes as a Read, to run with other reads in one statement (prepare-turn.ts). */
-export function episodesSearch(query: EpisodeQuery, options: EpisodeOptions): Read<RetrievedEpisode[]> {
+export async function retrieveEpisodes(db: Database, query: EpisodeQuery, options: EpisodeOptions): Promise<RetrievedEpisode[]> {
   const vector = vectorParam(query.vector, query.model);
   const { userId, excludeConversationId: current } = query;
   // Written so row-level security's estimates cannot pick the plan: its policy is planned as ~1%
@@ -84,7 +69,16 @@ export function episodesSearch(query: EpisodeQuery, options: EpisodeOptions): Re
   // kept only. Measured in bench:episodes and bench:memory.
   // A prepared statement: its generic plan is the custom one (one user's index ranges, each
   // lookup by key), and planning this statement took a quarter of its time (bench:memory).
-  return read(
+  const rows = await selectPreparedRows<{
+    id: string | number;
+    conversation_id: string;
+    title: string | null;
+    content: string;
+    created_at: string | Date;
+    similarity: number | null;
+    score: number;
+  }>(
+    db,
     'retrieve_episodes',
     sql`WITH vec AS (
           SELECT turn_id AS id, 1 - distance AS similarity, row_number() OVER (ORDER BY distance, turn_id) AS rank
@@ -144,17 +138,16 @@ export function episodesSearch(query: EpisodeQuery, options: EpisodeOptions): Re
         CROSS JOIN LATERAL (SELECT c.title FROM conversations c WHERE c.id = t.conversation_id AND c.user_id = ${userId} LIMIT 1) c
         ORDER BY fused.score DESC, t.id DESC
         LIMIT ${options.k}`,
-    (rows: EpisodeRow[]) =>
-      rows.map((r) => ({
-        turnId: Number(r.id),
-        conversationId: r.conversation_id,
-        conversationTitle: r.title,
-        content: r.content,
-        createdAt: new Date(r.created_at),
-        similarity: r.similarity === null ? null : Number(r.similarity),
-        score: Number(r.score),
-      })),
   );
+  return rows.map((r) => ({
+    turnId: Number(r.id),
+    conversationId: r.conversation_id,
+    conversationTitle: r.title,
+    content: r.content,
+    createdAt: new Date(r.created_at),
+    similarity: r.similarity === null ? null : Number(r.similarity),
+    score: Number(r.score),
+  }));
 }
 
 /** Longest excerpt of one message, in characters: the start of what was said. */

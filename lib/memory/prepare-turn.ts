@@ -1,17 +1,16 @@
 /**
  * Before the model answers: everything the chat model needs for one turn, read with as few round
  * trips as the turn allows. The message is embedded while the conversation's short-term memory
- * loads; then the facts the prompt carries and the past conversations are read in one statement,
+ * loads; then the facts the prompt carries are chosen while the past conversations are searched,
  * and the system prompt is built.
  */
-import { eq, sql } from 'drizzle-orm';
-import { read, runReads, type Read } from '../db/rows';
+import { eq } from 'drizzle-orm';
 import { users } from '../db/schema';
 import { ONE_STATEMENT } from '../db/store';
 import type { ChatMessage, MemoryNote } from '../ai/types';
-import { buildEpisodeBlock, episodeNote, episodesSearch, type RetrievedEpisode } from './episodes';
+import { buildEpisodeBlock, episodeNote, retrieveEpisodes, type RetrievedEpisode } from './episodes';
 import { buildMemoryBlock, estimateTokens, MORE_MEMORY, orderForPrompt } from './memory-block';
-import { factsSearch, NEAREST_KEPT_FOR_PROMPT, standingFacts, type RetrievedFact } from './retrieve';
+import { loadStandingFacts, NEAREST_KEPT_FOR_PROMPT, retrieveFacts, type RetrievedFact } from './retrieve';
 import type { MemoryServices } from './services';
 import { loadShortTermContext, type ShortTermContext } from './short-term';
 import { buildSystemPrompt } from './system-prompt';
@@ -88,25 +87,24 @@ export async function prepareTurn(services: MemoryServices, input: PrepareTurnIn
   const budget = settings.memoryTokenBudget;
   const searchPast = referenceChats && messageVector !== null && settings.episodes.tokenBudget > 0;
   const query = { userId, model: embedder.model, vector: messageVector ?? [], text: input.message };
-  // The facts' search, the standing facts and past conversations, read in one statement: one
-  // round trip and one connection (three of each, side by side, cost more on a busy server than
-  // running them one after another in the database; README, "Past conversations at scale").
-  const nothing = <T>(value: T): Read<T> => read('nothing', sql`SELECT 1 WHERE false`, () => value);
-  const { relevant, standing, episodes } = memoryEnabled
-    ? await store.readAsUser(
-        userId,
-        (tx) =>
-          runReads(tx, 'prepare_turn', {
-            relevant: messageVector ? factsSearch(query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }) : nothing<RetrievedFact[]>([]),
-            // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
-            standing: standingFacts(userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)'))),
-            episodes: searchPast
-              ? episodesSearch({ ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts })
-              : nothing<RetrievedEpisode[]>([]),
-          }),
-        ONE_STATEMENT,
-      )
-    : { relevant: [], standing: { facts: [], always: new Set<string>(), complete: true }, episodes: [] };
+  // The facts' search, the standing facts and past conversations are read at once, each in a
+  // read-only unit of one statement (one round trip each): the slowest of the three sets the time.
+  const [relevant, standing, episodes] = memoryEnabled
+    ? await Promise.all([
+        messageVector
+          ? store.readAsUser(userId, (tx) => retrieveFacts(tx, query, { ...settings.retrieve, keepNearest: NEAREST_KEPT_FOR_PROMPT.facts }), ONE_STATEMENT)
+          : Promise.resolve([]),
+        // More facts than this cannot fit the budget anyway (a fact costs at least a few tokens).
+        store.readAsUser(userId, (tx) => loadStandingFacts(tx, userId, Math.ceil(budget / estimateTokens('- "…" (learned 2026-01-01)'))), ONE_STATEMENT),
+        searchPast
+          ? store.readAsUser(
+              userId,
+              (tx) => retrieveEpisodes(tx, { ...query, excludeConversationId: input.conversationId }, { ...settings.episodes, keepNearest: NEAREST_KEPT_FOR_PROMPT.excerpts }),
+              ONE_STATEMENT,
+            )
+          : Promise.resolve([]),
+      ])
+    : [[], { facts: [], always: new Set<string>(), complete: true }, []];
   const facts = orderForPrompt(relevant, standing, budget);
   const block = buildMemoryBlock(facts.leading, budget);
   const past = buildEpisodeBlock(episodes, settings.episodes.tokenBudget);

@@ -6,7 +6,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { read, runRead, type Read } from '../db/rows';
+import { selectPreparedRows } from '../db/rows';
 import type { FactType } from '../db/schema';
 import { questionWords } from './question-words';
 import { sameEmbedding, vectorParam } from './stored-vector';
@@ -71,12 +71,11 @@ export const SHORT_FACT_BYTES = 500;
 /** The usual constant of reciprocal rank fusion (Cormack et al. 2009). */
 const RRF_K = 60;
 
-export function retrieveFacts(db: Database, query: RetrieveQuery, options: RetrieveOptions = defaultRetrieveOptions): Promise<RetrievedFact[]> {
-  return runRead(db, factsSearch(query, options));
-}
-
-/** retrieveFacts as a Read, to run with other reads in one statement (prepare-turn.ts). */
-export function factsSearch(query: RetrieveQuery, options: RetrieveOptions = defaultRetrieveOptions): Read<RetrievedFact[]> {
+export async function retrieveFacts(
+  db: Database,
+  query: RetrieveQuery,
+  options: RetrieveOptions = defaultRetrieveOptions,
+): Promise<RetrievedFact[]> {
   const vector = vectorParam(query.vector, query.model);
   const hybrid = options.ranking === 'hybrid';
   const pool = Math.max(POOL, options.k);
@@ -97,7 +96,8 @@ export function factsSearch(query: RetrieveQuery, options: RetrieveOptions = def
     : sql`SELECT NULL::uuid AS id, NULL::bigint AS rank WHERE false`;
 
   // Prepared (rows.ts): its generic plan is its custom one, and planning was a quarter of its time.
-  return read(
+  const rows = await selectPreparedRows<FactRow & { similarity: number | null; score: number }>(
+    db,
     'retrieve_facts',
     // Only current facts have embeddings (the writer removes a superseded fact's), so the
     // vector side reads one table, and each distance is computed once.
@@ -124,8 +124,8 @@ export function factsSearch(query: RetrieveQuery, options: RetrieveOptions = def
         FROM fused JOIN user_facts f ON f.id = fused.id AND f.user_id = ${query.userId}
         ORDER BY fused.score DESC, f.id
         LIMIT ${options.k}`,
-    (rows: (FactRow & { similarity: number | null; score: number })[]) => rows.map(toRetrievedFact),
   );
+  return rows.map(toRetrievedFact);
 }
 
 interface FactRow extends Record<string, unknown> {
@@ -162,22 +162,12 @@ function toRetrievedFact(r: FactRow & { similarity: number | null; score: number
  * tells), so a large memory costs `limit` index entries and those few facts, not a scan: a fact's
  * page changes with each use, so an index-only count still visits most of them.
  */
-export function loadStandingFacts(db: Database, userId: string, limit: number): Promise<StandingFacts> {
-  return runRead(db, standingFacts(userId, limit));
-}
-
-export interface StandingFacts {
-  facts: RetrievedFact[];
-  always: Set<string>;
-  complete: boolean;
-}
-
-/** loadStandingFacts as a Read, to run with other reads in one statement (prepare-turn.ts). */
-export function standingFacts(userId: string, limit: number): Read<StandingFacts> {
+export async function loadStandingFacts(db: Database, userId: string, limit: number): Promise<{ facts: RetrievedFact[]; always: Set<string>; complete: boolean }> {
   const current = sql`f.user_id = ${userId} AND f.superseded_at IS NULL`;
   const columns = sql`f.id, f.fact_type, f.fact_text, f.confidence, f.created_at, f.source_conversation_id, f.source_turn_id`;
   // Prepared, as retrieveFacts: measured the same way (p50 2.27 → 1.64 ms as the app role).
-  return read(
+  const rows = await selectPreparedRows<FactRow & { total: number; always: boolean }>(
+    db,
     'load_standing_facts',
     sql`WITH counted AS (SELECT count(*)::int AS total FROM (SELECT 1 FROM user_facts f WHERE ${current} LIMIT ${limit + 1}) f)
         SELECT * FROM (
@@ -190,10 +180,11 @@ export function standingFacts(userId: string, limit: number): Read<StandingFacts
         ) standing, counted
         ORDER BY always DESC, (fact_type = 'constraint') DESC, created_at DESC, id
         LIMIT ${limit}`,
-    (rows: (FactRow & { total: number; always: boolean })[]) => ({
-      facts: rows.map((r) => toRetrievedFact({ ...r, similarity: null, score: 0 })),
-      always: new Set(rows.filter((r) => r.always).map((r) => r.id)),
-      complete: (rows[0]?.total ?? 0) <= limit,
-    }),
   );
+  const total = rows[0]?.total ?? 0;
+  return {
+    facts: rows.map((r) => toRetrievedFact({ ...r, similarity: null, score: 0 })),
+    always: new Set(rows.filter((r) => r.always).map((r) => r.id)),
+    complete: total <= limit,
+  };
 }

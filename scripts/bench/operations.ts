@@ -8,12 +8,11 @@ import { learnContext } from '@/lib/chat/after-turn';
 import { AnswerWriter, streamingStaleAfterMs } from '@/lib/chat/answer';
 import { storeQuestion } from '@/lib/chat/turn';
 import { appendTurn } from '@/lib/db/queries';
-import { runRead, runReads } from '@/lib/db/rows';
 import { ONE_STATEMENT, type Store } from '@/lib/db/store';
-import { episodesSearch, retrieveEpisodes } from '@/lib/memory/episodes';
+import { retrieveEpisodes } from '@/lib/memory/episodes';
 import { extractTurn } from '@/lib/memory/extract-turn';
 import { prepareTurn } from '@/lib/memory/prepare-turn';
-import { factsSearch, type Ranking } from '@/lib/memory/retrieve';
+import { retrieveFacts, type Ranking } from '@/lib/memory/retrieve';
 import type { MemoryServices } from '@/lib/memory/services';
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import { foldOldTurns } from '@/lib/memory/short-term';
@@ -92,27 +91,26 @@ const count = (work: WorkDone, outcomes: FactOutcome[]) => outcomes.forEach((o) 
 const queryOf = (it: Iteration, model: string) => ({ userId: it.user.id, model, vector: it.vector, text: it.message });
 const episodeQueryOf = (it: Iteration, model: string) => ({ ...queryOf(it, model), excludeConversationId: it.user.conversationId });
 
-/** Facts retrieval; with `episodes`, the past conversations searched in the same statement, as prepareTurn does. */
+/** The past conversations searched as prepareTurn searches them. */
+const searchEpisodes = (it: Iteration, { store, embedder, settings }: MemoryServices) =>
+  store.readAsUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes), ONE_STATEMENT);
+
+/** Facts retrieval; with `episodes`, the past conversations searched at the same time, as prepareTurn does. */
 const retrieve =
   (ranking: Ranking, episodes = false): Operation =>
-  async (it, { store, embedder, settings }, work) => {
-    const facts = factsSearch(queryOf(it, embedder.model), { ...settings.retrieve, ranking });
-    if (!episodes) {
-      work.retrieved.push((await store.readAsUser(it.user.id, (tx) => runRead(tx, facts), ONE_STATEMENT)).length);
-      return;
-    }
-    const found = await store.readAsUser(
-      it.user.id,
-      (tx) => runReads(tx, 'prepare_turn', { facts, episodes: episodesSearch(episodeQueryOf(it, embedder.model), settings.episodes) }),
-      ONE_STATEMENT,
-    );
-    work.retrieved.push(found.facts.length);
-    work.episodes.push(found.episodes.length);
+  async (it, services, work) => {
+    const { store, embedder, settings } = services;
+    const [facts, found] = await Promise.all([
+      store.readAsUser(it.user.id, (tx) => retrieveFacts(tx, queryOf(it, embedder.model), { ...settings.retrieve, ranking }), ONE_STATEMENT),
+      episodes ? searchEpisodes(it, services) : null,
+    ]);
+    work.retrieved.push(facts.length);
+    if (found) work.episodes.push(found.length);
   };
 
 /** The search of past conversations alone (the default EpisodeOptions). */
-const retrieveEpisodesOnly: Operation = async (it, { store, embedder, settings }, work) => {
-  const found = await store.readAsUser(it.user.id, (tx) => retrieveEpisodes(tx, episodeQueryOf(it, embedder.model), settings.episodes), ONE_STATEMENT);
+const retrieveEpisodesOnly: Operation = async (it, services, work) => {
+  const found = await searchEpisodes(it, services);
   work.episodes.push(found.length);
 };
 
