@@ -12,7 +12,7 @@ import { selectRows, type StatementRider } from '../db/rows';
 import { userFacts, type FactType } from '../db/schema';
 import { attributeOf, sameValue, type Attribute } from './attributes';
 import type { ModelVector } from './fact-store';
-import { SHORT_FACT_BYTES } from './retrieve';
+import { currentFactsByLength } from './retrieve';
 import { sameEmbedding, vectorArray } from './stored-vector';
 
 export interface DuplicateThresholds {
@@ -109,12 +109,9 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
         ) e
         WHERE p.vector IS NOT NULL AND ${cosineOf('p', 'e.embedding')} > ${cosine}`
     : sql``;
-  // The user's current facts, read once for all probes: short facts' types and texts from the
-  // covering index of migration 0024 (not one scattered heap page each), long ones' through their
-  // own small index; each side names its index's predicate so the planner can use it.
-  const currentWordings = (length: SQL) => sql`
-          SELECT f.id, f.fact_type, f.fact_text FROM user_facts f
-          WHERE f.user_id = ${userId} AND f.superseded_at IS NULL AND octet_length(f.fact_text) ${length} ${sql.raw(String(SHORT_FACT_BYTES))}`;
+  // The user's current facts, read once for all probes: short facts' types and texts from a
+  // covering index (currentFactsByLength), not one scattered heap page each.
+  const currentWordings = currentFactsByLength(userId, sql`f.id, f.fact_type, f.fact_text`);
   const attributeValues = attributes.length
     ? sql`UNION ALL
         SELECT 'attribute', NULL, NULL, f.id, NULL, f.attribute, f.fact_text FROM user_facts f
@@ -129,7 +126,7 @@ export async function readStandings(tx: Database, probes: FactProbe[], threshold
           CROSS JOIN LATERAL (${trigramKeys(sql`p.fact_text`, trigram)}) keys
         )
         SELECT 'match' AS kind, p.i, NULL::int AS j, f.id, similarity(f.fact_text, p.fact_text)::float8 AS score, NULL::text AS attribute, NULL::text AS fact_text
-        FROM probe p JOIN (${currentWordings(sql`<=`)} UNION ALL ${currentWordings(sql`>`)}) f ON f.fact_type::text = p.fact_type
+        FROM probe p JOIN (${currentWordings}) f ON f.fact_type::text = p.fact_type
           -- CASE: the keys first (PostgreSQL orders ANDed conditions by its own cost estimates).
         WHERE CASE WHEN p.keys IS NULL OR lower(f.fact_text) LIKE ANY (p.keys) THEN similarity(f.fact_text, p.fact_text) > ${trigram} ELSE false END
         ${nearVectors}

@@ -63,11 +63,22 @@ export interface RetrievedFact {
  * asks for 50): chosen on one LoCoMo conversation, checked on two others (README).
  */
 const POOL = 30;
+/** A fact this long or shorter has its words, type and text in the covering index of migration 0024. */
+const SHORT_FACT_BYTES = 500;
+
 /**
- * A fact this long or shorter has its words, type and text in the covering index of migration
- * 0024, read by this search and by the duplicate check (dedup.ts).
+ * `columns` of the user's current facts (alias f) that meet `condition`: the short ones from the
+ * covering index of migration 0024, the few long ones through their own small index. Each side
+ * names its index's predicate so the planner can use it. Read by this search's words and by the
+ * writer's duplicate check (dedup.ts).
  */
-export const SHORT_FACT_BYTES = 500;
+export function currentFactsByLength(userId: string, columns: SQL, condition: SQL = sql``): SQL {
+  const side = (length: SQL) => sql`
+          SELECT ${columns} FROM user_facts f
+          WHERE f.user_id = ${userId} AND f.superseded_at IS NULL
+            AND octet_length(f.fact_text) ${length} ${sql.raw(String(SHORT_FACT_BYTES))}${condition}`;
+  return sql`${side(sql`<=`)} UNION ALL ${side(sql`>`)}`;
+}
 /** The usual constant of reciprocal rank fusion (Cormack et al. 2009). */
 const RRF_K = 60;
 
@@ -79,19 +90,14 @@ export async function retrieveFacts(
   const vector = vectorParam(query.vector, query.model);
   const hybrid = options.ranking === 'hybrid';
   const pool = Math.max(POOL, options.k);
-  // Short facts' words are read from a covering index, long ones' through their own small index
-  // (migrations 0017 and 0024): each side names its index's predicate so the planner can use it.
-  // Ranked by ts_rank: ts_rank_cd's cover search cost about half of this side's time, and ts_rank
+  // The words of short facts are read from a covering index (currentFactsByLength). Ranked by ts_rank: ts_rank_cd's cover search cost about half of this side's time, and ts_rank
   // ranks as well on LoCoMo's dev split, better on the conversations it was not chosen on (README).
   // Past chats are ranked the same way (episodes.ts).
   const words = questionWords(query.text);
-  const matchingWords = (length: SQL) => sql`
-          SELECT f.id, ts_rank(f.fact_search, ${words}) AS words_rank FROM user_facts f
-          WHERE f.user_id = ${query.userId} AND f.superseded_at IS NULL
-            AND octet_length(f.fact_text) ${length} ${sql.raw(String(SHORT_FACT_BYTES))} AND f.fact_search @@ ${words}`;
+  const matchingWords = currentFactsByLength(query.userId, sql`f.id, ts_rank(f.fact_search, ${words}) AS words_rank`, sql` AND f.fact_search @@ ${words}`);
   const lexical = hybrid
     ? sql`SELECT m.id, row_number() OVER (ORDER BY m.words_rank DESC, m.id) AS rank
-          FROM (${matchingWords(sql`<=`)} UNION ALL ${matchingWords(sql`>`)}) m
+          FROM (${matchingWords}) m
           ORDER BY rank LIMIT ${pool}`
     : sql`SELECT NULL::uuid AS id, NULL::bigint AS rank WHERE false`;
 
