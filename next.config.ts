@@ -5,10 +5,12 @@ const nextConfig: NextConfig = {
   // native binding, and the offline sentence encoder reads TensorFlow's WASM and the model's
   // weights from its packages' folders: bundling would break all three. The vendor SDKs are
   // loaded once from node_modules: bundled, each route chunk got its own copy of their error
-  // classes, and `instanceof` (lib/ai/errors.ts) no longer recognised an overloaded vendor.
+  // classes, and `instanceof` (lib/ai/errors.ts) no longer recognised an overloaded vendor. So is
+  // undici, their fetch: one pool of open connections per process (lib/ai/vendor-fetch.ts).
   serverExternalPackages: [
     '@anthropic-ai/sdk',
     'openai',
+    'undici',
     '@electric-sql/pglite',
     '@electric-sql/pglite-pgvector',
     '@node-rs/argon2',

@@ -138,8 +138,10 @@ async function turn(cookie: string, message: string, conversationId?: string): P
   return { cookie, ttftMs, totalMs: performance.now() - started, userTurnId, conversationId: conversation };
 }
 
-// Dense vectors, as a real embedding model returns: their size is part of a turn's cost.
-const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayMs: embeddingDelay, denseEmbeddings: true });
+// Dense vectors, as a real embedding model returns: their size is part of a turn's cost. Idle
+// connections kept open with no keep-alive time named, as a vendor's edge does (Node's server
+// names 5 s, which clients obey): how many the app opens per turn is then its own doing.
+const fake = await startFakeVendorServer({ delayMs: vendorDelay, embeddingDelayMs: embeddingDelay, denseEmbeddings: true, keepAliveTimeoutMs: 0 });
 // As in production: migrated by the admin, served as a plain role that row-level security binds.
 const database = process.env.DATABASE_URL ? await scratchAppDatabase(process.env.DATABASE_URL, 'engram_bench_turn') : undefined;
 const databaseUrl = database?.appUrl;
@@ -193,6 +195,7 @@ try {
   const laterTurns: TurnResult[] = [];
   let errors = 0;
   const cpuBefore = processTreeCpu(server.pid!);
+  const connectionsBefore = fake.connections();
   const started = performance.now();
   await Promise.all(
     cookies.map(async (cookie, u) => {
@@ -216,6 +219,7 @@ try {
   await serverIdle(server.pid!);
   const cpuAfter = processTreeCpu(server.pid!);
   const serverCpu = { userMs: cpuAfter.userMs - cpuBefore.userMs, systemMs: cpuAfter.systemMs - cpuBefore.systemMs };
+  const vendorConnections = fake.connections() - connectionsBefore;
 
   // Extraction runs after each response: wait for it, then check every turn and fact.
   let extracted = 0;
@@ -258,6 +262,8 @@ try {
     /** The same, in user space (JavaScript, the runtime) and in the kernel (system calls: sockets, files). */
     serverUserCpuMsPerTurn: perTurn(serverCpu.userMs),
     serverSystemCpuMsPerTurn: perTurn(serverCpu.systemMs),
+    /** Connections the server opened to the model vendor per turn: each a TCP and TLS handshake to a real one. */
+    vendorConnectionsPerTurn: Math.round((vendorConnections / Math.max(1, results.length)) * 100) / 100,
     addedTimeToFirstTokenMs: summarize(results.map((r) => r.ttftMs - vendorDelay)),
     addedTimeToFirstTokenAfterFirstRoundMs: summarize(laterTurns.map((r) => r.ttftMs - vendorDelay)),
     turnMs: summarize(results.map((r) => r.totalMs)),
@@ -268,7 +274,7 @@ try {
   const later = report.addedTimeToFirstTokenAfterFirstRoundMs;
   console.log(`  added time to first token: p50 ${ttft.p50} ms, p95 ${ttft.p95} ms, p99 ${ttft.p99} ms`);
   console.log(`  the same without the first round (every user's first message at the same instant): p50 ${later.p50} ms, p95 ${later.p95} ms, p99 ${later.p99} ms`);
-  console.log(`  ${report.turnsPerSecond} turns/s, ${errors} errors; server CPU ${report.serverCpuMsPerTurn} ms per turn (user ${report.serverUserCpuMsPerTurn}, system ${report.serverSystemCpuMsPerTurn})`);
+  console.log(`  ${report.turnsPerSecond} turns/s, ${errors} errors; server CPU ${report.serverCpuMsPerTurn} ms per turn (user ${report.serverUserCpuMsPerTurn}, system ${report.serverSystemCpuMsPerTurn}); ${report.vendorConnectionsPerTurn} new vendor connections per turn`);
   if (report.settings) console.log(`  PostgreSQL settings: ${Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   console.log(
     `  stored: ${report.stored.userTurnsExtracted}/${results.length} user turns extracted, ${answersStored} answers, ` +
@@ -276,7 +282,7 @@ try {
   );
   console.log(JSON.stringify(report));
   if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
-  if (values.baseline) printBaselineComparison(report, values.baseline, new Set(['p50', 'p95', 'p99', 'mean', 'turnsPerSecond', 'serverCpuMsPerTurn', 'serverUserCpuMsPerTurn', 'serverSystemCpuMsPerTurn']));
+  if (values.baseline) printBaselineComparison(report, values.baseline, new Set(['p50', 'p95', 'p99', 'mean', 'turnsPerSecond', 'serverCpuMsPerTurn', 'serverUserCpuMsPerTurn', 'serverSystemCpuMsPerTurn', 'vendorConnectionsPerTurn']));
 } finally {
   // The server must have let go of its data folder before the folder goes.
   const exited = server.exitCode === null ? new Promise((resolve) => server.once('exit', resolve)) : undefined;

@@ -6,6 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ModelStalledError, modelFaultOf, retryReason } from './errors';
 import type { ChatEvent, ChatFn, ChatRequest } from './types';
+import { vendorFetch, type Fetch } from './vendor-fetch';
 
 /**
  * The longest wait before a retry, whatever retry-after asks: the person watches an empty answer
@@ -43,11 +44,9 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
  * fetch for the SDK clients: their own retries (kept for extraction and embeddings, which nobody
  * watches) honour any retry-after and offer no cap, so a longer one is rewritten to `maxWaitMs`.
  */
-export function fetchCappingRetryAfter(
-  maxWaitMs = MAX_RETRY_WAIT_MS,
-): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+export function fetchCappingRetryAfter(maxWaitMs = MAX_RETRY_WAIT_MS): Fetch {
   return async (input, init) => {
-    const response = await fetch(input, init);
+    const response = await vendorFetch(input, init);
     const asked = response.ok ? undefined : retryAfterMs(response.headers);
     if (asked === undefined || asked <= maxWaitMs) return response;
     const headers = new Headers(response.headers);

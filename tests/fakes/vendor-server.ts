@@ -67,6 +67,11 @@ export interface FakeVendorOptions {
    * it: 1,536 values of ~20 characters each as text, where a sparse vector's zeros are 1 each).
    */
   denseEmbeddings?: boolean;
+  /**
+   * How long the server keeps an idle connection (Node's default: 5 s, named in each response's
+   * Keep-Alive header). 0: as long as the client likes, and no Keep-Alive time named.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface FakeVendorServer {
@@ -78,6 +83,8 @@ export interface FakeVendorServer {
   requests: RecordedRequest[];
   /** Stalled replies (`stallAfterChunks`) whose client has not closed the connection yet. */
   openStalls(): number;
+  /** TCP connections clients have opened so far. */
+  connections(): number;
   script(...replies: ScriptedReply[]): void;
   reset(): void;
   setDelay(ms: number): void;
@@ -147,6 +154,9 @@ export async function startFakeVendorServer(options: FakeVendorOptions = {}): Pr
     return state.replies.splice(index, 1)[0]!;
   }
 
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  let connections = 0;
+  server.on('connection', () => connections++);
   server.listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -160,6 +170,7 @@ export async function startFakeVendorServer(options: FakeVendorOptions = {}): Pr
     openaiBaseUrl: `${url}/v1`,
     requests: state.requests,
     openStalls: () => state.stalled.size,
+    connections: () => connections,
     script: (...replies) => void state.replies.push(...replies),
     reset: () => {
       state.replies = [];
