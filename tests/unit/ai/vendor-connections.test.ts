@@ -33,7 +33,7 @@ it('a turn after a pause reuses the connections of the turn before', async () =>
   const chat = anthropicChat(anthropicClient({ ...options, baseURL: ours.anthropicBaseUrl }), 'claude-sonnet-4-6');
   const embedder = openAiEmbedder(openAiClient({ ...options, baseURL: ours.openaiBaseUrl }), { model: 'text-embedding-3-small', dimensions: 8, requestDimensions: false });
   // The same calls on Node's own fetch, against a server that keeps connections just as long.
-  const plainChat = anthropicChat(new Anthropic({ ...options, baseURL: nodes.anthropicBaseUrl }), 'claude-sonnet-4-6');
+  const plainChat = anthropicChat(new Anthropic({ apiKey: options.apiKey, baseURL: nodes.anthropicBaseUrl, maxRetries: 0 }), 'claude-sonnet-4-6');
 
   const turn = () => Promise.all([embedder.embed(['what should I cook tonight?']), answer(chat), answer(plainChat)]);
   const [vectors, text] = await turn();
