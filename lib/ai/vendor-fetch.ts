@@ -11,7 +11,7 @@
 import { Agent, fetch } from 'undici';
 
 /** How long an idle connection to a vendor stays open, unless the vendor asks for less. */
-export const VENDOR_KEEP_ALIVE_MS = 60_000;
+const VENDOR_KEEP_ALIVE_MS = 60_000;
 
 const vendorConnections = new Agent({ keepAliveTimeout: VENDOR_KEEP_ALIVE_MS });
 

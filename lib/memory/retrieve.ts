@@ -72,13 +72,14 @@ const SHORT_FACT_BYTES = 500;
  * names its index's predicate so the planner can use it. Read by this search's words and by the
  * writer's duplicate check (dedup.ts).
  */
-export function currentFactsByLength(userId: string, columns: SQL, condition: SQL = sql``): SQL {
+export function currentFactsByLength(userId: string, columns: SQL, condition?: SQL): SQL {
   const side = (length: SQL) => sql`
           SELECT ${columns} FROM user_facts f
           WHERE f.user_id = ${userId} AND f.superseded_at IS NULL
-            AND octet_length(f.fact_text) ${length} ${sql.raw(String(SHORT_FACT_BYTES))}${condition}`;
+            AND octet_length(f.fact_text) ${length} ${sql.raw(String(SHORT_FACT_BYTES))}${condition ? sql` AND ${condition}` : sql``}`;
   return sql`${side(sql`<=`)} UNION ALL ${side(sql`>`)}`;
 }
+
 /** The usual constant of reciprocal rank fusion (Cormack et al. 2009). */
 const RRF_K = 60;
 
@@ -90,11 +91,12 @@ export async function retrieveFacts(
   const vector = vectorParam(query.vector, query.model);
   const hybrid = options.ranking === 'hybrid';
   const pool = Math.max(POOL, options.k);
-  // The words of short facts are read from a covering index (currentFactsByLength). Ranked by ts_rank: ts_rank_cd's cover search cost about half of this side's time, and ts_rank
-  // ranks as well on LoCoMo's dev split, better on the conversations it was not chosen on (README).
-  // Past chats are ranked the same way (episodes.ts).
+  // The words of short facts are read from a covering index (currentFactsByLength). Ranked by
+  // ts_rank: ts_rank_cd's cover search cost about half of this side's time, and ts_rank ranks as
+  // well on LoCoMo's dev split, better on the conversations it was not chosen on (README). Past
+  // chats are ranked the same way (episodes.ts).
   const words = questionWords(query.text);
-  const matchingWords = currentFactsByLength(query.userId, sql`f.id, ts_rank(f.fact_search, ${words}) AS words_rank`, sql` AND f.fact_search @@ ${words}`);
+  const matchingWords = currentFactsByLength(query.userId, sql`f.id, ts_rank(f.fact_search, ${words}) AS words_rank`, sql`f.fact_search @@ ${words}`);
   const lexical = hybrid
     ? sql`SELECT m.id, row_number() OVER (ORDER BY m.words_rank DESC, m.id) AS rank
           FROM (${matchingWords}) m
