@@ -16,11 +16,10 @@ const dialect = new PgDialect();
 
 /**
  * selectRows as a named prepared statement, in a unit of work on a server: each connection
- * parses it once, and after five runs PostgreSQL keeps a generic plan when it costs no more than
- * planning each run. For a statement whose generic plan was measured to run as fast as its
- * custom ones (a bad generic plan is slower on every run after the fifth). The name carries a
- * hash of the text, so two texts never share one. On PGlite (in process, nothing to save) and
- * outside a unit, plain selectRows.
+ * parses it once and plans it once, generically (unit-connection.ts). For a statement whose
+ * generic plan was measured to run as fast as its custom ones (a bad generic plan is slower on
+ * every run). The name carries a hash of the text, so two texts never share one. On PGlite (in
+ * process, nothing to save) and outside a unit, plain selectRows.
  */
 export async function selectPreparedRows<T extends Record<string, unknown>>(db: Database, name: string, query: SQL): Promise<T[]> {
   const connection = unitConnection(db);

@@ -1,6 +1,7 @@
 /**
  * selectPreparedRows: in a server unit of work, a named statement the connection parses once
- * and runs again; on PGlite, and outside a unit, the plain query. Either way the same rows.
+ * and runs again on its generic plan; on PGlite, and outside a unit, the plain query. Either way
+ * the same rows.
  */
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
@@ -31,5 +32,23 @@ describeOnEngine('prepared statements', (db, engine, store) => {
     }
     // Outside a unit of work: the plain query.
     expect(await selectPreparedRows(db(), 'read_user', read('outside'))).toEqual([{ id: userId, said: 'outside' }]);
+  });
+
+  // PGlite runs the plain query (nothing to plan once in process).
+  it.skipIf(engine !== 'postgres')('plans a named statement once, generically, and leaves the unit\'s other statements to the default', async () => {
+    const userId = (await createAnonymousUser(db())).id;
+    // A statement whose custom plans are cheap: left to PostgreSQL, each run would be planned again.
+    const read = sql`SELECT id FROM users WHERE id = ${userId}`;
+    const { plans, mode } = await store().asUser(userId, async (tx) => {
+      for (let i = 0; i < 3; i++) expect(await selectPreparedRows(tx, 'plan_once', read)).toEqual([{ id: userId }]);
+      const plans = await selectRows<{ generic: number; custom: number }>(
+        tx,
+        sql`SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'plan_once_%'`,
+      );
+      const [setting] = await selectRows<{ mode: string }>(tx, sql`SELECT current_setting('plan_cache_mode') AS mode`);
+      return { plans, mode: setting?.mode };
+    });
+    expect(plans).toEqual([{ generic: 3, custom: 0 }]);
+    expect(mode).toBe('auto');
   });
 });
