@@ -37,7 +37,7 @@ describeOnEngine('prepared statements', (db, engine, store) => {
   // PGlite runs the plain query (nothing to plan once in process).
   it.skipIf(engine !== 'postgres')('plans a named statement once, generically, and leaves the unit\'s other statements to the default', async () => {
     const userId = (await createAnonymousUser(db())).id;
-    // A statement whose custom plans are cheap: left to PostgreSQL, each run would be planned again.
+    // Left to PostgreSQL, the first five runs on a connection would each be planned for their values.
     const read = sql`SELECT id FROM users WHERE id = ${userId}`;
     const { plans, mode } = await store().asUser(userId, async (tx) => {
       for (let i = 0; i < 3; i++) expect(await selectPreparedRows(tx, 'plan_once', read)).toEqual([{ id: userId }]);
