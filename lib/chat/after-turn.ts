@@ -6,7 +6,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { conversations } from '../db/schema';
-import { ONE_STATEMENT } from '../db/store';
+import { ONE_STATEMENT, REDOABLE } from '../db/store';
 import { messageOf } from '../errors';
 import { writeTitle } from './title';
 import type { ChatDeps, StartedTurn } from './turn';
@@ -34,7 +34,8 @@ export async function afterTurn({ store, memory, extract }: ChatDeps, turn: Star
               .update(conversations)
               .set({ title })
               .where(and(eq(conversations.id, conversation.id), eq(conversations.userId, userId), isNull(conversations.title))),
-          ONE_STATEMENT,
+          // Lost in a crash of the database server, the title is written again after the next answer.
+          { ...ONE_STATEMENT, ...REDOABLE },
         ),
       ),
     );

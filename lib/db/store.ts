@@ -27,10 +27,29 @@ export interface UnitShape {
    * one round trip. A second statement fails the unit.
    */
   oneStatement?: boolean;
+  /**
+   * What the unit writes is written again if it is lost: a turn's learning (the sweep learns a
+   * turn still unmarked), a conversation's summary or title (the next turn's work redoes them).
+   * Its COMMIT then does not wait for the write-ahead log to reach the disk (`synchronous_commit`
+   * off for this transaction only): a crash of the database server may lose the last fraction of
+   * a second of such units, whole and together, and never anything a durable unit wrote after them.
+   */
+  redoable?: boolean;
 }
 
 /** The shape of a unit that sends one statement. */
 export const ONE_STATEMENT: UnitShape = { oneStatement: true };
+
+/** The shape of a unit whose writes are written again if lost (UnitShape.redoable). */
+export const REDOABLE: UnitShape = { redoable: true };
+
+/**
+ * What a unit sets first: whose unit it is and, for a redoable one, that its COMMIT does not wait
+ * for the disk. `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal: the statement
+ * then needs no parameters, and on a server goes out with the unit's first statement.
+ */
+const unitSettings = (who: string, shape: UnitShape) =>
+  `SELECT set_config('app.user_id', '${who}', true)${shape.redoable ? `, set_config('synchronous_commit', 'off', true)` : ''}`;
 
 /**
  * How a unit fails when the database does: a lost connection as ConnectionLostError, one user's
@@ -52,9 +71,7 @@ export interface Store {
 export function createStore({ db, engine, unitsPerUser, transaction: serverTransaction }: Pick<DatabaseHandle, 'db' | 'engine' | 'unitsPerUser' | 'transaction'>): Store {
   const transaction = <T>(who: string, work: Unit<T>, readOnly: boolean, shape: UnitShape): Promise<T> => {
     if (serverTransaction) {
-      // `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal: BEGIN and whose unit
-      // it is then need no parameters, and go with the unit's first statement.
-      const opening = [readOnly ? 'BEGIN READ ONLY' : 'BEGIN', `SELECT set_config('app.user_id', '${who}', true)`];
+      const opening = [readOnly ? 'BEGIN READ ONLY' : 'BEGIN', unitSettings(who, shape)];
       return serverTransaction(opening, shape.oneStatement ?? false, work);
     }
     let failure: { error: unknown } | undefined;
@@ -62,7 +79,7 @@ export function createStore({ db, engine, unitsPerUser, transaction: serverTrans
       .transaction(
         async (tx) => {
           try {
-            await tx.execute(sql`SELECT set_config('app.user_id', ${who}, true)`);
+            await tx.execute(sql.raw(unitSettings(who, shape)));
             return await work(tx);
           } catch (error) {
             failure = { error };

@@ -6,7 +6,7 @@
  */
 import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { conversationTurns } from '../db/schema';
-import { ONE_STATEMENT } from '../db/store';
+import { ONE_STATEMENT, REDOABLE, type UnitShape } from '../db/store';
 import { extractFacts } from './extract-facts';
 import { retrieveFacts, type RetrievedFact } from './retrieve';
 import { containsSecret } from './secrets';
@@ -31,6 +31,12 @@ export interface TurnContext {
   /** The user's facts the prompt's retrieval found for the message, most relevant first. */
   relatedFacts: RetrievedFact[];
 }
+
+/**
+ * The claim and the learning commit without waiting for the disk (UnitShape.redoable): lost in a
+ * crash of the database server, the turn is unmarked again and the sweep learns it.
+ */
+const CLAIM: UnitShape = { ...ONE_STATEMENT, ...REDOABLE };
 
 export async function extractTurn(services: MemoryServices, userId: string, turnId: number, context?: TurnContext): Promise<ExtractTurnResult> {
   const { store, embedder, extract, settings } = services;
@@ -62,13 +68,14 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
         attributes: context ? currentAttributeFactsJson(tx, userId) : sql<null>`NULL`,
       });
     return turn;
-  }, ONE_STATEMENT);
+  }, CLAIM);
   if (!claimed) return { status: 'skipped', reason: 'not_found' };
   const { attributes: claimedAttributes, ...turn } = claimed;
   const learnable = turn.memoryEnabled === true && !containsSecret(turn.content);
 
   // What is said while memory is off is never learned, not even later; nor is a message that
-  // carries a secret (a key, a password, a card number): no facts, no episode.
+  // carries a secret (a key, a password, a card number): no facts, no episode. That mark is
+  // durable: redone after a crash, it would ask the memory switch again, which may have changed.
   if (!learnable) {
     await writeFacts(store, embedder, { userId, sourceTurnId: turnId, candidates: [] }, settings.write).catch((error: unknown) => {
       if (!(error instanceof TurnAlreadyLearned)) throw error;
@@ -87,7 +94,7 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
     const [similar, attributes] =
       context && claimedAttributes
         ? [related(context.relatedFacts), attributeFactsOf(claimedAttributes)]
-        : await store.asUser(userId, async (tx) => [
+        : await store.readAsUser(userId, async (tx) => [
             await retrieveFacts(
               tx,
               { userId, model: embedder.model, vector, text: turn.content },
@@ -104,7 +111,7 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
     const outcomes = await writeFacts(
       store,
       embedder,
-      { userId, sourceConversationId: turn.conversationId, sourceTurnId: turn.id, candidates, episode: { conversationId: turn.conversationId, vector } },
+      { userId, sourceConversationId: turn.conversationId, sourceTurnId: turn.id, candidates, episode: { conversationId: turn.conversationId, vector }, redoable: true },
       settings.write,
     );
     return { status: 'extracted', outcomes };

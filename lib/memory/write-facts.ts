@@ -57,6 +57,8 @@ export interface WriteFactsInput {
   candidates: CandidateFact[];
   /** The source turn's own vector, kept as its episode in the same transaction as its facts. */
   episode?: { conversationId: string; vector: number[] };
+  /** Lost in a crash of the database server, this write is done again (UnitShape.redoable): a turn's learning, which the sweep redoes. */
+  redoable?: boolean;
 }
 
 export async function writeFacts(
@@ -99,7 +101,7 @@ export async function writeFacts(
     );
     if (turn && !standings.riderTook) throw new TurnAlreadyLearned(turn.turnId);
     return storePlans(tx, embedder.model, input, planFacts(kept, vectors, standings));
-  });
+  }, { redoable: input.redoable });
   const dropped: FactOutcome[] = input.candidates.flatMap((candidate) => {
     const reason = dropReason(candidate);
     return reason ? [{ action: 'dropped' as const, candidate, reason }] : [];

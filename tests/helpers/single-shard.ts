@@ -15,7 +15,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'drizzle-orm/logger';
 import type { Database, Engine } from '@/lib/db/client';
 import * as schema from '@/lib/db/schema';
-import { createStore, type Store } from '@/lib/db/store';
+import { createStore, type Store, type UnitShape } from '@/lib/db/store';
 
 /** One statement as the driver was given it. */
 export interface Statement {
@@ -30,6 +30,8 @@ export interface RecordedUnit {
   /** What the test was doing when the unit ran: named in a failure. */
   step: string;
   statements: Statement[];
+  /** Whether the unit said its writes are redone if lost (UnitShape.redoable). */
+  redoable: boolean;
 }
 
 /**
@@ -70,11 +72,11 @@ export function recordingStore(app: Database, engine: Engine): { store: Store; u
       ? drizzlePglite({ client: client as PGlite, schema, logger })
       : drizzlePg({ client: client as Pool, schema, logger });
   const system = createStore({ db: app, engine });
-  const unit = (kind: RecordedUnit['kind']) => <T>(userId: string, work: (tx: Database) => Promise<T>): Promise<T> => {
-    const recorded: RecordedUnit = { userId, kind, step, statements: [] };
+  const unit = (kind: RecordedUnit['kind']) => <T>(userId: string, work: (tx: Database) => Promise<T>, shape?: UnitShape): Promise<T> => {
+    const recorded: RecordedUnit = { userId, kind, step, statements: [], redoable: shape?.redoable === true };
     units.push(recorded);
     const store = createStore({ db: open({ logQuery: (sql, params) => recorded.statements.push({ sql, params }) }), engine });
-    return store[kind](userId, work);
+    return store[kind](userId, work, shape);
   };
   return {
     store: { engine, asUser: unit('asUser'), readAsUser: unit('readAsUser'), asSystem: (work) => system.asSystem(work) },

@@ -12,6 +12,7 @@ import { createAnonymousUser, getConversation } from '@/lib/db/queries';
 import { conversations, userFacts } from '@/lib/db/schema';
 import { startFakeVendorServer, systemPromptOf, type FakeVendorServer } from '@/tests/fakes/vendor-server';
 import { chatDeps, fakeClaude, turnsOf as turnsOfUser } from '../../helpers/chat';
+import { recordingStore } from '../../helpers/single-shard';
 import { describeOnEngine } from '../engines';
 
 let fake: FakeVendorServer;
@@ -70,6 +71,26 @@ describeOnEngine('a chat turn', (db, engine, store) => {
     const [used] = await db().select().from(userFacts).where(eq(userFacts.id, facts[0]!.id));
     expect(used).toMatchObject({ accessCount: facts[0]!.accessCount + 1 });
     expect(used!.lastAccessed).not.toBeNull();
+  });
+
+  it('waits for the disk to keep the message and the answer, not what the work after the answer would redo', async () => {
+    const recorded = recordingStore(db(), engine);
+    const d = chatDeps(recorded.store);
+    const started = await startTurn(d, { id: userId, memoryEnabled: true }, { message: "Hi! I'm allergic to peanuts." });
+    if (!started.ok) throw new Error(started.error);
+    // Whether each unit that may write said it is redone if lost, since the last call.
+    const writes = () => recorded.units.splice(0).filter((u) => u.kind === 'asUser').map((u) => u.redoable);
+    expect(writes()).toEqual([false]);
+    let reply = '';
+    for await (const event of streamReply(d, started.turn, new AbortController().signal)) if (event.type === 'text') reply += event.text;
+    const answer = writes();
+    expect(answer.length).toBeGreaterThan(0);
+    expect(answer).not.toContain(true);
+    // The turn's claim and its learning (the sweep redoes them), and the title (the next answer's work does).
+    await afterTurn(d, started.turn, reply);
+    expect(writes()).toEqual([true, true, true]);
+    expect(await db().select({ factText: userFacts.factText }).from(userFacts).where(eq(userFacts.userId, userId))).toEqual([{ factText: 'Is allergic to peanuts' }]);
+    expect((await getConversation(db(), userId, started.turn.conversation.id))!.title).toBe("Hi! I'm allergic to peanuts");
   });
 
   it('Anthropic: the system prompt carries the fact; the scripted extraction is stored', async () => {

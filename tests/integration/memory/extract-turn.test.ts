@@ -7,6 +7,7 @@ import { extractTurn, sweepPendingExtractions } from '@/lib/memory/extract-turn'
 import { defaultMemorySettings } from '@/lib/memory/settings';
 import type { MemoryServices } from '@/lib/memory/services';
 import { axisVector, scriptedEmbedder, scriptedExtract } from '../../helpers/models';
+import { recordingStore, type RecordedUnit } from '../../helpers/single-shard';
 import { describeOnEngine } from '../engines';
 
 const embedder = scriptedEmbedder({
@@ -184,6 +185,25 @@ describeOnEngine('extraction after a turn', (db, engine, store) => {
     expect(await extractTurn(services(extract), userId, turn.id)).toEqual({ status: 'skipped', reason: 'memory_off' });
     expect(extract.requests).toHaveLength(0);
     expect((await turnRow(turn.id)).extractedAt).toBeInstanceOf(Date);
+  });
+
+  it('commits the claim and the learning without waiting for the disk, and the mark of a turn said with memory off durably', async () => {
+    const writes = (units: RecordedUnit[]) => units.filter((u) => u.kind === 'asUser').map((u) => u.redoable);
+    const learned = recordingStore(db(), engine);
+    const turn = await exchange('I live in Paris');
+    const extract = scriptedExtract({ facts: [{ fact_type: 'personal_context', fact_text: 'Lives in Paris', confidence: 0.95 }] });
+    expect(await extractTurn({ ...services(extract), store: learned.store }, userId, turn.id)).toMatchObject({ status: 'extracted' });
+    // Lost in a crash of the database server, both are redone: the turn is unmarked again, and the sweep learns it.
+    expect(writes(learned.units)).toEqual([true, true]);
+    expect(learned.units[0]!.statements.map((s) => s.sql)).toContainEqual(expect.stringContaining("set_config('synchronous_commit', 'off', true)"));
+    expect(await currentFacts()).toEqual(['Lives in Paris']);
+
+    await db().update(users).set({ memoryEnabled: false }).where(eq(users.id, userId));
+    const refused = recordingStore(db(), engine);
+    const off = await exchange('I work at Acme');
+    expect(await extractTurn({ ...services(scriptedExtract()), store: refused.store }, userId, off.id)).toEqual({ status: 'skipped', reason: 'memory_off' });
+    // Redone, the mark would read the memory switch again, which may be on by then.
+    expect(writes(refused.units)).toEqual([true, false]);
   });
 
   it('does not extract another user’s turn', async () => {
