@@ -28,28 +28,30 @@ export interface UnitShape {
    */
   oneStatement?: boolean;
   /**
-   * What the unit writes is written again if it is lost: a turn's learning (the sweep learns a
-   * turn still unmarked), a conversation's summary or title (the next turn's work redoes them).
-   * Its COMMIT then does not wait for the write-ahead log to reach the disk (`synchronous_commit`
-   * off for this transaction only): a crash of the database server may lose the last fraction of
-   * a second of such units, whole and together, and never anything a durable unit wrote after them.
+   * PostgreSQL's asynchronous commit, for this unit only (`synchronous_commit` off in its
+   * transaction): its COMMIT does not wait for the write-ahead log to reach the disk. A crash of
+   * the database server may then lose the last fraction of a second of such units, each whole,
+   * never a unit committed without it after them. Only for writes whose loss costs nothing a
+   * person relies on: work that is done again (a turn's learning, which the sweep redoes; a
+   * conversation's summary or title, which the next turn's work writes), or a count whose loss
+   * is harmless (a rate limit's).
    */
-  redoable?: boolean;
+  asynchronousCommit?: boolean;
 }
 
 /** The shape of a unit that sends one statement. */
 export const ONE_STATEMENT: UnitShape = { oneStatement: true };
 
-/** The shape of a unit whose writes are written again if lost (UnitShape.redoable). */
-export const REDOABLE: UnitShape = { redoable: true };
+/** The shape of a unit that commits asynchronously (UnitShape.asynchronousCommit). */
+export const ASYNCHRONOUS_COMMIT: UnitShape = { asynchronousCommit: true };
 
 /**
- * What a unit sets first: whose unit it is and, for a redoable one, that its COMMIT does not wait
- * for the disk. `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal: the statement
+ * What a unit sets first: whose unit it is and, for an asynchronous commit, that its COMMIT does
+ * not wait for the disk. `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal: the statement
  * then needs no parameters, and on a server goes out with the unit's first statement.
  */
 const unitSettings = (who: string, shape: UnitShape) =>
-  `SELECT set_config('app.user_id', '${who}', true)${shape.redoable ? `, set_config('synchronous_commit', 'off', true)` : ''}`;
+  `SELECT set_config('app.user_id', '${who}', true)${shape.asynchronousCommit ? `, set_config('synchronous_commit', 'off', true)` : ''}`;
 
 /**
  * How a unit fails when the database does: a lost connection as ConnectionLostError, one user's
@@ -64,8 +66,8 @@ export interface Store {
    * connection if the first lost its connection: a read can be repeated, a write could land twice.
    */
   readAsUser<T>(userId: string, work: Unit<T>, shape?: UnitShape): Promise<T>;
-  /** Runs `work` in one transaction across users: the nightly job, the sweep, sign-in, a merge. */
-  asSystem<T>(work: Unit<T>): Promise<T>;
+  /** Runs `work` in one transaction across users: the nightly job, the sweep, sign-in, a merge, a rate limit. */
+  asSystem<T>(work: Unit<T>, shape?: UnitShape): Promise<T>;
 }
 
 export function createStore({ db, engine, unitsPerUser, transaction: serverTransaction }: Pick<DatabaseHandle, 'db' | 'engine' | 'unitsPerUser' | 'transaction'>): Store {
@@ -113,7 +115,7 @@ export function createStore({ db, engine, unitsPerUser, transaction: serverTrans
     engine,
     asUser: (userId, work, shape) => asUser(userId, work, false, shape),
     readAsUser: (userId, work, shape) => asUser(userId, work, true, shape),
-    asSystem: (work) => unit(SYSTEM_CONTEXT, work, false),
+    asSystem: (work, shape) => unit(SYSTEM_CONTEXT, work, false, shape),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { conversationTurns } from '../db/schema';
-import { ONE_STATEMENT, REDOABLE, type UnitShape } from '../db/store';
+import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT, type UnitShape } from '../db/store';
 import { extractFacts } from './extract-facts';
 import { retrieveFacts, type RetrievedFact } from './retrieve';
 import { containsSecret } from './secrets';
@@ -33,10 +33,10 @@ export interface TurnContext {
 }
 
 /**
- * The claim and the learning commit without waiting for the disk (UnitShape.redoable): lost in a
+ * The claim and the learning commit without waiting for the disk (UnitShape.asynchronousCommit): lost in a
  * crash of the database server, the turn is unmarked again and the sweep learns it.
  */
-const CLAIM: UnitShape = { ...ONE_STATEMENT, ...REDOABLE };
+const CLAIM: UnitShape = { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT };
 
 export async function extractTurn(services: MemoryServices, userId: string, turnId: number, context?: TurnContext): Promise<ExtractTurnResult> {
   const { store, embedder, extract, settings } = services;
@@ -111,7 +111,7 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
     const outcomes = await writeFacts(
       store,
       embedder,
-      { userId, sourceConversationId: turn.conversationId, sourceTurnId: turn.id, candidates, episode: { conversationId: turn.conversationId, vector }, redoable: true },
+      { userId, sourceConversationId: turn.conversationId, sourceTurnId: turn.id, candidates, episode: { conversationId: turn.conversationId, vector }, asynchronousCommit: true },
       settings.write,
     );
     return { status: 'extracted', outcomes };

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { summarizeByExcerpts } from '../ai/offline/summarize';
 import { runJob } from '../ai/structured-job';
 import type { Database } from '../db/client';
-import { ONE_STATEMENT, REDOABLE, type Store } from '../db/store';
+import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT, type Store } from '../db/store';
 import { conversationTurns, conversations, type Conversation } from '../db/schema';
 import type { ChatMessage, ExtractFn, StructuredJob } from '../ai/types';
 import { quoteAsData } from './memory-block';
@@ -155,7 +155,7 @@ export async function foldOldTurns(
       )
       .returning({ id: conversations.id }),
     // Lost in a crash of the database server, the turns stay unfolded and the next turn folds them.
-    REDOABLE,
+    ASYNCHRONOUS_COMMIT,
   );
   return updated.length > 0;
 }

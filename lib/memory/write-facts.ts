@@ -57,8 +57,8 @@ export interface WriteFactsInput {
   candidates: CandidateFact[];
   /** The source turn's own vector, kept as its episode in the same transaction as its facts. */
   episode?: { conversationId: string; vector: number[] };
-  /** Lost in a crash of the database server, this write is done again (UnitShape.redoable): a turn's learning, which the sweep redoes. */
-  redoable?: boolean;
+  /** Commit asynchronously (UnitShape.asynchronousCommit): for a turn's learning, which the sweep redoes if a database crash loses it. */
+  asynchronousCommit?: boolean;
 }
 
 export async function writeFacts(
@@ -101,7 +101,7 @@ export async function writeFacts(
     );
     if (turn && !standings.riderTook) throw new TurnAlreadyLearned(turn.turnId);
     return storePlans(tx, embedder.model, input, planFacts(kept, vectors, standings));
-  }, { redoable: input.redoable });
+  }, { asynchronousCommit: input.asynchronousCommit });
   const dropped: FactOutcome[] = input.candidates.flatMap((candidate) => {
     const reason = dropReason(candidate);
     return reason ? [{ action: 'dropped' as const, candidate, reason }] : [];

@@ -9,10 +9,9 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { checkCredentials } from '../auth/accounts';
-import type { Database } from '../db/client';
 import { getDatabase } from '../db';
 import { users, type User } from '../db/schema';
-import type { Store } from '../db/store';
+import { createStore, type Store } from '../db/store';
 import { env, type Env } from '../env';
 import { clientAddress } from './address';
 import { cookieValue, DEVICE_COOKIE, deviceAccounts } from './device';
@@ -62,8 +61,8 @@ export interface RateLimits {
   secret: string;
 }
 
-export function createRateLimits(db: Database, settings: RateLimitSettings): RateLimits {
-  const storeClient = rateLimitClient(db);
+export function createRateLimits(store: Store, settings: RateLimitSettings): RateLimits {
+  const storeClient = rateLimitClient(store);
   const limiter = (keyPrefix: string, points: number, duration: number) =>
     new RateLimiterPostgres({
       storeClient,
@@ -97,7 +96,7 @@ const holder = globalThis as typeof globalThis & { engramRateLimits?: Promise<Ra
 /** The limits of this process, on the app's database and settings. */
 export function getRateLimits(): Promise<RateLimits> {
   holder.engramRateLimits ??= getDatabase()
-    .then(({ db }) => createRateLimits(db, env()))
+    .then((handle) => createRateLimits(createStore(handle), env()))
     .catch((error: unknown) => {
       holder.engramRateLimits = undefined;
       throw error;

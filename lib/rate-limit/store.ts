@@ -1,12 +1,16 @@
 /**
  * The database client rate-limiter-flexible's PostgreSQL store talks to, over the app's own
- * Drizzle handle: one code path for both engines (PGlite's client takes `query(text, params)`,
- * not node-postgres's `query({ text, values })`, and the pool is the one the app already has).
- * Its statements run outside any unit of work: `rate_limits` holds no user data and has no
- * row-level security, and each check stays one statement (no BEGIN, no set_config).
+ * store: one code path for both engines (PGlite's client takes `query(text, params)`, not
+ * node-postgres's `query({ text, values })`, and the pool is the one the app already has).
+ * `rate_limits` holds no user data and has no row-level security, so each statement is a system
+ * unit of one statement (one round trip on a server, its BEGIN and COMMIT in the same write),
+ * committed asynchronously: a count lost in a crash of the database server only gives a client
+ * back an event or two, and a turn does not wait for the disk before its answer starts.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT, type Store } from '../db/store';
+
+const COUNT: typeof ONE_STATEMENT = { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT };
 
 type Row = Record<string, unknown>;
 
@@ -15,11 +19,11 @@ export interface RateLimitClient {
   query(query: { text: string; values?: unknown[] }): Promise<{ rows: Row[]; rowCount: number }>;
 }
 
-export function rateLimitClient(db: Database): RateLimitClient {
+export function rateLimitClient(store: Store): RateLimitClient {
   return {
     async query({ text, values = [] }) {
       // node-postgres answers rowCount, PGlite affectedRows; neither shape is in the shared type.
-      const result = (await db.execute(withParameters(text, values))) as unknown as {
+      const result = (await store.asSystem((tx) => tx.execute(withParameters(text, values)), COUNT)) as unknown as {
         rows: Row[];
         rowCount?: number | null;
         affectedRows?: number;

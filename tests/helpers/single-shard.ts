@@ -30,8 +30,8 @@ export interface RecordedUnit {
   /** What the test was doing when the unit ran: named in a failure. */
   step: string;
   statements: Statement[];
-  /** Whether the unit said its writes are redone if lost (UnitShape.redoable). */
-  redoable: boolean;
+  /** Whether the unit commits asynchronously (UnitShape.asynchronousCommit). */
+  asynchronousCommit: boolean;
 }
 
 /**
@@ -73,7 +73,7 @@ export function recordingStore(app: Database, engine: Engine): { store: Store; u
       : drizzlePg({ client: client as Pool, schema, logger });
   const system = createStore({ db: app, engine });
   const unit = (kind: RecordedUnit['kind']) => <T>(userId: string, work: (tx: Database) => Promise<T>, shape?: UnitShape): Promise<T> => {
-    const recorded: RecordedUnit = { userId, kind, step, statements: [], redoable: shape?.redoable === true };
+    const recorded: RecordedUnit = { userId, kind, step, statements: [], asynchronousCommit: shape?.asynchronousCommit === true };
     units.push(recorded);
     const store = createStore({ db: open({ logQuery: (sql, params) => recorded.statements.push({ sql, params }) }), engine });
     return store[kind](userId, work, shape);

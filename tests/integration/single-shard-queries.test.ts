@@ -34,7 +34,7 @@ describe('the single-shard check itself', () => {
   const me = '11111111-1111-4111-8111-111111111111';
   const other = '22222222-2222-4222-8222-222222222222';
   const problemsOf = (sql: string, params: unknown[]) =>
-    singleShardOffenders([{ userId: me, kind: 'asUser', step: 'synthetic', statements: [{ sql, params }], redoable: false }]).offenders.flatMap((o) => o.problems);
+    singleShardOffenders([{ userId: me, kind: 'asUser', step: 'synthetic', statements: [{ sql, params }], asynchronousCommit: false }]).offenders.flatMap((o) => o.problems);
 
   it('passes a statement pinned to the unit user, in Drizzle and in raw SQL', () => {
     expect(problemsOf('select "id" from "user_facts" where ("user_facts"."id" = $1 and "user_facts"."user_id" = $2)', ['f', me])).toEqual([]);

@@ -79,7 +79,7 @@ describeOnEngine('a chat turn', (db, engine, store) => {
     const started = await startTurn(d, { id: userId, memoryEnabled: true }, { message: "Hi! I'm allergic to peanuts." });
     if (!started.ok) throw new Error(started.error);
     // Whether each unit that may write said it is redone if lost, since the last call.
-    const writes = () => recorded.units.splice(0).filter((u) => u.kind === 'asUser').map((u) => u.redoable);
+    const writes = () => recorded.units.splice(0).filter((u) => u.kind === 'asUser').map((u) => u.asynchronousCommit);
     expect(writes()).toEqual([false]);
     let reply = '';
     for await (const event of streamReply(d, started.turn, new AbortController().signal)) if (event.type === 'text') reply += event.text;

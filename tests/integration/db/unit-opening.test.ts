@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { createAnonymousUser, createConversation, listConversations } from '@/lib/db/queries';
 import { selectRows, selectPreparedRows } from '@/lib/db/rows';
 import { commitWithNext, type Database } from '@/lib/db/client';
-import { ONE_STATEMENT, REDOABLE } from '@/lib/db/store';
+import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT } from '@/lib/db/store';
 import { describeOnEngine } from '../engines';
 
 /** Statements without parameters: what the unit's opening set, read back. */
@@ -67,19 +67,19 @@ describeOnEngine("a unit's opening", (db, engine, store) => {
     expect(await store().readAsUser(alice, (tx) => listConversations(tx, alice))).toEqual([]);
   });
 
-  it("commits a redoable unit without waiting for the disk, that unit only, and keeps what it wrote", async () => {
+  it('commits a unit asynchronously when asked, that unit only, and keeps what it wrote', async () => {
     const synchronousCommit = (tx: Database) =>
       selectRows<{ value: string }>(tx, sql`SELECT current_setting('synchronous_commit') AS value`).then((rows) => rows[0]!.value);
-    expect(await store().asUser(alice, synchronousCommit, REDOABLE)).toBe('off');
-    expect(await store().asUser(alice, synchronousCommit, { ...ONE_STATEMENT, ...REDOABLE })).toBe('off');
+    expect(await store().asUser(alice, synchronousCommit, ASYNCHRONOUS_COMMIT)).toBe('off');
+    expect(await store().asUser(alice, synchronousCommit, { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT })).toBe('off');
     const dave = (await createAnonymousUser(db())).id;
-    const stored = await store().asUser(dave, (tx) => createConversation(tx, dave, 'redoable'), REDOABLE);
+    const stored = await store().asUser(dave, (tx) => createConversation(tx, dave, 'asynchronous'), ASYNCHRONOUS_COMMIT);
     // Each of the pool's connections, in turn: the setting ended with its transaction.
     for (const user of [alice, bob, alice, bob, alice, bob]) {
       expect(await store().asUser(user, synchronousCommit)).toBe('on');
       expect(await store().readAsUser(user, synchronousCommit, ONE_STATEMENT)).toBe('on');
     }
-    expect(await store().readAsUser(dave, (tx) => listConversations(tx, dave))).toEqual([expect.objectContaining({ id: stored.id, title: 'redoable' })]);
+    expect(await store().readAsUser(dave, (tx) => listConversations(tx, dave))).toEqual([expect.objectContaining({ id: stored.id, title: 'asynchronous' })]);
   });
 
   it('commits a unit of one statement with it, and refuses a second statement there', async () => {

@@ -188,7 +188,7 @@ describeOnEngine('extraction after a turn', (db, engine, store) => {
   });
 
   it('commits the claim and the learning without waiting for the disk, and the mark of a turn said with memory off durably', async () => {
-    const writes = (units: RecordedUnit[]) => units.filter((u) => u.kind === 'asUser').map((u) => u.redoable);
+    const writes = (units: RecordedUnit[]) => units.filter((u) => u.kind === 'asUser').map((u) => u.asynchronousCommit);
     const learned = recordingStore(db(), engine);
     const turn = await exchange('I live in Paris');
     const extract = scriptedExtract({ facts: [{ fact_type: 'personal_context', fact_text: 'Lives in Paris', confidence: 0.95 }] });

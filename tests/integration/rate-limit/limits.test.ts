@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '@/lib/auth/accounts';
 import { selectRows } from '@/lib/db/rows';
+import type { Store, UnitShape } from '@/lib/db/store';
 import {
   createRateLimits,
   limitChatTurn,
@@ -44,8 +45,8 @@ describe(`rate limits (${testEngine})`, () => {
 
   beforeAll(async () => {
     database = await openTestStore(testEngine);
-    one = createRateLimits(database.app, settings);
-    two = createRateLimits(database.app, settings);
+    one = createRateLimits(database.store, settings);
+    two = createRateLimits(database.store, settings);
   });
   afterAll(async () => {
     await database?.close();
@@ -78,6 +79,25 @@ describe(`rate limits (${testEngine})`, () => {
     expect(Number(row!.expire) - Date.now()).toBeGreaterThan(55_000);
     // An account has no daily cap.
     expect(await rowsFor(`turn:guest-day:${user.id}`)).toEqual([]);
+  });
+
+  it('counts in system units of one statement each that do not wait for the disk', async () => {
+    const shapes: (UnitShape | undefined)[] = [];
+    const counting: Store = {
+      ...database.store,
+      asSystem: (work, shape) => {
+        shapes.push(shape);
+        return database.store.asSystem(work, shape);
+      },
+    };
+    const guest = { id: randomUUID(), isAnonymous: true };
+    expect(await limitChatTurn(createRateLimits(counting, settings), guest)).toEqual({ ok: true });
+    // Per minute, then per day: a lost count gives a guest an event back, nothing more.
+    expect(shapes).toEqual([
+      { oneStatement: true, asynchronousCommit: true },
+      { oneStatement: true, asynchronousCommit: true },
+    ]);
+    expect((await rowsFor(`turn:guest-day:${guest.id}`)).map((r) => r.points)).toEqual([1]);
   });
 
   it('gives guests a daily cap on top, and starts a new window once the old one has ended', async () => {
