@@ -47,8 +47,8 @@ export const ASYNCHRONOUS_COMMIT: UnitShape = { asynchronousCommit: true };
 
 /**
  * What a unit sets first: whose unit it is and, for an asynchronous commit, that its COMMIT does
- * not wait for the disk. `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal: the statement
- * then needs no parameters, and on a server goes out with the unit's first statement.
+ * not wait for the disk. `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal:
+ * the statement then needs no parameters, and on a server goes out with the unit's first one.
  */
 const unitSettings = (who: string, shape: UnitShape) =>
   `SELECT set_config('app.user_id', '${who}', true)${shape.asynchronousCommit ? `, set_config('synchronous_commit', 'off', true)` : ''}`;

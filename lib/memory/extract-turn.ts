@@ -33,8 +33,8 @@ export interface TurnContext {
 }
 
 /**
- * The claim and the learning commit without waiting for the disk (UnitShape.asynchronousCommit): lost in a
- * crash of the database server, the turn is unmarked again and the sweep learns it.
+ * The claim and the learning commit without waiting for the disk (UnitShape.asynchronousCommit):
+ * lost in a crash of the database server, the turn is unmarked again and the sweep learns it.
  */
 const CLAIM: UnitShape = { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT };
 

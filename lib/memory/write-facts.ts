@@ -57,7 +57,10 @@ export interface WriteFactsInput {
   candidates: CandidateFact[];
   /** The source turn's own vector, kept as its episode in the same transaction as its facts. */
   episode?: { conversationId: string; vector: number[] };
-  /** Commit asynchronously (UnitShape.asynchronousCommit): for a turn's learning, which the sweep redoes if a database crash loses it. */
+  /**
+   * Commit asynchronously (UnitShape.asynchronousCommit): for a turn's learning, which the sweep
+   * redoes if a crash of the database server loses it.
+   */
   asynchronousCommit?: boolean;
 }
 

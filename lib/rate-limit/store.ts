@@ -5,12 +5,12 @@
  * `rate_limits` holds no user data and has no row-level security, so each statement is a system
  * unit of one statement (one round trip on a server, its BEGIN and COMMIT in the same write),
  * committed asynchronously: a count lost in a crash of the database server only gives a client
- * back an event or two, and a turn does not wait for the disk before its answer starts.
+ * back an event or two, and a turn's counts before its answer do not wait for the disk.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT, type Store } from '../db/store';
+import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT, type Store, type UnitShape } from '../db/store';
 
-const COUNT: typeof ONE_STATEMENT = { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT };
+const COUNT: UnitShape = { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT };
 
 type Row = Record<string, unknown>;
 
