@@ -78,7 +78,7 @@ describeOnEngine('a chat turn', (db, engine, store) => {
     const d = chatDeps(recorded.store);
     const started = await startTurn(d, { id: userId, memoryEnabled: true }, { message: "Hi! I'm allergic to peanuts." });
     if (!started.ok) throw new Error(started.error);
-    // Whether each unit that may write said it is redone if lost, since the last call.
+    // Whether each unit that may write commits asynchronously, since the last call.
     const writes = () => recorded.units.splice(0).filter((u) => u.kind === 'asUser').map((u) => u.asynchronousCommit);
     expect(writes()).toEqual([false]);
     let reply = '';
