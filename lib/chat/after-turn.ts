@@ -6,7 +6,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { conversations } from '../db/schema';
-import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT } from '../db/store';
+import { ONE_STATEMENT_ASYNCHRONOUS } from '../db/store';
 import { messageOf } from '../errors';
 import { writeTitle } from './title';
 import type { ChatDeps, StartedTurn } from './turn';
@@ -35,7 +35,7 @@ export async function afterTurn({ store, memory, extract }: ChatDeps, turn: Star
               .set({ title })
               .where(and(eq(conversations.id, conversation.id), eq(conversations.userId, userId), isNull(conversations.title))),
           // Lost in a crash of the database server, the title is written again after the next answer.
-          { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT },
+          ONE_STATEMENT_ASYNCHRONOUS,
         ),
       ),
     );

@@ -45,6 +45,9 @@ export const ONE_STATEMENT: UnitShape = { oneStatement: true };
 /** The shape of a unit that commits asynchronously (UnitShape.asynchronousCommit). */
 export const ASYNCHRONOUS_COMMIT: UnitShape = { asynchronousCommit: true };
 
+/** The shape of a unit that sends one statement and commits it asynchronously. */
+export const ONE_STATEMENT_ASYNCHRONOUS: UnitShape = { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT };
+
 /**
  * What a unit sets first: whose unit it is and, for an asynchronous commit, that its COMMIT does
  * not wait for the disk. `who` is a validated UUID or SYSTEM_CONTEXT, so it can be a literal:

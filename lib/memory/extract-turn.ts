@@ -6,7 +6,7 @@
  */
 import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { conversationTurns } from '../db/schema';
-import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT, type UnitShape } from '../db/store';
+import { ONE_STATEMENT, ONE_STATEMENT_ASYNCHRONOUS } from '../db/store';
 import { extractFacts } from './extract-facts';
 import { retrieveFacts, type RetrievedFact } from './retrieve';
 import { containsSecret } from './secrets';
@@ -32,14 +32,10 @@ export interface TurnContext {
   relatedFacts: RetrievedFact[];
 }
 
-/**
- * The claim and the learning commit without waiting for the disk (UnitShape.asynchronousCommit):
- * lost in a crash of the database server, the turn is unmarked again and the sweep learns it.
- */
-const CLAIM: UnitShape = { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT };
-
 export async function extractTurn(services: MemoryServices, userId: string, turnId: number, context?: TurnContext): Promise<ExtractTurnResult> {
   const { store, embedder, extract, settings } = services;
+  // The claim and the learning commit without waiting for the disk (UnitShape.asynchronousCommit):
+  // lost in a crash of the database server, the turn is unmarked again and the sweep learns it.
   const claimed = await store.asUser(userId, async (tx) => {
     // Count the attempt first, so a process killed mid-extraction still counts it; the memory
     // switch and the answer to this question come back with it, and, with the turn's context,
@@ -68,7 +64,7 @@ export async function extractTurn(services: MemoryServices, userId: string, turn
         attributes: context ? currentAttributeFactsJson(tx, userId) : sql<null>`NULL`,
       });
     return turn;
-  }, CLAIM);
+  }, ONE_STATEMENT_ASYNCHRONOUS);
   if (!claimed) return { status: 'skipped', reason: 'not_found' };
   const { attributes: claimedAttributes, ...turn } = claimed;
   const learnable = turn.memoryEnabled === true && !containsSecret(turn.content);

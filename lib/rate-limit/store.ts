@@ -8,9 +8,7 @@
  * back an event or two, and a turn's counts before its answer do not wait for the disk.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT, type Store, type UnitShape } from '../db/store';
-
-const COUNT: UnitShape = { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT };
+import { ONE_STATEMENT_ASYNCHRONOUS, type Store } from '../db/store';
 
 type Row = Record<string, unknown>;
 
@@ -23,7 +21,7 @@ export function rateLimitClient(store: Store): RateLimitClient {
   return {
     async query({ text, values = [] }) {
       // node-postgres answers rowCount, PGlite affectedRows; neither shape is in the shared type.
-      const result = (await store.asSystem((tx) => tx.execute(withParameters(text, values)), COUNT)) as unknown as {
+      const result = (await store.asSystem((tx) => tx.execute(withParameters(text, values)), ONE_STATEMENT_ASYNCHRONOUS)) as unknown as {
         rows: Row[];
         rowCount?: number | null;
         affectedRows?: number;

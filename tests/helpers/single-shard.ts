@@ -79,7 +79,7 @@ export function recordingStore(app: Database, engine: Engine): { store: Store; u
     return store[kind](userId, work, shape);
   };
   return {
-    store: { engine, asUser: unit('asUser'), readAsUser: unit('readAsUser'), asSystem: (work) => system.asSystem(work) },
+    store: { engine, asUser: unit('asUser'), readAsUser: unit('readAsUser'), asSystem: (work, shape) => system.asSystem(work, shape) },
     units,
     setStep: (next) => {
       step = next;

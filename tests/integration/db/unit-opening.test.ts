@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { createAnonymousUser, createConversation, listConversations } from '@/lib/db/queries';
 import { selectRows, selectPreparedRows } from '@/lib/db/rows';
 import { commitWithNext, type Database } from '@/lib/db/client';
-import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT } from '@/lib/db/store';
+import { ASYNCHRONOUS_COMMIT, ONE_STATEMENT, ONE_STATEMENT_ASYNCHRONOUS } from '@/lib/db/store';
 import { describeOnEngine } from '../engines';
 
 /** Statements without parameters: what the unit's opening set, read back. */
@@ -71,7 +71,7 @@ describeOnEngine("a unit's opening", (db, engine, store) => {
     const synchronousCommit = (tx: Database) =>
       selectRows<{ value: string }>(tx, sql`SELECT current_setting('synchronous_commit') AS value`).then((rows) => rows[0]!.value);
     expect(await store().asUser(alice, synchronousCommit, ASYNCHRONOUS_COMMIT)).toBe('off');
-    expect(await store().asUser(alice, synchronousCommit, { ...ONE_STATEMENT, ...ASYNCHRONOUS_COMMIT })).toBe('off');
+    expect(await store().asUser(alice, synchronousCommit, ONE_STATEMENT_ASYNCHRONOUS)).toBe('off');
     const dave = (await createAnonymousUser(db())).id;
     const stored = await store().asUser(dave, (tx) => createConversation(tx, dave, 'asynchronous'), ASYNCHRONOUS_COMMIT);
     // Each of the pool's connections, in turn: the setting ended with its transaction.
